@@ -1,0 +1,46 @@
+"""Import of the original NexusOS Streamlit app's JSON export.
+
+That file is ``{"parameters": {...}, "signal_configs": {"H": {"type": ..., ...}},
+"results": {...}}``. Its parameter keys are ours; its signal configs say ``type`` where we
+say ``kind``. The ``results`` block is ignored (we recompute, with the corrected time
+axis). Unlike the original, an unknown signal type is an error, not a silent constant 100.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nexus_panel.models.errors import FieldError, ValidationError
+
+
+def from_original_export(data: dict[str, Any]) -> Any:
+    from nexus_panel.models.scenario import Scenario
+
+    errors = [FieldError(k, "…", "parameters, signal_configs or results")
+              for k in data if k not in ("parameters", "signal_configs", "results")]
+    params = data.get("parameters", {})
+    configs = data.get("signal_configs", {})
+    if not isinstance(params, dict):
+        errors.append(FieldError("parameters", params, "an object of parameter values"))
+        params = {}
+    if not isinstance(configs, dict):
+        errors.append(FieldError("signal_configs", configs, "an object of signal configs"))
+        configs = {}
+    inputs: dict[str, Any] = {}
+    for name, config in configs.items():
+        if not isinstance(config, dict):
+            inputs[name] = config  # Inputs.from_dict reports it with the input's name
+            continue
+        spec = {k: v for k, v in config.items() if k != "type"}
+        spec["kind"] = config.get("type", "constant")
+        inputs[name] = spec
+    if errors:
+        raise ValidationError(errors)
+    try:
+        return Scenario.from_dict({"name": "Imported", "params": params, "inputs": inputs,
+                                   "description": "Imported from the original app's export."})
+    except ValidationError as exc:
+        renamed = [FieldError(e.field.replace("params.", "parameters.", 1)
+                              .replace("inputs.", "signal_configs.", 1), e.value, e.allowed)
+                   for e in exc.errors]
+        raise ValidationError(renamed) from None

@@ -1,0 +1,138 @@
+"""A scenario: engine parameters + input signals + a name and description.
+
+Its canonical form (``to_dict``) is what is hashed, cached, stored, put in links and
+exported. ``content_hash`` covers only what changes a run (params and inputs), so two
+scenarios that differ only in name share cached results.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+import param
+
+from nexus_panel.models.engine_params import EngineParams
+from nexus_panel.models.errors import FieldError, ValidationError
+from nexus_panel.models.inputs import Inputs
+
+SCHEMA_VERSION = 1
+"""Version of the ``to_dict`` layout; bump it (and teach ``from_dict``) on any change."""
+
+_TOP_KEYS = {"schema_version", "name", "description", "params", "inputs"}
+_LEGACY_KEYS = {"parameters", "signal_configs", "results"}
+
+
+def canonical_json(data: Any) -> str:
+    """Deterministic JSON: sorted keys, no spaces, exact float repr, NaN refused."""
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), allow_nan=False)
+
+
+class Scenario(param.Parameterized):
+    """Everything that defines one run of the Nexus model, plus its name and notes."""
+
+    name = param.String(default="Untitled", doc="Short name, unique among saved scenarios.")
+    description = param.String(default="", doc="Free-text notes about the scenario.")
+    params = param.ClassSelector(class_=EngineParams, default=EngineParams(), instantiate=True,
+                                 doc="Engine coefficients.")
+    inputs = param.ClassSelector(class_=Inputs, default=Inputs(), instantiate=True,
+                                 doc="The six input signals.")
+
+    # --- canonical form ------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "name": self.name,
+            "description": self.description,
+            "params": self.params.to_dict(),
+            "inputs": self.inputs.to_dict(),
+        }
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), indent=indent, allow_nan=False)
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Scenario:
+        """Build from our canonical dict or from the original app's JSON export.
+
+        Unknown keys are errors that name them; every problem is reported at once.
+        """
+        if not isinstance(data, dict):
+            raise ValidationError([FieldError("scenario", type(data).__name__, "a JSON object")])
+        if data.keys() & {"parameters", "signal_configs"}:
+            from nexus_panel.models.legacy import from_original_export
+
+            return from_original_export(data)
+        errors = [FieldError(k, data[k], "not a scenario key (" + ", ".join(sorted(_TOP_KEYS))
+                             + ")") for k in data if k not in _TOP_KEYS]
+        version = data.get("schema_version", SCHEMA_VERSION)
+        if version != SCHEMA_VERSION:
+            errors.append(FieldError("schema_version", version, str(SCHEMA_VERSION)))
+        for key in ("name", "description"):
+            if key in data and not isinstance(data[key], str):
+                errors.append(FieldError(key, data[key], "a string"))
+        params = inputs = None
+        raw_params = data.get("params", {})
+        if not isinstance(raw_params, dict):
+            errors.append(FieldError("params", raw_params, "an object of parameter values"))
+        else:
+            try:
+                params = EngineParams.from_dict(raw_params)
+            except ValidationError as exc:
+                errors += exc.prefixed("params").errors
+        raw_inputs = data.get("inputs", {})
+        if not isinstance(raw_inputs, dict):
+            errors.append(FieldError("inputs", raw_inputs, "an object of input signals"))
+        else:
+            try:
+                inputs = Inputs.from_dict(raw_inputs)
+            except ValidationError as exc:
+                errors += exc.prefixed("inputs").errors
+        if errors:
+            raise ValidationError(errors)
+        scenario = cls(name=data.get("name", "Untitled"),
+                       description=data.get("description", ""), params=params, inputs=inputs)
+        scenario.validate()
+        return scenario
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> Scenario:
+        try:
+            data = json.loads(text)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise ValidationError([FieldError("file", str(exc), "valid JSON")]) from None
+        return cls.from_dict(data)
+
+    def copy(self, **changes: Any) -> Scenario:
+        """An independent deep copy, optionally with ``name``/``description`` changed."""
+        data = self.to_dict()
+        data.update(changes)
+        return type(self).from_dict(data)
+
+    # --- identity ------------------------------------------------------------------------
+    def content_hash(self) -> str:
+        """sha256 of the canonical params + inputs (not name/description)."""
+        body = canonical_json({"params": self.params.to_dict(), "inputs": self.inputs.to_dict()})
+        return hashlib.sha256(body.encode()).hexdigest()
+
+    # --- validation ----------------------------------------------------------------------
+    def validate(self) -> list[str]:
+        """Raise ValidationError for every bad value; return warnings (legal but suspect)."""
+        errors: list[FieldError] = []
+        from nexus_panel.models.checks import check_values
+
+        errors += [FieldError(f"params.{e.field}", e.value, e.allowed)
+                   for e in check_values(EngineParams, self.params.to_dict())]
+        for name, signal in self.inputs.signals().items():
+            errors += [FieldError(f"inputs.{name}.{e.field}", e.value, e.allowed)
+                       for e in signal.errors()]
+        if errors:
+            raise ValidationError(errors)
+        return self.warnings()
+
+    def warnings(self) -> list[str]:
+        notes = self.params.weight_warnings()
+        for name, signal in self.inputs.signals().items():
+            notes += [f"Input {name}: {n}" for n in signal.notes(self.params.num_steps)]
+        return notes
