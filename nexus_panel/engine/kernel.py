@@ -169,3 +169,40 @@ def run_many(params, inputs, summaries, trajectories):
             _run(params[r], run_inputs, empty, trajectories[r], summaries[r])
         else:
             _run(params[r], run_inputs, empty, none, summaries[r])
+
+
+@numba.njit(cache=True, nogil=True)
+def run_many_rows(params, shared, rows, values, walk, walk_initial,  # noqa: PLR0917
+                  walk_volatility, summaries, trajectories):  # numba: arrays positional
+    """Like :func:`run_many`, with some input rows replaced per run.
+
+    ``shared`` is the (6, n) input set common to every run; for each run r, row
+    ``rows[j]`` is replaced by ``values[r, j]`` when ``walk[j]`` is false, or by the random
+    walk max(0, walk_initial[j] + cumsum(walk_volatility[j] * values[r, j])) when it is
+    true (``values`` then holds standard normal draws). The walk is summed in the same
+    order as ``Signal.generate`` (numpy's sequential cumsum), so a run equals the
+    standalone simulation of the same signal to the last bit. Only a (6, n) scratch copy
+    is held, never (R, 6, n).
+    """
+    empty = np.empty((0, 16))
+    none = np.empty(0)
+    keep = trajectories.shape[0] > 0
+    scratch = shared.copy()
+    n = shared.shape[1]
+    for r in range(params.shape[0]):
+        for j in range(rows.shape[0]):
+            row = rows[j]
+            if walk[j]:
+                acc = 0.0
+                vol = walk_volatility[j]
+                init = walk_initial[j]
+                for k in range(n):
+                    acc += 0.0 + vol * values[r, j, k]
+                    scratch[row, k] = max(init + acc, 0.0)
+            else:
+                for k in range(n):
+                    scratch[row, k] = values[r, j, k]
+        if keep:
+            _run(params[r], scratch, empty, trajectories[r], summaries[r])
+        else:
+            _run(params[r], scratch, empty, none, summaries[r])

@@ -8,7 +8,7 @@ import numpy as np
 
 from nexus_panel.engine.kernel import COLUMNS, PARAM_ORDER, SUMMARY_FIELDS, run_one
 from nexus_panel.engine.result import SimulationResult, make_frame, summary_dict
-from nexus_panel.models import EngineParams, Scenario
+from nexus_panel.models import EngineParams, Inputs, Scenario, Signal
 
 ENGINE_VERSION = "1"
 """Bump whenever a change to the kernel or signal generation can change any number:
@@ -57,3 +57,6 @@ def warm_up() -> None:
 
     simulate(Scenario(params=EngineParams(num_steps=2)))
     run_batch(Scenario(params=EngineParams(num_steps=2)), n_runs=2, keep_trajectories=True)
+    walk = Scenario(params=EngineParams(num_steps=2), inputs=Inputs(H=Signal(kind="random_walk")))
+    for keep in (False, True):  # the per-run-input kernel and the seeding kernels
+        run_batch(walk, n_runs=2, master_seed=0, keep_trajectories=keep)

@@ -27,6 +27,11 @@ GROUPS: dict[str, str] = {
 
 BIG = 1e9
 """Hard ceiling for level-type values whose slider range is only a convenience."""
+TINY = 1e-6
+"""Smallest allowed divisor (delta_t, N_0, H_0, M_0). Merely positive is not enough:
+with delta_t = 5e-324 the derivative de/dt overflows to inf and K_d = 0 turns it into
+NaN; with N_0 = 5e-324, N/N_0 is inf and S becomes inf - inf = NaN. From 1e-6 on every
+term stays finite for all values within the other bounds."""
 
 
 def _num(
@@ -102,8 +107,8 @@ class EngineParams(param.Parameterized):
                                          "(fixed at 100 in the original app).")
 
     # --- health index --------------------------------------------------------------------
-    H_0 = _num(100.0, 0, BIG, 1, group="health", symbol="H₀", label="Human reference",
-               soft=(1, 1000), open_low=True, doc="Normalises H in the health index S.")
+    H_0 = _num(100.0, TINY, BIG, 1, group="health", symbol="H₀", label="Human reference",
+               soft=(1, 1000), doc="Normalises H in the health index S.")
     lambda_E = _num(0.3, 0, 1, 0.01, group="health", symbol="λ_E", label="Environment share",
                     doc="Weight of E in the health index S.")
     lambda_H = _num(0.2, 0, 1, 0.01, group="health", symbol="λ_H", label="Human share",
@@ -112,20 +117,20 @@ class EngineParams(param.Parameterized):
                     doc="Weight of M/M_0 in the health index S.")
     lambda_N = _num(0.3, 0, 1, 0.01, group="health", symbol="λ_N", label="State share",
                     doc="Weight of N/N_0 in the health index S.")
-    M_0 = _num(100.0, 0, BIG, 1, group="health", symbol="M₀", label="Machine reference",
-               soft=(1, 1000), open_low=True, doc="Normalises M in the health index S.")
-    N_0 = _num(1000.0, 0, BIG, 10, group="health", symbol="N₀", label="State reference",
-               soft=(10, 5000), open_low=True, doc="Normalises N in the health index S.")
+    M_0 = _num(100.0, TINY, BIG, 1, group="health", symbol="M₀", label="Machine reference",
+               soft=(1, 1000), doc="Normalises M in the health index S.")
+    N_0 = _num(1000.0, TINY, BIG, 10, group="health", symbol="N₀", label="State reference",
+               soft=(10, 5000), doc="Normalises N in the health index S.")
 
     # --- simulation ----------------------------------------------------------------------
-    delta_t = _num(0.1, 0, 1, 0.01, group="simulation", symbol="Δt", label="Time step",
-                   soft=(0.01, 1), open_low=True,
+    delta_t = _num(0.1, TINY, 1, 0.01, group="simulation", symbol="Δt", label="Time step",
+                   soft=(0.01, 1),
                    doc="Explicit Euler step size; time t_k = k * delta_t.")
     N_initial = _num(1000.0, 0, BIG, 10, group="simulation", symbol="N₀(t=0)",
                      label="Starting state", soft=(0, 2000), doc="N at t = 0.")
     num_steps = param.Integer(
         1000, bounds=(1, 1_000_000), softbounds=(100, 5000), step=100,
-        label="Number of steps", doc="Euler steps to run (the result has num_steps + 1 rows).",
+        label="Number of steps n", doc="Euler steps to run (the result has num_steps + 1 rows).",
         metadata={"group": "simulation", "symbol": "n"},
     )
 

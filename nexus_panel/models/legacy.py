@@ -40,7 +40,17 @@ def from_original_export(data: dict[str, Any]) -> Any:
         return Scenario.from_dict({"name": "Imported", "params": params, "inputs": inputs,
                                    "description": "Imported from the original app's export."})
     except ValidationError as exc:
-        renamed = [FieldError(e.field.replace("params.", "parameters.", 1)
-                              .replace("inputs.", "signal_configs.", 1), e.value, e.allowed)
+        renamed = [FieldError(_original_field(e.field), e.value, e.allowed)
                    for e in exc.errors]
         raise ValidationError(renamed) from None
+
+
+def _original_field(field: str) -> str:
+    """Our dotted field name as the original file spells it (its ``type`` is our ``kind``)."""
+    if field.startswith("params."):
+        return "parameters." + field.removeprefix("params.")
+    if field.startswith("inputs."):
+        field = "signal_configs." + field.removeprefix("inputs.")
+        if field.endswith(".kind"):
+            field = field.removesuffix(".kind") + ".type"
+    return field

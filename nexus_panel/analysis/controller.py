@@ -1,0 +1,164 @@
+"""Controller view: how N answers a shock under one or more sets of PID gains.
+
+A shock is a step of size ``shock_size`` in one constant input at step ``shock_at``
+(e.g. consumption C_cons jumps from 60 to 80), or a start away from the target
+(``N_initial`` = N_target + shock_size, at step 0). Each gain set is one full run
+(``simulate``), so the view can draw N(t) and Phi(t) side by side; the metrics are those
+of :mod:`nexus_panel.analysis.response`, measured from the shock, plus the share of
+steps with Phi at its limit.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+import param
+
+from nexus_panel.analysis.response import classify, response_table
+from nexus_panel.analysis.specs import RESPONSE_FIELDS, SpecBase, scenario_param
+from nexus_panel.engine import SimulationResult, simulate
+from nexus_panel.models import INPUT_NAMES, EngineParams, FieldError, Scenario
+
+GAINS: tuple[str, ...] = ("K_p", "K_i", "K_d")
+SHOCKS: tuple[str, ...] = (*INPUT_NAMES, "N_initial")
+MAX_SETS = 12
+TABLE_FIELDS: tuple[str, ...] = (
+    "rise_time", "settling_time", "overshoot_pct", "steady_state_error", "peak_deviation",
+    "phi_saturated_fraction",
+)
+
+
+def _gain(name: str) -> param.Number:
+    """The gain as declared on EngineParams (same bounds, step, label and help)."""
+    p = EngineParams.param[name]
+    return param.Number(p.default, bounds=p.bounds, softbounds=p.softbounds, step=p.step,
+                        label=p.label, doc=p.doc)
+
+
+class GainSet(SpecBase):
+    """One set of PID gains to compare."""
+
+    label = param.String(default="", doc="Name shown in the legend; empty = the gains.")
+    K_p = _gain("K_p")
+    K_i = _gain("K_i")
+    K_d = _gain("K_d")
+
+    def title(self) -> str:
+        return self.label or f"K_p={self.K_p:g}, K_i={self.K_i:g}, K_d={self.K_d:g}"
+
+
+class ControllerSpec(SpecBase):
+    """The shock and the gain sets to compare."""
+
+    _items: ClassVar[dict[str, type[SpecBase]]] = {"gain_sets": GainSet}
+
+    scenario = scenario_param()
+    gain_sets = param.List(default=[], item_type=GainSet, precedence=-1,
+                           doc=f"Up to {MAX_SETS} gain sets; none = the scenario's gains.")
+    shock_input = param.Selector(default="C_cons", objects=list(SHOCKS), label="Shock in",
+                                 doc="The input that steps (it must be a constant signal), "
+                                     "or N_initial for a start away from the target.")
+    shock_size = param.Number(20.0, bounds=(-1e6, 1e6), softbounds=(-200, 200), step=1.0,
+                              label="Shock size", doc="Size of the step (units of the input, "
+                                                      "or of N for N_initial).")
+    shock_at = param.Integer(None, allow_None=True, bounds=(0, 1_000_000), label="Shock at step",
+                             doc="Step index of the shock; empty = a quarter into the run. "
+                                 "Ignored for N_initial (step 0).")
+
+    def shock_step(self) -> int:
+        if self.shock_input == "N_initial":
+            return 0
+        n = self.base_scenario.params.num_steps
+        return n // 4 if self.shock_at is None else self.shock_at
+
+    def sets(self) -> list[GainSet]:
+        if self.gain_sets:
+            return list(self.gain_sets)
+        p = self.base_scenario.params
+        return [GainSet(label="scenario gains", K_p=p.K_p, K_i=p.K_i, K_d=p.K_d)]
+
+    def _cross_errors(self) -> list[FieldError]:
+        out: list[FieldError] = []
+        scenario = self.base_scenario
+        if len(self.gain_sets) > MAX_SETS:
+            out.append(FieldError("gain_sets", len(self.gain_sets), f"at most {MAX_SETS} sets"))
+        if self.shock_input == "N_initial":
+            value = scenario.params.N_target + self.shock_size
+            if value < 0:
+                out.append(FieldError("shock_size", self.shock_size,
+                                      f"at least -N_target ({-scenario.params.N_target:g}) so "
+                                      "N_initial stays ≥ 0"))
+            return out
+        if self.shock_step() >= scenario.params.num_steps:
+            out.append(FieldError("shock_at", self.shock_at,
+                                  f"less than num_steps ({scenario.params.num_steps})"))
+        signal = scenario.inputs.signals()[self.shock_input]
+        if signal.kind != "constant":
+            out.append(FieldError("shock_input", self.shock_input,
+                                  f"an input whose signal is constant ({self.shock_input} is "
+                                  f"{signal.kind})"))
+        return out
+
+    def shocked_scenario(self) -> Scenario:
+        """The base scenario with the shock applied."""
+        scenario = self.base_scenario
+        data = scenario.to_dict()
+        if self.shock_input == "N_initial":
+            data["params"]["N_initial"] = scenario.params.N_target + self.shock_size
+        else:
+            level = scenario.inputs.signals()[self.shock_input].value
+            data["inputs"][self.shock_input] = {
+                "kind": "step", "initial": level, "final": level + self.shock_size,
+                "step_at": self.shock_step()}
+        return Scenario.from_dict(data)
+
+
+@dataclass
+class ControllerResult:
+    """One full run per gain set, and their metrics side by side."""
+
+    spec: ControllerSpec
+    labels: list[str]
+    runs: list[SimulationResult]
+    metrics: pd.DataFrame  # index: label; TABLE_FIELDS + regime
+    shock_step: int
+    seconds: float
+
+    def to_dict(self) -> dict[str, Any]:
+        table = self.metrics.astype(object).where(self.metrics.notna(), None)
+        return {"analysis": "controller", "spec": self.spec.to_dict(),
+                "shock_step": self.shock_step,
+                "metrics": {k: dict(v) for k, v in table.iterrows()},
+                "seconds": self.seconds}
+
+
+def run_controller(spec: ControllerSpec) -> ControllerResult:
+    """Run the shocked scenario once per gain set and measure each response."""
+    began = time.perf_counter()
+    spec.validate()
+    shocked = spec.shocked_scenario()
+    k0 = spec.shock_step()
+    sets = spec.sets()
+    runs = []
+    for gains in sets:
+        data = shocked.to_dict()
+        data["params"].update({g: getattr(gains, g) for g in GAINS})
+        runs.append(simulate(Scenario.from_dict(data)))
+    traj = np.array([r.frame["N"].to_numpy() for r in runs])
+    params = shocked.params
+    response = response_table(traj, np.full(len(runs), params.N_target),
+                              np.full(len(runs), params.delta_t), k0)
+    table = pd.DataFrame(response, columns=list(RESPONSE_FIELDS),
+                         index=pd.Index([g.title() for g in sets], name="gains"))
+    table["phi_saturated_fraction"] = [r.summary["phi_saturated_fraction"] for r in runs]
+    table = table[list(TABLE_FIELDS) + ["oscillations", "collapsed"]]
+    table["regime"] = classify(table["settling_time"].to_numpy(),
+                               table["oscillations"].to_numpy(), table["collapsed"].to_numpy(),
+                               table["phi_saturated_fraction"].to_numpy(),
+                               params.delta_t * (params.num_steps - k0))
+    return ControllerResult(spec=spec, labels=list(table.index), runs=runs, metrics=table,
+                            shock_step=k0, seconds=time.perf_counter() - began)

@@ -1,0 +1,144 @@
+"""``nexus-panel run SCENARIO.json [--out FILE] [--no-cache]``: one run without a browser.
+
+The scenario file is our canonical JSON or the original app's export. The summary goes
+to stdout, warnings to stderr. ``--out`` writes the whole result as CSV, JSON or Parquet;
+the file appears complete or not at all (written beside the target, then renamed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from nexus_panel.cli import CommandError
+from nexus_panel.engine import SimulationResult
+from nexus_panel.models import Scenario
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "run", help="run one scenario file and print its summary",
+        description="Run one scenario (our JSON or the original app's export) and print its "
+                    "summary figures.")
+    parser.add_argument("scenario", type=Path, help="scenario JSON file")
+    parser.add_argument("--out", type=Path, metavar="FILE",
+                        help="also write the result: .csv (the frame), .json (scenario, "
+                             "summary and columns) or .parquet (the frame, scenario in "
+                             "its metadata)")
+    parser.add_argument("--no-cache", action="store_true",
+                        help="compute even if the disk memo holds this scenario")
+    parser.set_defaults(func=run_command)
+
+
+def load_scenario(path: Path) -> Scenario:
+    """Read a scenario file; an unreadable file is a CommandError, bad values a
+    ValidationError naming the fields."""
+    try:
+        text = path.read_bytes()
+    except OSError as exc:
+        raise CommandError(f"cannot read {path}: {exc.strerror or exc}") from None
+    return Scenario.from_json(text)
+
+
+def run_command(args: argparse.Namespace) -> int:
+    writer = None
+    if args.out is not None:
+        writer = WRITERS.get(args.out.suffix.lower())
+        if writer is None:
+            raise CommandError(f"--out {args.out}: unknown file type "
+                               f"{args.out.suffix or '(none)'!r}; use "
+                               + ", ".join(sorted(WRITERS)))
+        if not args.out.parent.is_dir():
+            raise CommandError(f"--out {args.out}: directory {args.out.parent} does not exist")
+    scenario = load_scenario(args.scenario)
+    if args.no_cache:
+        from nexus_panel.engine import simulate
+
+        result = simulate(scenario)
+    else:
+        from nexus_panel.engine.memo import cached_simulate
+
+        result = cached_simulate(scenario)
+    print(format_summary(result))
+    for note in result.warnings:
+        print(f"warning: {note}", file=sys.stderr)
+    if writer is not None:
+        write_atomically(args.out, lambda tmp: writer(result, tmp))
+        print(f"wrote {args.out}")
+    return 0
+
+
+def format_summary(result: SimulationResult) -> str:
+    params = result.scenario.params
+    lines = [f"{result.scenario.name}: {params.num_steps} steps of {params.delta_t:g} "
+             f"(hash {result.content_hash[:12]})"]
+    width = max(len(k) for k in result.summary)
+    for key, value in result.summary.items():
+        shown = f"{int(value)}" if key == "clamp_events" else f"{value:.10g}"
+        lines.append(f"  {key:<{width}}  {shown}")
+    return "\n".join(lines)
+
+
+def write_atomically(target: Path, write: Callable[[Path], None]) -> None:
+    """Write via a temporary file in the target's directory, then rename over it."""
+    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        write(tmp)
+        umask = os.umask(0)
+        os.umask(umask)
+        tmp.chmod(0o666 & ~umask)  # mkstemp makes it private; give it a normal file's mode
+        os.replace(tmp, target)
+    except OSError as exc:
+        raise CommandError(f"cannot write {target}: {exc.strerror or exc}") from None
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _finite_or_none(values: Any) -> list[float | None]:
+    return [v if math.isfinite(v) else None for v in values]
+
+
+def result_document(result: SimulationResult) -> dict[str, Any]:
+    """The JSON export: scenario, summary, warnings and every column (NaN as null)."""
+    return {
+        "scenario": result.scenario.to_dict(),
+        "content_hash": result.content_hash,
+        "engine_version": result.engine_version,
+        "summary": dict(zip(result.summary, _finite_or_none(result.summary.values()),
+                            strict=True)),
+        "warnings": list(result.warnings),
+        "columns": {c: _finite_or_none(result.frame[c].tolist()) for c in result.frame},
+    }
+
+
+def _write_json(result: SimulationResult, path: Path) -> None:
+    path.write_text(json.dumps(result_document(result), allow_nan=False))
+
+
+def _write_csv(result: SimulationResult, path: Path) -> None:
+    result.frame.to_csv(path, index=False)
+
+
+def _write_parquet(result: SimulationResult, path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(result.frame, preserve_index=False)
+    meta = dict(table.schema.metadata or {})
+    meta[b"nexus_panel.scenario"] = result.scenario.to_json(indent=None).encode()
+    meta[b"nexus_panel.summary"] = json.dumps(result.summary).encode()
+    pq.write_table(table.replace_schema_metadata(meta), path)
+
+
+WRITERS: dict[str, Callable[[SimulationResult, Path], None]] = {
+    ".csv": _write_csv, ".json": _write_json, ".parquet": _write_parquet,
+}

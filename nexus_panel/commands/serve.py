@@ -1,0 +1,109 @@
+"""``nexus-panel serve``: the multi-page web app on one port.
+
+Serves every page of nexus_panel.pages.registry at ``/<slug>`` and the home page (Simulate)
+at ``/`` (the URL layout is documented in nexus_panel.pages.site). Defaults suit one user on
+one machine: 127.0.0.1:5006, the local SQLite database and the local disk memo. The numba
+kernels are compiled (or loaded from their on-disk cache) before the port opens, so the
+first visitor does not wait for the JIT. Production flags are documented in deploy/README.md.
+
+The same pages can be served by Panel's own CLI (each page file is a servable script)::
+
+    panel serve nexus_panel/pages/simulate.py nexus_panel/pages/parameters.py \\
+        nexus_panel/pages/signals.py --index simulate
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Any
+
+from nexus_panel.cli import CommandError
+
+DEFAULT_PORT = 5006
+DEFAULT_ADDRESS = "127.0.0.1"
+
+
+def register(subparsers: Any) -> None:
+    p = subparsers.add_parser("serve", help="serve the web app",
+                              description=__doc__.split("\n\n")[0])
+    p.add_argument("--port", type=int, default=DEFAULT_PORT,
+                   help=f"port to listen on (default {DEFAULT_PORT}; 0 picks a free port)")
+    p.add_argument("--address", default=DEFAULT_ADDRESS,
+                   help=f"address to listen on (default {DEFAULT_ADDRESS}; 0.0.0.0 for all)")
+    p.add_argument("--num-procs", type=int, default=1, metavar="N",
+                   help="worker processes (0: one per CPU); each holds its own sessions")
+    p.add_argument("--num-threads", type=int, default=None, metavar="N",
+                   help="threads per process for session callbacks (default: none)")
+    p.add_argument("--liveness", action="store_true",
+                   help="answer health checks at /liveness")
+    p.add_argument("--allow-websocket-origin", action="append", default=None,
+                   metavar="HOST[:PORT]",
+                   help="host allowed to open the websocket (repeatable); needed behind a "
+                        "proxy or on a public address")
+    p.add_argument("--cookie-secret", default=os.environ.get("NEXUS_COOKIE_SECRET"),
+                   help="secret to sign cookies (default $NEXUS_COOKIE_SECRET)")
+    p.add_argument("--prefix", default=None,
+                   help="URL path prefix when served below a path of a proxy, e.g. /nexus")
+    p.add_argument("--database-url", default=None,
+                   help="SQLAlchemy URL of the scenario store (default $DATABASE_URL or the "
+                        "local SQLite file)")
+    p.add_argument("--dev", action="store_true",
+                   help="development mode: reload on code changes, show the browser")
+    p.add_argument("--no-warm-up", action="store_true",
+                   help="skip compiling the numba kernels before serving")
+    p.set_defaults(func=run)
+
+
+def server_options(args: argparse.Namespace) -> dict[str, Any]:
+    """Keyword arguments for ``panel.serve`` from the parsed command line."""
+    if not 0 <= args.port <= 65535:
+        raise CommandError(f"--port {args.port} is not allowed (allowed: 0 to 65535)")
+    if args.num_procs < 0:
+        raise CommandError(f"--num-procs {args.num_procs} is not allowed (allowed: 0 or more)")
+    if args.num_procs != 1 and args.dev:
+        raise CommandError("--dev (autoreload) works with one process only; drop --num-procs")
+    if args.num_threads is not None and args.num_threads < 0:
+        raise CommandError(f"--num-threads {args.num_threads} is not allowed (allowed: 0+)")
+    from nexus_panel.pages.site import titles
+
+    options: dict[str, Any] = {
+        "port": args.port, "address": args.address, "num_procs": args.num_procs,
+        "liveness": args.liveness, "title": titles(), "show": args.dev,
+        "websocket_origin": args.allow_websocket_origin, "start": True, "threaded": False,
+    }
+    from nexus_panel.transfer_http import ROUTES as EXPORT_ROUTES  # /export/<fmt> downloads
+
+    options["extra_patterns"] = list(EXPORT_ROUTES)
+    if args.cookie_secret:
+        options["cookie_secret"] = args.cookie_secret
+    if args.prefix:
+        options["prefix"] = args.prefix
+    return options
+
+
+def run(args: argparse.Namespace) -> int:
+    options = server_options(args)
+    if args.database_url:
+        os.environ["DATABASE_URL"] = args.database_url
+    if not args.no_warm_up:
+        from nexus_panel.engine import warm_up
+
+        warm_up()
+    import panel as pn
+
+    from nexus_panel.pages.site import routes
+
+    pn.config.autoreload = args.dev
+    if args.num_threads is not None:
+        pn.config.nthreads = args.num_threads
+
+    host = args.address if args.address not in ("0.0.0.0", "") else "localhost"
+    print(f"nexus-panel: serving http://{host}:{args.port}{args.prefix or ''}/",
+          file=sys.stderr, flush=True)
+    try:
+        pn.serve(routes(), **options)
+    except OSError as exc:
+        raise CommandError(f"cannot listen on {args.address}:{args.port}: {exc}") from None
+    return 0

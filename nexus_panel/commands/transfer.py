@@ -1,0 +1,105 @@
+"""``nexus-panel export`` / ``nexus-panel import``: scenarios and results in and out of the
+database, as JSON bundles (scenario + runs) or one run's time series as CSV / Parquet.
+
+Import accepts our JSON bundle, a plain scenario file and the original app's JSON export;
+it is all-or-nothing (one transaction).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from nexus_panel.cli import CommandError
+from nexus_panel.commands.db import add_database_option, open_store
+
+FORMATS = ("json", "csv", "parquet")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    export = subparsers.add_parser(
+        "export", help="write a stored scenario (JSON, with its runs) or a run (CSV/Parquet)",
+        description="Write a stored scenario revision with its runs as JSON, or the time "
+                    "series of one stored run as CSV or Parquet.")
+    export.add_argument("scenario", help='scenario name, or "name@REVISION"')
+    export.add_argument("-o", "--output", type=Path, default=None,
+                        help="file to write (default: NAME-rREVISION.FORMAT here)")
+    export.add_argument("--format", choices=FORMATS, default=None,
+                        help="default: from the output suffix, else json")
+    export.add_argument("--run", type=int, default=None, metavar="ID",
+                        help="CSV/Parquet: this stored run (default: the latest run of the "
+                             "revision)")
+    export.add_argument("--simulate", action="store_true",
+                        help="CSV/Parquet: if the revision has no stored run, run and store "
+                             "it first")
+    add_database_option(export)
+    export.set_defaults(func=export_command)
+
+    imp = subparsers.add_parser(
+        "import", help="import a scenario JSON (ours or the original app's export)",
+        description="Import a JSON bundle exported by nexus-panel, a scenario file, or the "
+                    "original app's export; saves a new revision (and the bundle's runs).")
+    imp.add_argument("file", type=Path, help="JSON file to import")
+    imp.add_argument("--name", default=None, help="save under this name instead")
+    imp.add_argument("-m", "--message", default="", help="revision message")
+    imp.add_argument("--author", default=None, help='author of the revision (default "local")')
+    add_database_option(imp)
+    imp.set_defaults(func=import_command)
+
+
+def _format(args: argparse.Namespace) -> str:
+    if args.format:
+        return args.format
+    suffix = args.output.suffix.lstrip(".").lower() if args.output else ""
+    if args.output and suffix not in FORMATS:
+        raise CommandError(f"cannot tell the format of {args.output}: use --format "
+                           + "|".join(FORMATS))
+    return suffix or "json"
+
+
+def export_command(args: argparse.Namespace) -> int:
+    from nexus_panel.storage import StorageError
+
+    fmt = _format(args)
+    store = open_store(args)
+    try:
+        record = store.revision(args.scenario)
+        output = args.output or Path(f"{record.scenario_name}-r{record.number}.{fmt}")
+        if fmt == "json":
+            store.export_scenario(record, output)
+            runs = len(store.runs(record.scenario_id, record.number))
+            print(f"wrote {output}: {record.label} with {runs} run(s)")
+            return 0
+        run_id = args.run
+        if run_id is None:
+            runs = store.runs(record.scenario_id, record.number)
+            if runs:
+                run_id = runs[-1].id
+            elif args.simulate:
+                run_id = store.run(record)[0].id
+            else:
+                raise CommandError(f"{record.label} has no stored run: add --simulate to run "
+                                   "and store it now")
+        store.export_run(run_id, output, fmt)
+        print(f"wrote {output}: run {run_id} of {record.label}")
+        return 0
+    except StorageError as exc:
+        raise CommandError(str(exc)) from None
+    finally:
+        store.close()
+
+
+def import_command(args: argparse.Namespace) -> int:
+    from nexus_panel.storage import StorageError
+
+    store = open_store(args)
+    try:
+        record, runs = store.import_file(args.file, name=args.name, message=args.message,
+                                         author=args.author)
+    except StorageError as exc:
+        raise CommandError(str(exc)) from None
+    finally:
+        store.close()
+    state = "new revision" if record.created else "unchanged, same as the latest revision"
+    print(f"imported {record.label} ({state}) with {len(runs)} run(s)")
+    return 0

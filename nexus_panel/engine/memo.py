@@ -1,0 +1,175 @@
+"""The disk memo: ``cached_simulate(scenario)`` computes each distinct scenario once per machine.
+
+Why not ``pn.cache``: it hashes Parameterized objects by ``id()`` (wrong hits), lets two
+processes compute the same key, and fixes its path at import. Here the key is explicit,
+``f"{ENGINE_VERSION}:{scenario.content_hash()}"`` (name and description excluded, so a
+renamed scenario shares its runs; a new engine version never sees old numbers), and the
+value is ``SimulationResult.to_bytes()``, the same bytes stored runs use.
+
+Concurrency: a miss takes a cross-process ``diskcache.Lock`` for that key, then looks
+again (double-checked), so when N server processes ask for the same new scenario at
+once, one computes and the others read its result. Locks live in their own small cache
+that never evicts (diskcache's Lock assumes its key survives), and expire after
+``LOCK_EXPIRE`` seconds so a killed process cannot block a key for ever.
+
+Robustness: an entry that does not decode, or whose header names another scenario or
+engine version, is deleted, logged and recomputed, never returned. If the cache
+directory itself is unusable the run is computed uncached (and that is logged once):
+the memo can make a run faster, never make it fail.
+
+Location and size: ``NEXUS_CACHE_DIR`` (else the user's cache directory from
+platformdirs) + ``/memo``; at most ``NEXUS_CACHE_SIZE_MB`` megabytes (default 1024),
+least recently used entries evicted first.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+import diskcache
+
+from nexus_panel.engine.result import CorruptResultError, SimulationResult
+from nexus_panel.engine.simulate import ENGINE_VERSION, simulate
+from nexus_panel.models import Scenario
+
+log = logging.getLogger(__name__)
+
+DEFAULT_SIZE_MB = 1024
+LOCK_EXPIRE = 60.0
+"""Seconds after which a lock left by a dead process lapses (the longest run allowed,
+1,000,000 steps, computes and stores in a few seconds)."""
+
+_CACHES: dict[tuple[int, str], tuple[diskcache.Cache, diskcache.Cache]] = {}
+_BROKEN: set[tuple[int, str]] = set()
+_OPEN_LOCK = threading.Lock()
+_STATS = {"hits": 0, "misses": 0, "computed": 0, "corrupt": 0, "uncached": 0}
+
+
+def memo_dir() -> Path:
+    """Where the memo lives: ``$NEXUS_CACHE_DIR/memo`` or the user cache dir's ``memo``."""
+    root = os.environ.get("NEXUS_CACHE_DIR")
+    if not root:
+        import platformdirs
+
+        root = platformdirs.user_cache_dir("nexus_panel")
+    return Path(root) / "memo"
+
+
+def size_limit_bytes() -> int:
+    """``NEXUS_CACHE_SIZE_MB`` in bytes (default 1 GiB); a bad value falls back, logged."""
+    raw = os.environ.get("NEXUS_CACHE_SIZE_MB")
+    if raw:
+        try:
+            mb = float(raw)
+            if mb > 0:
+                return int(mb * 2**20)
+        except ValueError:
+            pass
+        log.warning("NEXUS_CACHE_SIZE_MB=%r is not a positive number; using %d MB",
+                    raw, DEFAULT_SIZE_MB)
+    return DEFAULT_SIZE_MB * 2**20
+
+
+def _open(directory: Path) -> tuple[diskcache.Cache, diskcache.Cache] | None:
+    """The (results, locks) caches for this process and directory, opened once."""
+    key = (os.getpid(), str(directory))
+    with _OPEN_LOCK:
+        if key in _CACHES:
+            return _CACHES[key]
+        if key in _BROKEN:
+            return None
+        try:
+            results = diskcache.Cache(str(directory), size_limit=size_limit_bytes(),
+                                      eviction_policy="least-recently-used")
+            locks = diskcache.Cache(str(directory / "locks"), eviction_policy="none")
+        except Exception as exc:  # unusable directory: run uncached, say so once
+            log.warning("disk memo at %s is unusable (%s); running without it", directory, exc)
+            _BROKEN.add(key)
+            return None
+        _CACHES[key] = (results, locks)
+        return results, locks
+
+
+def memo_key(scenario: Scenario) -> str:
+    return f"{ENGINE_VERSION}:{scenario.content_hash()}"
+
+
+def _lookup(results: diskcache.Cache, key: str, scenario: Scenario) -> SimulationResult | None:
+    """The stored result for ``key``, or None. Bad entries are deleted and logged."""
+    try:
+        blob = results.get(key)
+    except Exception as exc:
+        log.warning("disk memo read of %s failed (%s); recomputing", key, exc)
+        return None
+    if blob is None:
+        return None
+    try:
+        if not isinstance(blob, bytes):
+            raise CorruptResultError(f"stored value is a {type(blob).__name__}, not bytes")
+        result = SimulationResult.from_bytes(blob, scenario=scenario)
+        if result.engine_version != ENGINE_VERSION:
+            raise CorruptResultError(f"engine version {result.engine_version!r} "
+                                     f"!= {ENGINE_VERSION!r}")
+    except CorruptResultError as exc:
+        _STATS["corrupt"] += 1
+        log.warning("disk memo entry %s is corrupt (%s); deleting and recomputing", key, exc)
+        with contextlib.suppress(Exception):  # the set after recomputing overwrites it
+            results.delete(key, retry=True)
+        return None
+    return result
+
+
+def cached_simulate(scenario: Scenario, *, directory: str | os.PathLike[str] | None = None
+                    ) -> SimulationResult:
+    """``simulate(scenario)``, computed at most once per distinct scenario on this machine.
+
+    The result carries the caller's scenario (its name and description too). Bad values
+    raise :class:`nexus_panel.ValidationError` before the cache is touched.
+    ``directory`` overrides the memo location (benchmarks, tests).
+    """
+    scenario.validate()
+    caches = _open(Path(directory) if directory is not None else memo_dir())
+    if caches is None:
+        _STATS["uncached"] += 1
+        return simulate(scenario)
+    results, locks = caches
+    key = memo_key(scenario)
+    found = _lookup(results, key, scenario)
+    if found is not None:
+        _STATS["hits"] += 1
+        return found
+    _STATS["misses"] += 1
+    with diskcache.Lock(locks, f"lock:{key}", expire=LOCK_EXPIRE):
+        found = _lookup(results, key, scenario)  # another process may have just finished
+        if found is not None:
+            _STATS["hits"] += 1
+            return found
+        result = simulate(scenario)
+        _STATS["computed"] += 1
+        try:
+            results.set(key, result.to_bytes(), retry=True)
+        except Exception as exc:
+            log.warning("disk memo write of %s failed (%s); result not cached", key, exc)
+    return result
+
+
+def memo_stats(directory: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+    """This process's hit/miss counters plus the memo's location, entry count and size."""
+    where = Path(directory) if directory is not None else memo_dir()
+    stats: dict[str, Any] = dict(_STATS, directory=str(where), size_limit=size_limit_bytes())
+    caches = _open(where)
+    if caches is not None:
+        stats["entries"] = len(caches[0])
+        stats["volume"] = caches[0].volume()
+    return stats
+
+
+def clear_memo(directory: str | os.PathLike[str] | None = None) -> int:
+    """Remove every stored result; returns how many were removed."""
+    caches = _open(Path(directory) if directory is not None else memo_dir())
+    return 0 if caches is None else int(caches[0].clear(retry=True))

@@ -1,0 +1,16 @@
+"""Controller view: the response of N to a shock for several PID gain sets."""
+
+from __future__ import annotations
+
+import panel as pn
+
+from nexus_panel.pages import site
+from nexus_panel.views.analysis_controller import ControllerView
+
+
+def build(ctx: site.PageContext) -> pn.viewable.Viewable:
+    return ControllerView(session=ctx.session)
+
+
+if __name__.startswith("bokeh_app"):
+    site.serve_page_script("controller")

@@ -1,0 +1,16 @@
+"""Monte Carlo ensemble of the session's scenario: fan chart, histograms, linked scatter, statistics."""
+
+from __future__ import annotations
+
+import panel as pn
+
+from nexus_panel.pages import site
+from nexus_panel.views.analysis_mc import MonteCarloView
+
+
+def build(ctx: site.PageContext) -> pn.viewable.Viewable:
+    return MonteCarloView(session=ctx.session)
+
+
+if __name__.startswith("bokeh_app"):
+    site.serve_page_script("montecarlo")

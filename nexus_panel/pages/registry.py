@@ -1,0 +1,65 @@
+"""The page registry: which pages the site has, their URL slugs, titles and modules.
+
+Adding a page takes a small module and ONE entry below. The module (e.g.
+``nexus_panel/pages/compare.py``) defines::
+
+    def build(ctx: PageContext) -> pn.viewable.Viewable: ...   # the page's main content
+
+and ends with the two lines that let ``panel serve <file>`` serve it on its own::
+
+    if __name__.startswith("bokeh_app"):
+        site.serve_page_script("compare")
+
+Entries whose module is not present are left out of the navigation (so a page can be
+registered before its module lands). Order here is the order of the navigation.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from dataclasses import dataclass
+from types import ModuleType
+
+
+@dataclass(frozen=True)
+class PageEntry:
+    slug: str
+    """URL path segment: the page is served at ``/<slug>``."""
+    title: str
+    """Text of the navigation link and the browser tab."""
+    module: str
+    """Dotted module defining ``build(ctx)``."""
+
+
+HOME = "simulate"
+"""The page also served at ``/``."""
+
+PAGES: tuple[PageEntry, ...] = (
+    PageEntry("simulate", "Simulate", "nexus_panel.pages.simulate"),
+    PageEntry("parameters", "Parameters", "nexus_panel.pages.parameters"),
+    PageEntry("signals", "Signals", "nexus_panel.pages.signals"),
+    PageEntry("scenarios", "Scenarios", "nexus_panel.pages.scenarios"),
+    PageEntry("compare", "Compare", "nexus_panel.pages.compare"),
+    PageEntry("transfer", "Import / export", "nexus_panel.pages.transfer"),
+    PageEntry("montecarlo", "Monte Carlo", "nexus_panel.pages.montecarlo"),
+    PageEntry("sensitivity", "Sensitivity", "nexus_panel.pages.sensitivity"),
+    PageEntry("stability", "Stability", "nexus_panel.pages.stability"),
+    PageEntry("controller", "Controller", "nexus_panel.pages.controller"),
+)
+
+
+def available_pages() -> list[PageEntry]:
+    """Registered pages whose module exists, in navigation order."""
+    return [p for p in PAGES if importlib.util.find_spec(p.module) is not None]
+
+
+def page_entry(slug: str) -> PageEntry:
+    for entry in available_pages():
+        if entry.slug == slug:
+            return entry
+    raise KeyError(f"no page {slug!r}; pages: {', '.join(p.slug for p in available_pages())}")
+
+
+def page_module(slug: str) -> ModuleType:
+    return importlib.import_module(page_entry(slug).module)

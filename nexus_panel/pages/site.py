@@ -1,0 +1,246 @@
+"""The site shell: one template, one navigation, share links that always hold the scenario.
+
+URL layout (``nexus-panel serve``; ``panel serve`` of the page files gives the same)::
+
+    /                       the home page (Simulate)
+    /simulate               Simulate: editors beside KPI cards and the linked plots
+    /parameters             Parameters: every engine parameter, grouped, with resets
+    /signals                Signals: the six inputs, kind + parameters + live preview
+    /<slug>                 every other page in nexus_panel.pages.registry.PAGES
+    /liveness               health check (only with --liveness)
+
+Query parameters (any page; see nexus_panel.pages.links for the encoding)::
+
+    ?s=<token>              the complete scenario (always written back by the page)
+    ?scenario=NAME&rev=N    open revision N (default latest) of a stored scenario
+    ?alpha=2.5              hand-written override of one engine parameter
+
+Each page is a separate Bokeh session; the scenario travels between pages in the ``s=``
+of the navigation links, which are rewritten after every change. After every change the
+page also rewrites its own address (``history.replaceState``, so Back is not flooded) to
+``?s=<token of the current scenario>``: the address bar always describes the scenario.
+
+A link that cannot be fully applied opens the page anyway, with an alert at the top
+naming every bad key and value (CSS class ``nx-link-alert``); nothing is dropped silently.
+
+Test hooks: navigation links ``a.nx-nav-link[data-page=<slug>]`` (the current one also
+``.nx-nav-active`` and ``aria-current="page"``); the copy button ``.nx-copy-link`` (the
+last copied URL is also put in ``document.body.dataset.nxCopiedLink``); the link alert
+``.nx-link-alert``.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import panel as pn
+
+from nexus_panel.models import Scenario
+from nexus_panel.pages.links import LinkReading, Loader, encode_scenario, read_link
+from nexus_panel.pages.registry import HOME, available_pages, page_entry, page_module
+from nexus_panel.views.session import ScenarioSession
+
+log = logging.getLogger(__name__)
+
+SITE_TITLE = "Nexus"
+ACCENT = "#0b5c8e"
+
+NAV_CSS = f"""
+.nx-nav {{ display: flex; gap: 4px; align-items: center; flex-wrap: wrap; height: 100%; }}
+.nx-nav-link {{ color: #fff; text-decoration: none; padding: 6px 12px; border-radius: 4px;
+               font-size: 15px; opacity: .85; white-space: nowrap; }}
+.nx-nav-link:hover {{ background: rgba(255,255,255,.15); opacity: 1; }}
+.nx-nav-active {{ background: rgba(255,255,255,.22); opacity: 1; font-weight: 600;
+                 box-shadow: inset 0 -3px 0 #fff; }}
+:host {{ --nx-accent: {ACCENT}; }}
+"""
+
+COPY_JS = """
+const url = window.location.href;
+const label = cb_obj.label;
+const done = (text) => {
+  document.body.dataset.nxCopiedLink = url;
+  cb_obj.label = text;
+  setTimeout(() => { cb_obj.label = label; }, 1600);
+};
+const fallback = () => {
+  const area = document.createElement("textarea");
+  area.value = url;
+  document.body.appendChild(area);
+  area.select();
+  let ok = false;
+  try { ok = document.execCommand("copy"); } catch (e) { ok = false; }
+  area.remove();
+  done(ok ? "Link copied ✓" : "Copy failed: use the address bar");
+};
+if (navigator.clipboard && window.isSecureContext) {
+  navigator.clipboard.writeText(url).then(() => done("Link copied ✓"), fallback);
+} else {
+  fallback();
+}
+"""
+
+REPLACE_URL_JS = """
+if (cb_obj.value) {
+  window.history.replaceState(window.history.state, "", cb_obj.value);
+}
+"""
+
+pn.config.notifications = True
+
+
+# --- storage (optional: pages work without it) ----------------------------------------------
+_STORE_LOCK = threading.Lock()
+_STORE: dict[str, Any] = {}
+
+
+def shared_store() -> Any | None:
+    """The process-wide ScenarioStore (DATABASE_URL or local SQLite), or None if storage
+    is not available in this installation."""
+    with _STORE_LOCK:
+        if "store" not in _STORE:
+            try:
+                from nexus_panel.storage import ScenarioStore
+            except ImportError as exc:
+                log.warning("scenario storage unavailable: %s", exc)
+                _STORE["store"] = None
+            else:
+                _STORE["store"] = ScenarioStore(url=None)
+        return _STORE["store"]
+
+
+def stored_loader() -> Loader | None:
+    """``read_link``'s loader for ``?scenario=NAME&rev=N`` (None without storage)."""
+    try:
+        store = shared_store()
+    except Exception as exc:  # a database that cannot open must not blank the page
+        log.warning("scenario storage failed to open: %s", exc)
+        return None
+    if store is None:
+        return None
+    return lambda name, rev: store.load(name, revision=rev)
+
+
+# --- pages ------------------------------------------------------------------------------------
+@dataclass
+class PageContext:
+    """What a page's ``build(ctx)`` gets: the page's session and where it came from."""
+
+    session: ScenarioSession
+    slug: str
+    link: LinkReading = field(default_factory=lambda: LinkReading(Scenario()))
+
+    def store(self) -> Any | None:
+        return shared_store()
+
+
+def page_href(slug: str, token: str) -> str:
+    """Relative link to ``slug`` carrying the scenario (works behind a path prefix)."""
+    return f"./{slug}?s={token}"
+
+
+def nav_html(current: str, token: str) -> str:
+    links = []
+    for entry in available_pages():
+        active = entry.slug == current
+        links.append(
+            f'<a class="nx-nav-link{" nx-nav-active" if active else ""}" '
+            f'data-page="{entry.slug}"{" aria-current=page" if active else ""} '
+            f'href="{html.escape(page_href(entry.slug, token))}">{html.escape(entry.title)}</a>')
+    return '<nav class="nx-nav" aria-label="Pages">' + "".join(links) + "</nav>"
+
+
+def problems_markdown(problems: list[str]) -> str:
+    head = ("**This link could not be applied as written.** "
+            "The page shows the values below instead of the ones named here:")
+    return head + "\n\n" + "\n".join(f"- {html.escape(p)}" for p in problems)
+
+
+def request_query() -> dict[str, Any]:
+    """The query parameters of the request that opened this session ({} in a notebook)."""
+    args = pn.state.session_args
+    return dict(args) if args else {}
+
+
+class Site:
+    """One served page: template, navigation, link alert, copy button and URL sync."""
+
+    def __init__(self, slug: str, query: dict[str, Any] | None = None,
+                 loader: Loader | None = None) -> None:
+        self.entry = page_entry(slug)
+        self.link = read_link(request_query() if query is None else query,
+                              loader if loader is not None else stored_loader())
+        self.session = ScenarioSession(self.link.scenario)
+        self.context = PageContext(session=self.session, slug=slug, link=self.link)
+        self.nav = pn.pane.HTML("", stylesheets=[NAV_CSS], css_classes=["nx-nav-pane"],
+                                sizing_mode="stretch_width", margin=0)
+        self.alert = pn.pane.Alert(
+            problems_markdown(self.link.problems) if self.link.problems else "",
+            alert_type="danger", visible=bool(self.link.problems),
+            css_classes=["nx-link-alert"], sizing_mode="stretch_width")
+        self.copy_button = pn.widgets.Button(
+            label="Copy link", color="light", css_classes=["nx-copy-link"],
+            width=130, margin=(12, 10), description="Copy a link to exactly this scenario")
+        self.copy_button.js_on_click(code=COPY_JS)
+        self.url_sink = pn.widgets.TextInput(value="", visible=False,
+                                             css_classes=["nx-url-sink"])
+        self.url_sink.jscallback(value=REPLACE_URL_JS)
+        self.body = page_module(slug).build(self.context)
+        self._on_version()
+        self.session.param.watch(self._on_version, "version")
+
+    @property
+    def token(self) -> str:
+        return encode_scenario(self.session.scenario)
+
+    def _on_version(self, _event: Any = None) -> None:
+        token = self.token
+        self.nav.object = nav_html(self.entry.slug, token)
+        self.url_sink.value = f"?s={token}"
+
+    def _on_load(self) -> None:
+        # The first value was set before the browser existed: send it again so the
+        # address bar is rewritten right after load, not only after the first change.
+        self.url_sink.value = ""
+        self._on_version()
+
+    def template(self) -> pn.template.BootstrapTemplate:
+        tmpl = pn.template.BootstrapTemplate(
+            title=SITE_TITLE, header=[self.nav, self.copy_button],
+            main=[pn.Column(self.alert, self.body, self.url_sink, sizing_mode="stretch_width")],
+            header_background=ACCENT, main_max_width="1800px",
+        )
+        tmpl.title = f"{SITE_TITLE} · {self.entry.title}"
+        if pn.state.curdoc is not None and pn.state.curdoc.session_context is not None:
+            pn.state.onload(self._on_load)
+        return tmpl
+
+
+def build_page(slug: str) -> pn.template.BootstrapTemplate:
+    """The complete page ``slug`` for the current server session."""
+    return Site(slug).template()
+
+
+def routes() -> dict[str, Callable[[], pn.template.BootstrapTemplate]]:
+    """URL path -> page factory for every available page, plus ``/`` for the home page."""
+    out: dict[str, Callable[[], pn.template.BootstrapTemplate]] = {
+        "/": lambda: build_page(HOME)}
+    for entry in available_pages():
+        out[f"/{entry.slug}"] = lambda slug=entry.slug: build_page(slug)
+    return out
+
+
+def titles() -> dict[str, str]:
+    out = {"/": f"{SITE_TITLE} · {page_entry(HOME).title}"}
+    out.update({f"/{e.slug}": f"{SITE_TITLE} · {e.title}" for e in available_pages()})
+    return out
+
+
+def serve_page_script(slug: str) -> None:
+    """Used by a page file run by ``panel serve <file>``: make that page servable."""
+    build_page(slug).servable(title=f"{SITE_TITLE} · {page_entry(slug).title}")

@@ -1,0 +1,16 @@
+"""Stability map over two model parameters: metric heat maps and regimes."""
+
+from __future__ import annotations
+
+import panel as pn
+
+from nexus_panel.pages import site
+from nexus_panel.views.analysis_stability import StabilityView
+
+
+def build(ctx: site.PageContext) -> pn.viewable.Viewable:
+    return StabilityView(session=ctx.session)
+
+
+if __name__.startswith("bokeh_app"):
+    site.serve_page_script("stability")

@@ -1,0 +1,17 @@
+"""Import / export: download the current scenario and run (CSV, JSON, Parquet); upload a
+JSON scenario (ours or the original app's export)."""
+
+from __future__ import annotations
+
+import panel as pn
+
+from nexus_panel.pages import site
+from nexus_panel.views.transfer import TransferView
+
+
+def build(ctx: site.PageContext) -> pn.viewable.Viewable:
+    return TransferView(session=ctx.session)
+
+
+if __name__.startswith("bokeh_app"):
+    site.serve_page_script("transfer")

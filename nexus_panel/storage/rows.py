@@ -1,0 +1,176 @@
+"""Queries and row <-> record conversion shared by the store's operations.
+
+Everything here works inside a session the caller owns, so the store can compose several
+steps (save a revision, attach runs, log the import) into one transaction.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from nexus_panel.engine.kernel import SUMMARY_FIELDS
+from nexus_panel.models import FieldError, Scenario, ValidationError
+from nexus_panel.storage.errors import NotFoundError
+from nexus_panel.storage.records import RevisionRecord, RunRecord, ScenarioInfo
+from nexus_panel.storage.schema import (
+    NAME_LENGTH,
+    PARAM_COLUMNS,
+    RevisionRow,
+    RunRow,
+    ScenarioRow,
+)
+
+Ref = str | int
+"""A scenario by name (str) or id (int)."""
+
+_REVISION_SUFFIX = re.compile(r"@(\d+)$")
+
+
+def check_name(name: str, field: str = "name") -> str:
+    """A usable scenario name: 1-200 characters, not blank, no ``@<digits>`` ending
+    (that suffix means "revision" in references such as ``baseline@3``)."""
+    clean = name.strip() if isinstance(name, str) else name
+    if not isinstance(clean, str) or not clean or len(clean) > NAME_LENGTH \
+            or _REVISION_SUFFIX.search(clean):
+        raise ValidationError([FieldError(field, name, f"1 to {NAME_LENGTH} characters, not "
+                                          "blank, not ending in @<number>")])
+    return clean
+
+
+def split_ref(ref: Any) -> tuple[Ref, int | None]:
+    """``"name@3"`` -> ("name", 3); ``("name", 3)`` -> itself; anything else -> (ref, None)."""
+    if isinstance(ref, tuple) and len(ref) == 2:
+        return ref[0], ref[1]
+    if isinstance(ref, str):
+        match = _REVISION_SUFFIX.search(ref)
+        if match:
+            return ref[:match.start()], int(match.group(1))
+    return ref, None
+
+
+def find_scenario(session: Session, ref: Ref, *, lock: bool = False,
+                  deleted_ok: bool = False) -> ScenarioRow:
+    if isinstance(ref, bool) or not isinstance(ref, str | int):
+        raise ValidationError([FieldError("scenario", ref, "a scenario name or id")])
+    column = ScenarioRow.id if isinstance(ref, int) else ScenarioRow.name
+    query = sa.select(ScenarioRow).where(column == ref)
+    if lock:
+        query = query.with_for_update()
+    row = session.scalar(query)
+    if row is None:
+        what = f"id {ref}" if isinstance(ref, int) else f"named {ref!r}"
+        raise NotFoundError(f"no scenario {what}")
+    if row.deleted and not deleted_ok:
+        raise NotFoundError(f"scenario {row.name!r} is deleted (restore it to use it)")
+    return row
+
+
+def find_revision(session: Session, scenario: ScenarioRow, number: int | None) -> RevisionRow:
+    wanted = scenario.revision_count if number is None else number
+    row = session.scalar(sa.select(RevisionRow).where(RevisionRow.scenario_id == scenario.id,
+                                                      RevisionRow.number == wanted))
+    if row is None:
+        raise NotFoundError(f"scenario {scenario.name!r} has no revision {wanted} "
+                            f"(revisions 1 to {scenario.revision_count})")
+    return row
+
+
+def param_values(row: Any) -> dict[str, float | int]:
+    return {n: getattr(row, n) for n in PARAM_COLUMNS}
+
+
+def revision_record(row: RevisionRow, name: str, created: bool = True) -> RevisionRecord:
+    return RevisionRecord(
+        id=row.id, scenario_id=row.scenario_id, scenario_name=name, number=row.number,
+        message=row.message, author=row.author, created_at=row.created_at,
+        content_hash=row.content_hash, description=row.description,
+        params=param_values(row), inputs=row.inputs, created=created)
+
+
+def scenario_of(row: RevisionRow, name: str) -> Scenario:
+    return revision_record(row, name).scenario()
+
+
+def info_columns() -> list[Any]:
+    return [ScenarioRow.id, ScenarioRow.name, ScenarioRow.description, ScenarioRow.owner,
+            ScenarioRow.created_at, ScenarioRow.updated_at, ScenarioRow.deleted,
+            ScenarioRow.revision_count, RevisionRow.content_hash,
+            *[getattr(RevisionRow, n) for n in PARAM_COLUMNS]]
+
+
+def info_query() -> sa.Select[Any]:
+    """Scenarios joined to their latest revision, as plain columns (fast to list)."""
+    return sa.select(*info_columns()).join(
+        RevisionRow, sa.and_(RevisionRow.scenario_id == ScenarioRow.id,
+                             RevisionRow.number == ScenarioRow.revision_count))
+
+
+def info_record(row: sa.Row[Any]) -> ScenarioInfo:
+    return ScenarioInfo(
+        id=row.id, name=row.name, description=row.description, owner=row.owner,
+        created_at=row.created_at, updated_at=row.updated_at, deleted=row.deleted,
+        revision=row.revision_count, content_hash=row.content_hash,
+        params={n: row._mapping[n] for n in PARAM_COLUMNS})
+
+
+def scenario_info(session: Session, scenario_id: int) -> ScenarioInfo:
+    return info_record(session.execute(info_query().where(ScenarioRow.id == scenario_id)).one())
+
+
+def run_query() -> sa.Select[Any]:
+    """Run metadata (no time series) with its scenario name and revision number."""
+    return (sa.select(RunRow, RevisionRow.number, RevisionRow.scenario_id, ScenarioRow.name,
+                      sa.func.length(RunRow.data).label("size"))
+            .options(sa.orm.defer(RunRow.data))
+            .join(RevisionRow, RevisionRow.id == RunRow.revision_id)
+            .join(ScenarioRow, ScenarioRow.id == RevisionRow.scenario_id)
+            .order_by(RunRow.id))
+
+
+def run_record(row: sa.Row[Any]) -> RunRecord:
+    run: RunRow = row[0]
+    return RunRecord(
+        id=run.id, scenario_id=row.scenario_id, scenario_name=row.name,
+        revision_id=run.revision_id, revision=row.number, created_at=run.created_at,
+        started_at=run.started_at, duration_s=run.duration_s,
+        engine_version=run.engine_version, numpy_version=run.numpy_version,
+        numba_version=run.numba_version, package_version=run.package_version,
+        content_hash=run.content_hash, seeds=run.seeds, num_steps=run.num_steps,
+        size_bytes=int(row.size), summary={k: getattr(run, k) for k in SUMMARY_FIELDS})
+
+
+def range_filters(ranges: dict[str, Any]) -> list[sa.ColumnElement[bool]]:
+    """``alpha=(1.5, None)`` -> alpha >= 1.5; ``num_steps=5000`` -> equality. Bounds are
+    inclusive; None leaves that side open."""
+    errors: list[FieldError] = []
+    clauses: list[sa.ColumnElement[bool]] = []
+    for name, spec in ranges.items():
+        if name not in PARAM_COLUMNS:
+            errors.append(FieldError(name, spec, "an engine parameter: "
+                                     + ", ".join(PARAM_COLUMNS)))
+            continue
+        column = getattr(RevisionRow, name)
+        bounds = spec if isinstance(spec, tuple | list) else (spec, spec)
+        if len(bounds) != 2 or not all(b is None or (isinstance(b, int | float)
+                                                     and not isinstance(b, bool))
+                                       for b in bounds):
+            errors.append(FieldError(name, spec, "(low, high) with numbers or None, "
+                                     "or one number"))
+            continue
+        low, high = bounds
+        if low is not None:
+            clauses.append(column >= low)
+        if high is not None:
+            clauses.append(column <= high)
+    if errors:
+        raise ValidationError(errors)
+    return clauses
+
+
+def like_pattern(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"

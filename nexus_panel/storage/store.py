@@ -1,0 +1,492 @@
+"""``ScenarioStore``: the one API through which views, the CLI and notebooks keep scenarios.
+
+Guarantees, on SQLite and PostgreSQL alike:
+
+* nothing saved is lost or overwritten: a save adds an immutable revision (numbered 1, 2,
+  3 ... without gaps, even under concurrent writers: the scenario row is locked with
+  SELECT ... FOR UPDATE on PostgreSQL, the database with BEGIN IMMEDIATE on SQLite);
+  delete is a reversible flag;
+* every write is one transaction, audit event included: it happens completely or not at
+  all; an integrity clash (two first saves of one name racing) is retried a few times;
+* reads survive a dropped connection (pre-ping at checkout plus a bounded retry);
+* every failure surfaces as ``ValidationError`` (bad input) or ``StorageError`` (with a
+  one-line message), never a driver traceback.
+
+It returns frozen records (``nexus_panel.storage.records``), never ORM objects.
+"""
+
+from __future__ import annotations
+
+import builtins
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import numba
+import numpy as np
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from nexus_panel.engine import CorruptResultError, SimulationResult, simulate
+from nexus_panel.engine.simulate import package_version
+from nexus_panel.models import FieldError, Scenario, ValidationError
+from nexus_panel.storage import audit, database, transfer
+from nexus_panel.storage.errors import ConflictError, NotFoundError, StorageError, first_line
+from nexus_panel.storage.records import (
+    AuditCheck,
+    AuditEvent,
+    RevisionRecord,
+    RunRecord,
+    ScenarioDiff,
+    ScenarioInfo,
+)
+from nexus_panel.storage.rows import (
+    Ref,
+    check_name,
+    find_revision,
+    find_scenario,
+    info_query,
+    info_record,
+    like_pattern,
+    range_filters,
+    revision_record,
+    run_query,
+    run_record,
+    scenario_info,
+    scenario_of,
+    split_ref,
+)
+from nexus_panel.storage.schema import (
+    NAME_LENGTH,
+    PARAM_COLUMNS,
+    RevisionRow,
+    RunRow,
+    ScenarioRow,
+    utcnow,
+)
+
+T = TypeVar("T")
+READ_ATTEMPTS = 3
+WRITE_ATTEMPTS = 5
+RevisionRef = RevisionRecord | str | int | tuple[Ref, int]
+"""A revision: a record, ``"name@3"``, ``("name", 3)``, or a scenario name/id (latest)."""
+
+
+class ScenarioStore:
+    """Scenarios, their revisions and runs, and the audit trail, in one database.
+
+    ``url``: SQLAlchemy URL; None means ``DATABASE_URL``, else a SQLite file in
+    ``NEXUS_DATA_DIR`` or the user data directory. The schema is created or upgraded on
+    first use (``migrate=False`` only checks that the database answers). ``user`` is the
+    owner of new scenarios and the default author of every change ("local" until there
+    are accounts).
+    """
+
+    def __init__(self, url: str | sa.URL | None = None, *, user: str = "local",
+                 migrate: bool = True) -> None:
+        self.url = database.resolve_url(url)
+        self.user = user
+        self.engine = database.make_engine(self.url)
+        self._writer = self.engine.execution_options(**{database.WRITE: True})
+        try:
+            if migrate:
+                database.ensure_schema(self.engine)
+            else:
+                database.current_revision(self.engine)
+        except StorageError:
+            self.engine.dispose()
+            raise
+
+    def __repr__(self) -> str:
+        return f"ScenarioStore({database.describe(self.url)!r})"
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> ScenarioStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- transactions ---------------------------------------------------------------------
+    def _read(self, work: Callable[[Session], T], doing: str) -> T:
+        for attempt in range(READ_ATTEMPTS):
+            try:
+                with Session(self.engine) as session:
+                    return work(session)
+            except sa.exc.DBAPIError as exc:
+                if exc.connection_invalidated and attempt + 1 < READ_ATTEMPTS:
+                    time.sleep(0.05 * (attempt + 1))
+                    continue
+                raise self._error(exc, doing) from None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _write(self, work: Callable[[Session], T], doing: str) -> T:
+        for attempt in range(WRITE_ATTEMPTS):
+            try:
+                with Session(self._writer, expire_on_commit=False) as session, \
+                        session.begin():
+                    return work(session)
+            except sa.exc.IntegrityError as exc:
+                # A concurrent writer got there first (same new name, same chain link):
+                # the transaction rolled back entirely, so it is safe to try again.
+                if attempt + 1 < WRITE_ATTEMPTS:
+                    time.sleep(0.01 * (attempt + 1))
+                    continue
+                raise StorageError(f"could not {doing}: {first_line(exc)} "
+                                   "(nothing was saved)") from None
+            except sa.exc.DBAPIError as exc:
+                raise self._error(exc, doing, " (nothing was saved)") from None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _error(self, exc: sa.exc.DBAPIError, doing: str, suffix: str = "") -> StorageError:
+        return StorageError(f"could not {doing} at {database.describe(self.url)}: "
+                            f"{first_line(exc)}{suffix}")
+
+    # --- scenarios ------------------------------------------------------------------------
+    def save(self, scenario: Scenario, message: str = "", author: str | None = None, *,
+             base_revision: int | None = None) -> RevisionRecord:
+        """Save ``scenario`` under ``scenario.name`` as a new revision.
+
+        Returns the new revision, or, when params, inputs and description equal the latest
+        revision's, that revision with ``created=False`` (nothing is written).
+        ``base_revision``: the revision the caller started from; if someone has saved a
+        newer one since, raise ConflictError instead of silently superseding their work.
+        """
+        scenario.validate()
+        name = check_name(scenario.name)
+        author = self._author(author)
+        return self._write(lambda s: self._save_in(s, scenario, name, message, author,
+                                                   base_revision=base_revision),
+                           f"save scenario {name!r}")
+
+    def save_many(self, scenarios: list[Scenario], message: str = "",
+                  author: str | None = None) -> list[RevisionRecord]:
+        """Save several scenarios in one transaction: all of them, or none."""
+        for scenario in scenarios:
+            scenario.validate()
+        names = [check_name(sc.name) for sc in scenarios]
+        author = self._author(author)
+        return self._write(lambda s: [self._save_in(s, sc, name, message, author)
+                                      for sc, name in zip(scenarios, names, strict=True)],
+                           f"save {len(scenarios)} scenarios")
+
+    def _save_in(self, session: Session, scenario: Scenario, name: str, message: str,
+                 author: str, *, base_revision: int | None = None,
+                 details: dict[str, Any] | None = None, must_be_new: bool = False
+                 ) -> RevisionRecord:
+        row = session.scalar(sa.select(ScenarioRow).where(ScenarioRow.name == name)
+                             .with_for_update())
+        content_hash = scenario.content_hash()
+        now = utcnow()
+        if row is None:
+            row = ScenarioRow(name=name, description=scenario.description, owner=self.user,
+                              revision_count=0, deleted=False, created_at=now, updated_at=now)
+            session.add(row)
+            session.flush()
+            action = "create"
+        else:
+            if must_be_new:
+                raise ConflictError(f"a scenario named {name!r} already exists")
+            if row.deleted:
+                raise ConflictError(f"scenario {name!r} is deleted: restore it, or save "
+                                    "under another name")
+            latest = find_revision(session, row, None)
+            if base_revision is not None and base_revision != row.revision_count:
+                raise ConflictError(
+                    f"scenario {name!r} was saved as revision {row.revision_count} by "
+                    f"{latest.author} after revision {base_revision} you started from: "
+                    "load the latest revision, or save under another name")
+            if latest.content_hash == content_hash and \
+                    latest.description == scenario.description:
+                return revision_record(latest, name, created=False)
+            action = "revise"
+        number = row.revision_count + 1
+        row.revision_count = number
+        row.description = scenario.description
+        row.updated_at = now
+        revision = RevisionRow(scenario_id=row.id, number=number,
+                               description=scenario.description,
+                               inputs=scenario.inputs.to_dict(), content_hash=content_hash,
+                               author=author, message=message, created_at=now,
+                               **scenario.params.to_dict())
+        session.add(revision)
+        session.flush()
+        audit.append(session, author, action, f"scenario:{row.id}",
+                     {"name": name, "revision": number, "content_hash": content_hash,
+                      "message": message, **(details or {})})
+        return revision_record(revision, name)
+
+    def load(self, name_or_id: Ref, revision: int | None = None) -> Scenario:
+        """The scenario as saved in ``revision`` (default: the latest)."""
+        def work(s: Session) -> Scenario:
+            row = find_scenario(s, name_or_id)
+            return scenario_of(find_revision(s, row, revision), row.name)
+        return self._read(work, f"load scenario {name_or_id!r}")
+
+    def get(self, name_or_id: Ref) -> ScenarioInfo:
+        """One scenario's listing record (deleted ones too)."""
+        return self._read(lambda s: scenario_info(
+            s, find_scenario(s, name_or_id, deleted_ok=True).id), f"read {name_or_id!r}")
+
+    def exists(self, name: str) -> bool:
+        """True when a scenario (deleted or not) holds ``name``."""
+        return self._read(lambda s: s.scalar(sa.select(ScenarioRow.id).where(
+            ScenarioRow.name == name)) is not None, f"look up {name!r}")
+
+    def list(self, search: str | None = None, *, deleted: bool = False,
+             limit: int | None = None, **parameter_ranges: Any) -> list[ScenarioInfo]:
+        """Scenarios by name, filtered on their latest revision.
+
+        ``search``: case-insensitive text in the name or description.
+        ``parameter_ranges``: ``alpha=(1.5, None)`` (alpha >= 1.5), ``K_p=(0, 0.2)``,
+        ``num_steps=5000``; bounds inclusive. ``deleted=True`` lists only deleted ones.
+        """
+        query = info_query().where(ScenarioRow.deleted.is_(deleted), *range_filters(
+            parameter_ranges)).order_by(ScenarioRow.name)
+        if search:
+            pattern = like_pattern(search)
+            query = query.where(sa.or_(ScenarioRow.name.ilike(pattern, escape="\\"),
+                                       ScenarioRow.description.ilike(pattern, escape="\\")))
+        if limit is not None:
+            query = query.limit(limit)
+        return self._read(lambda s: [info_record(r) for r in s.execute(query)],
+                          "list scenarios")
+
+    def revisions(self, name_or_id: Ref) -> builtins.list[RevisionRecord]:
+        """Every revision of a scenario, oldest first (deleted scenarios too)."""
+        def work(s: Session) -> builtins.list[RevisionRecord]:
+            row = find_scenario(s, name_or_id, deleted_ok=True)
+            rows = s.scalars(sa.select(RevisionRow).where(RevisionRow.scenario_id == row.id)
+                             .order_by(RevisionRow.number))
+            return [revision_record(r, row.name) for r in rows]
+        return self._read(work, f"list revisions of {name_or_id!r}")
+
+    def revision(self, ref: RevisionRef) -> RevisionRecord:
+        """One revision: ``"name@3"``, ``("name", 3)``, or a name/id for the latest."""
+        if isinstance(ref, RevisionRecord):
+            return ref
+        scenario_ref, number = split_ref(ref)
+
+        def work(s: Session) -> RevisionRecord:
+            row = find_scenario(s, scenario_ref, deleted_ok=True)
+            return revision_record(find_revision(s, row, number), row.name)
+        return self._read(work, f"read revision {ref!r}")
+
+    def diff(self, a: RevisionRef | Scenario, b: RevisionRef | Scenario) -> ScenarioDiff:
+        """Changes from ``a`` to ``b`` (revisions, as for :meth:`revision`, or scenarios)."""
+        (label_a, sa_), (label_b, sb) = self._diff_side(a), self._diff_side(b)
+        da, db = sa_.to_dict(), sb.to_dict()
+        return ScenarioDiff(
+            a=label_a, b=label_b,
+            params={k: (da["params"][k], db["params"][k]) for k in PARAM_COLUMNS
+                    if da["params"][k] != db["params"][k]},
+            inputs={k: (da["inputs"][k], db["inputs"][k]) for k in da["inputs"]
+                    if da["inputs"][k] != db["inputs"][k]},
+            meta={k: (da[k], db[k]) for k in ("name", "description") if da[k] != db[k]})
+
+    def _diff_side(self, ref: RevisionRef | Scenario) -> tuple[str, Scenario]:
+        if isinstance(ref, Scenario):
+            return f"{ref.name} (unsaved)", ref
+        record = self.revision(ref)
+        return record.label, record.scenario()
+
+    def duplicate(self, name_or_id: Ref, new_name: str, author: str | None = None,
+                  message: str = "") -> RevisionRecord:
+        """Copy the latest revision of a scenario into a new scenario ``new_name``."""
+        new_name = check_name(new_name, "new_name")
+        author = self._author(author)
+
+        def work(s: Session) -> RevisionRecord:
+            row = find_scenario(s, name_or_id)
+            source = find_revision(s, row, None)
+            copy = scenario_of(source, row.name).copy(name=new_name)
+            label = f"{row.name}@{source.number}"
+            return self._save_in(s, copy, new_name, message or f"Duplicate of {label}",
+                                 author, details={"duplicate_of": label}, must_be_new=True)
+        return self._write(work, f"duplicate {name_or_id!r} as {new_name!r}")
+
+    def delete(self, name_or_id: Ref, author: str | None = None) -> ScenarioInfo:
+        """Hide a scenario (soft delete: :meth:`restore` brings it back intact)."""
+        return self._set_deleted(name_or_id, True, author)
+
+    def restore(self, name_or_id: Ref, author: str | None = None) -> ScenarioInfo:
+        return self._set_deleted(name_or_id, False, author)
+
+    def _set_deleted(self, ref: Ref, deleted: bool, author: str | None) -> ScenarioInfo:
+        author = self._author(author)
+        action = "delete" if deleted else "restore"
+
+        def work(s: Session) -> ScenarioInfo:
+            row = find_scenario(s, ref, lock=True, deleted_ok=True)
+            if row.deleted != deleted:
+                row.deleted = deleted
+                row.updated_at = utcnow()
+                s.flush()
+                audit.append(s, author, action, f"scenario:{row.id}", {"name": row.name})
+            return scenario_info(s, row.id)
+        return self._write(work, f"{action} {ref!r}")
+
+    # --- runs -----------------------------------------------------------------------------
+    def record_run(self, revision: RevisionRef, result: SimulationResult, *,
+                   started_at: datetime | None = None, duration_s: float | None = None,
+                   author: str | None = None) -> RunRecord:
+        """Store ``result`` (a run of ``revision``'s content) with its provenance."""
+        author = self._author(author)
+        provenance = {"started_at": started_at, "duration_s": duration_s}
+        return self._write(lambda s: self._record_run_in(s, revision, result, provenance,
+                                                         author), "record the run")
+
+    def _record_run_in(self, session: Session, revision: RevisionRef,
+                       result: SimulationResult, provenance: dict[str, Any], author: str,
+                       ) -> RunRecord:
+        rev = self._revision_row(session, revision)
+        if result.content_hash != rev.content_hash or \
+                result.scenario.content_hash() != rev.content_hash:
+            raise ValidationError([FieldError(
+                "result", result.content_hash[:12] or "(no hash)",
+                f"a run of this revision's content (hash {rev.content_hash[:12]})")])
+        signals = result.scenario.inputs.signals()
+        seeds = {n: sig.seed for n, sig in signals.items() if sig.is_random}
+        run = RunRow(
+            revision_id=rev.id, created_at=provenance.get("created_at") or utcnow(),
+            started_at=provenance.get("started_at"), duration_s=provenance.get("duration_s"),
+            engine_version=result.engine_version,
+            numpy_version=provenance.get("numpy_version", np.__version__),
+            numba_version=provenance.get("numba_version", numba.__version__),
+            package_version=provenance.get("package_version", package_version()),
+            content_hash=rev.content_hash, seeds=provenance.get("seeds", seeds),
+            num_steps=len(result.frame) - 1, data=result.to_bytes(),
+            **result.summary)
+        session.add(run)
+        session.flush()
+        audit.append(session, author, "run", f"run:{run.id}",
+                     {"revision_id": rev.id, "content_hash": rev.content_hash})
+        return run_record(session.execute(run_query().where(RunRow.id == run.id)).one())
+
+    def _revision_row(self, session: Session, revision: RevisionRef) -> RevisionRow:
+        if isinstance(revision, RevisionRecord):
+            row = session.get(RevisionRow, revision.id)
+            if row is None:
+                raise NotFoundError(f"no revision {revision.label}")
+            find_scenario(session, row.scenario_id)  # refuses a deleted scenario
+            return row
+        ref, number = split_ref(revision)
+        scenario = find_scenario(session, ref)
+        return find_revision(session, scenario, number)
+
+    def run(self, revision: RevisionRef, author: str | None = None
+            ) -> tuple[RunRecord, SimulationResult]:
+        """Simulate a stored revision, record the run (timed), and return both."""
+        record = self.revision(revision)
+        started = utcnow()
+        clock = time.perf_counter()
+        result = simulate(record.scenario())
+        duration = time.perf_counter() - clock
+        return self.record_run(record, result, started_at=started, duration_s=duration,
+                               author=author), result
+
+    def runs(self, name_or_id: Ref, revision: int | None = None) -> builtins.list[RunRecord]:
+        """Stored runs of a scenario (of one revision number if given), oldest first."""
+        def work(s: Session) -> builtins.list[RunRecord]:
+            row = find_scenario(s, name_or_id, deleted_ok=True)
+            query = run_query().where(RevisionRow.scenario_id == row.id)
+            if revision is not None:
+                query = query.where(RevisionRow.number == revision)
+            return [run_record(r) for r in s.execute(query)]
+        return self._read(work, f"list runs of {name_or_id!r}")
+
+    def run_info(self, run_id: int) -> RunRecord:
+        def work(s: Session) -> RunRecord:
+            row = s.execute(run_query().where(RunRow.id == run_id)).one_or_none()
+            if row is None:
+                raise NotFoundError(f"no stored run with id {run_id}")
+            return run_record(row)
+        return self._read(work, f"read run {run_id}")
+
+    def load_run(self, run_id: int) -> SimulationResult:
+        """The stored result, identical bit for bit to the one recorded."""
+        blob = self._read(lambda s: s.scalar(sa.select(RunRow.data).where(RunRow.id == run_id)),
+                          f"load run {run_id}")
+        if blob is None:
+            raise NotFoundError(f"no stored run with id {run_id}")
+        try:
+            return SimulationResult.from_bytes(bytes(blob))
+        except CorruptResultError as exc:
+            raise StorageError(f"stored run {run_id} is unreadable: {exc}") from None
+
+    # --- export / import ------------------------------------------------------------------
+    def export_bundle(self, revision: RevisionRef, author: str | None = None
+                      ) -> dict[str, Any]:
+        """A revision and all its runs as a JSON-ready dict (audited as an export)."""
+        record = self.revision(revision)
+        runs = [(r, self.load_run(r.id)) for r in self.runs(record.scenario_id, record.number)]
+        self._log(author, "export", f"scenario:{record.scenario_id}",
+                  {"revision": record.number, "runs": [r.id for r, _ in runs],
+                   "format": "json"})
+        return transfer.bundle(record, runs)
+
+    def export_scenario(self, revision: RevisionRef, path: str | Path,
+                        author: str | None = None) -> Path:
+        """Write :meth:`export_bundle` to a JSON file."""
+        transfer.write_json(self.export_bundle(revision, author), path)
+        return Path(path)
+
+    def export_run(self, run_id: int, path: str | Path, fmt: str | None = None,
+                   author: str | None = None) -> Path:
+        """Write a stored run's time series as CSV or Parquet (by ``fmt`` or suffix)."""
+        chosen = transfer.table_format(path, fmt)
+        result = self.load_run(run_id)
+        transfer.write_table(result, path, chosen)
+        self._log(author, "export", f"run:{run_id}", {"format": chosen})
+        return Path(path)
+
+    def import_data(self, data: Any, *, name: str | None = None, message: str = "",
+                    author: str | None = None) -> tuple[RevisionRecord, builtins.list[RunRecord]]:
+        """Import a bundle, a scenario dict or the original app's export, in one
+        transaction: the revision and every run, or nothing."""
+        parsed = transfer.parse_import(data)
+        scenario = parsed.scenario if name is None else parsed.scenario.copy(name=name)
+        target = check_name(scenario.name)
+        author = self._author(author)
+
+        def work(s: Session) -> tuple[RevisionRecord, builtins.list[RunRecord]]:
+            record = self._save_in(s, scenario, target, message or parsed.message, author)
+            runs = [self._record_run_in(s, record, replace(result, scenario=scenario),
+                                        provenance, author)
+                    for result, provenance in parsed.runs]
+            audit.append(s, author, "import", f"scenario:{record.scenario_id}",
+                         {"kind": parsed.kind, "revision": record.number,
+                          "new_revision": record.created, "runs": [r.id for r in runs]})
+            return record, runs
+        return self._write(work, f"import scenario {target!r}")
+
+    def import_file(self, path: str | Path, **options: Any
+                    ) -> tuple[RevisionRecord, builtins.list[RunRecord]]:
+        return self.import_data(transfer.read_json(path), **options)
+
+    # --- audit ----------------------------------------------------------------------------
+    def audit_events(self, obj: str | None = None, limit: int | None = 100
+                     ) -> builtins.list[AuditEvent]:
+        """Newest first; ``obj`` like ``"scenario:3"`` or ``"run:7"``."""
+        return self._read(lambda s: audit.events(s, obj, limit), "read the audit trail")
+
+    def verify_audit(self) -> AuditCheck:
+        return self._read(audit.verify, "verify the audit trail")
+
+    def _log(self, author: str | None, action: str, obj: str, details: dict[str, Any]) -> None:
+        author = self._author(author)
+        self._write(lambda s: audit.append(s, author, action, obj, details),
+                    f"record the {action}")
+
+    def _author(self, author: str | None) -> str:
+        chosen = self.user if author is None else author
+        if not isinstance(chosen, str) or not chosen.strip() or len(chosen) > NAME_LENGTH:
+            raise ValidationError([FieldError("author", chosen,
+                                              f"1 to {NAME_LENGTH} characters")])
+        return chosen.strip()
+

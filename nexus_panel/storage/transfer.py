@@ -1,0 +1,251 @@
+"""File formats for moving scenarios and results in and out: JSON bundles, CSV, Parquet.
+
+Pure conversions (no database): the store records the matching audit events.
+
+* JSON bundle (``"format": "nexus_panel.scenario"``): the scenario's canonical dict, the
+  revision it came from, and its runs, each with provenance, summary and the full time
+  series as ``{column: [values]}``. Non-finite floats are written as the strings "nan",
+  "inf", "-inf" (JSON has no NaN), so a bundle read back gives the results bit for bit.
+* Import also accepts a plain scenario dict (``Scenario.to_dict``) and the original
+  Streamlit app's export ``{"parameters", "signal_configs", "results"}``; its results are
+  not imported (they use the original's shifted time axis; re-run instead).
+* CSV and Parquet hold one run's frame (one row per time point). Parquet also carries the
+  scenario, summary and provenance in its schema metadata, so it reads back as a result.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from nexus_panel.engine import COLUMNS, SUMMARY_FIELDS, SimulationResult
+from nexus_panel.engine.result import make_frame
+from nexus_panel.models import FieldError, Scenario, ValidationError
+from nexus_panel.storage.records import RevisionRecord, RunRecord
+
+FORMAT = "nexus_panel.scenario"
+FORMAT_VERSION = 1
+PROVENANCE_FIELDS: tuple[str, ...] = (
+    "engine_version", "numpy_version", "numba_version", "package_version",
+    "created_at", "started_at", "duration_s", "seeds",
+)
+TABLE_FORMATS: tuple[str, ...] = ("csv", "parquet")
+PARQUET_KEY = b"nexus_panel.result"
+_NON_FINITE = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
+
+
+# --- floats that JSON cannot hold -----------------------------------------------------------
+def encode_float(value: float) -> float | str:
+    if math.isfinite(value):
+        return value
+    return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
+
+
+def decode_float(value: Any, where: str) -> float:
+    if isinstance(value, str) and value in _NON_FINITE:
+        return _NON_FINITE[value]
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    raise ValidationError([FieldError(where, value, "a number, or \"nan\", \"inf\", \"-inf\"")])
+
+
+# --- results <-> dicts ----------------------------------------------------------------------
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.astimezone(UTC).isoformat()
+
+
+def run_payload(result: SimulationResult, record: RunRecord | None = None) -> dict[str, Any]:
+    """A run as JSON-ready data: provenance (when stored), summary and time series."""
+    frame = result.frame
+    payload: dict[str, Any] = {
+        "content_hash": result.content_hash,
+        "engine_version": result.engine_version,
+        "summary": {k: encode_float(v) for k, v in result.summary.items()},
+        "warnings": list(result.warnings),
+        "rows": len(frame),
+        "data": {c: [encode_float(v) for v in frame[c].to_numpy(dtype=np.float64).tolist()]
+                 for c in COLUMNS},
+    }
+    if record is not None:
+        payload.update(numpy_version=record.numpy_version, numba_version=record.numba_version,
+                       package_version=record.package_version,
+                       created_at=_iso(record.created_at), started_at=_iso(record.started_at),
+                       duration_s=record.duration_s, seeds=record.seeds, run_id=record.id)
+    return payload
+
+
+def run_from_payload(payload: Any, scenario: Scenario, where: str
+                     ) -> tuple[SimulationResult, dict[str, Any]]:
+    """Rebuild a result (and its provenance) from :func:`run_payload` output."""
+    if not isinstance(payload, dict):
+        raise ValidationError([FieldError(where, type(payload).__name__, "an object")])
+    errors: list[FieldError] = []
+    for key in ("content_hash", "engine_version", "summary", "data", "rows"):
+        if key not in payload:
+            errors.append(FieldError(f"{where}.{key}", None, "present"))
+    if errors:
+        raise ValidationError(errors)
+    if payload["content_hash"] != scenario.content_hash():
+        raise ValidationError([FieldError(
+            f"{where}.content_hash", payload["content_hash"],
+            f"{scenario.content_hash()} (the hash of the scenario in this file)")])
+    rows, data, summary = payload["rows"], payload["data"], payload["summary"]
+    if not isinstance(data, dict) or set(data) != set(COLUMNS) or not all(
+            isinstance(v, list) and len(v) == rows for v in data.values()):
+        raise ValidationError([FieldError(f"{where}.data", "…", f"{rows} values for each of "
+                                          + ", ".join(COLUMNS))])
+    if not isinstance(summary, dict) or set(summary) != set(SUMMARY_FIELDS):
+        raise ValidationError([FieldError(f"{where}.summary", "…",
+                                          "the figures " + ", ".join(SUMMARY_FIELDS))])
+    values = np.empty((rows, len(COLUMNS)), dtype=np.float64, order="F")
+    for j, column in enumerate(COLUMNS):
+        values[:, j] = [decode_float(v, f"{where}.data.{column}") for v in data[column]]
+    result = SimulationResult(
+        scenario=scenario, frame=make_frame(values),
+        summary={k: decode_float(summary[k], f"{where}.summary.{k}") for k in SUMMARY_FIELDS},
+        warnings=[str(w) for w in payload.get("warnings", [])],
+        engine_version=str(payload["engine_version"]), content_hash=payload["content_hash"])
+    provenance = {k: payload[k] for k in PROVENANCE_FIELDS if payload.get(k) is not None}
+    for key in ("created_at", "started_at"):
+        if key in provenance:
+            try:
+                provenance[key] = datetime.fromisoformat(provenance[key])
+            except (TypeError, ValueError):
+                raise ValidationError([FieldError(f"{where}.{key}", provenance[key],
+                                                  "an ISO 8601 timestamp")]) from None
+    return result, provenance
+
+
+# --- bundles --------------------------------------------------------------------------------
+def bundle(revision: RevisionRecord,
+           runs: list[tuple[RunRecord, SimulationResult]]) -> dict[str, Any]:
+    """One revision of a scenario with its stored runs, as a JSON-ready dict."""
+    return {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "exported_at": datetime.now(UTC).isoformat(),
+        "scenario": revision.scenario().to_dict(),
+        "revision": {"number": revision.number, "message": revision.message,
+                     "author": revision.author, "created_at": _iso(revision.created_at),
+                     "content_hash": revision.content_hash},
+        "runs": [run_payload(result, record) for record, result in runs],
+    }
+
+
+@dataclass
+class ParsedImport:
+    """What an imported file holds. ``kind``: "bundle", "scenario" or "original"."""
+
+    kind: str
+    scenario: Scenario
+    runs: list[tuple[SimulationResult, dict[str, Any]]] = field(default_factory=list)
+    message: str = ""
+
+
+def parse_import(data: Any) -> ParsedImport:
+    """Recognise and validate any importable JSON document (every problem at once)."""
+    if isinstance(data, dict) and "format" in data:
+        if data.get("format") != FORMAT or data.get("format_version") != FORMAT_VERSION:
+            raise ValidationError([FieldError(
+                "format", f"{data.get('format')} {data.get('format_version')}",
+                f"{FORMAT} version {FORMAT_VERSION}")])
+        scenario = Scenario.from_dict(data.get("scenario"))
+        runs = data.get("runs", [])
+        if not isinstance(runs, list):
+            raise ValidationError([FieldError("runs", type(runs).__name__, "a list")])
+        parsed = [run_from_payload(r, scenario, f"runs[{i}]") for i, r in enumerate(runs)]
+        revision = data.get("revision") or {}
+        message = f"Imported (exported as revision {revision.get('number', '?')}"
+        if revision.get("message"):
+            message += f": {revision['message']}"
+        return ParsedImport("bundle", scenario, parsed, message + ")")
+    kind = "original" if isinstance(data, dict) and "parameters" in data else "scenario"
+    scenario = Scenario.from_dict(data)
+    note = "the original app's export" if kind == "original" else "a scenario file"
+    return ParsedImport(kind, scenario, [], f"Imported from {note}")
+
+
+def read_json(path: str | Path) -> Any:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ValidationError([FieldError("file", str(path), f"a readable file "
+                                          f"({exc.strerror})")]) from None
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise ValidationError([FieldError("file", str(path), f"valid JSON ({exc})")]) from None
+
+
+def write_json(data: Any, path: str | Path) -> None:
+    Path(path).write_text(json.dumps(data, indent=1, allow_nan=False), encoding="utf-8")
+
+
+# --- CSV / Parquet --------------------------------------------------------------------------
+def table_format(path: str | Path, fmt: str | None = None) -> str:
+    chosen = fmt or Path(path).suffix.lstrip(".").lower()
+    if chosen not in TABLE_FORMATS:
+        raise ValidationError([FieldError("format", chosen or str(path),
+                                          " or ".join(TABLE_FORMATS))])
+    return chosen
+
+
+def write_table(result: SimulationResult, path: str | Path, fmt: str | None = None) -> str:
+    """Write the frame of ``result`` as CSV or Parquet; returns the format used."""
+    chosen = table_format(path, fmt)
+    frame = result.frame[list(COLUMNS)]
+    if chosen == "csv":
+        frame.to_csv(path, index=False)
+        return chosen
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    meta = json.dumps({"scenario": result.scenario.to_dict(),
+                       "summary": {k: encode_float(v) for k, v in result.summary.items()},
+                       "warnings": result.warnings, "engine_version": result.engine_version,
+                       "content_hash": result.content_hash})
+    table = table.replace_schema_metadata({**(table.schema.metadata or {}),
+                                           PARQUET_KEY: meta.encode()})
+    pq.write_table(table, path)
+    return chosen
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    """A run's frame from CSV or Parquet, values exactly as written."""
+    if table_format(path) == "csv":
+        # pandas 3 parses floats exactly and deprecates the option pandas 2 needs for it
+        exact = {} if int(pd.__version__.split(".")[0]) >= 3 else {
+            "float_precision": "round_trip"}
+        frame = pd.read_csv(path, dtype=np.float64, **exact)
+    else:
+        frame = pd.read_parquet(path)
+    missing = [c for c in COLUMNS if c not in frame.columns]
+    if missing:
+        raise ValidationError([FieldError("columns", ", ".join(missing), "all of "
+                                          + ", ".join(COLUMNS))])
+    return make_frame(np.asfortranarray(frame[list(COLUMNS)].to_numpy(dtype=np.float64)))
+
+
+def read_parquet_result(path: str | Path) -> SimulationResult:
+    """A full result (scenario, summary, frame) from a Parquet file written here."""
+    import pyarrow.parquet as pq
+
+    meta = (pq.read_schema(path).metadata or {}).get(PARQUET_KEY)
+    if meta is None:
+        raise ValidationError([FieldError("file", str(path),
+                                          "a Parquet file exported by nexus_panel")])
+    info = json.loads(meta)
+    scenario = Scenario.from_dict(info["scenario"])
+    return SimulationResult(
+        scenario=scenario, frame=read_table(path),
+        summary={k: decode_float(info["summary"][k], f"summary.{k}") for k in SUMMARY_FIELDS},
+        warnings=list(info["warnings"]), engine_version=info["engine_version"],
+        content_hash=info["content_hash"])

@@ -1,0 +1,203 @@
+"""What every analysis view shares: the spec form, Run / Cancel, progress, and the worker.
+
+Why this shape: an ensemble can take seconds to minutes, and the page must stay usable
+for this user and every other session on the server. ``Run`` therefore starts the work in
+a worker thread (the numba kernels release the GIL; with ``NEXUS_DASK_ADDRESS`` the work
+goes to the cluster) and an async loop on the event loop polls its progress every 0.2 s,
+so all widget updates happen on the event loop. ``Cancel`` sets a flag the batch runner
+checks between chunks. ``run_now()`` does the same synchronously (notebooks, tests).
+
+The base scenario is the page session's current scenario when there is one (so the
+analysis follows the editors and the share link), else the spec's own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import Any
+
+import panel as pn
+import param
+from panel.viewable import Viewer
+
+from nexus_panel.analysis import ANALYSES, Cancelled
+from nexus_panel.analysis.executors import analysis_executor
+from nexus_panel.analysis.specs import SpecBase
+from nexus_panel.models import Scenario, ValidationError
+
+POLL_SECONDS = 0.2
+
+
+class ItemsEditor(param.Parameterized):
+    """Edits a spec's list of nested specs (e.g. the uncertain parameters of a Monte
+    Carlo): pick a parameter and Add, or Remove it; each item is a generated form."""
+
+    choice = param.Selector(default=None, objects=[], label="Parameter",
+                            doc="The parameter to add or remove.")
+    add = param.Event(label="Add", doc="Add the chosen parameter to the list.")
+    remove = param.Event(label="Remove", doc="Remove the chosen parameter from the list.")
+    version = param.Integer(default=0, precedence=-1, doc="Bumped when the list changes.")
+
+    def __init__(self, spec: SpecBase, field: str, key: str, choices: list[str],
+                 make: Any, **params: Any) -> None:
+        super().__init__(**params)
+        self._spec, self._field, self._key, self._make = spec, field, key, make
+        self.param.choice.objects = choices
+        self.choice = choices[0]
+
+    @property
+    def items(self) -> list[Any]:
+        return getattr(self._spec, self._field)
+
+    @param.depends("add", watch=True)
+    def _on_add(self) -> None:
+        if all(getattr(i, self._key) != self.choice for i in self.items):
+            setattr(self._spec, self._field, [*self.items, self._make(self.choice)])
+            self.version += 1
+
+    @param.depends("remove", watch=True)
+    def _on_remove(self) -> None:
+        kept = [i for i in self.items if getattr(i, self._key) != self.choice]
+        if len(kept) != len(self.items):
+            setattr(self._spec, self._field, kept)
+            self.version += 1
+
+    @param.depends("version")
+    def forms(self) -> pn.Column:
+        return pn.Column(*[pn.Param(item, name=str(getattr(item, self._key)),
+                                    show_name=True, sizing_mode="stretch_width")
+                           for item in self.items], sizing_mode="stretch_width")
+
+    def __panel__(self) -> pn.viewable.Viewable:
+        return pn.Column(pn.Param(self, parameters=["choice", "add", "remove"], show_name=False,
+                                  default_layout=pn.Row), self.forms, sizing_mode="stretch_width")
+
+
+class AnalysisView(Viewer):
+    """Base of the analysis pages: subclasses set ``analysis`` and implement ``charts``."""
+
+    analysis: str = ""
+
+    spec = param.ClassSelector(class_=SpecBase, doc="What to run (the generated form).")
+    session = param.Parameter(default=None, doc="The page's ScenarioSession, if any.")
+    result = param.Parameter(default=None, doc="The latest finished result.")
+    progress = param.Integer(default=0, bounds=(0, 100), doc="Percent of runs done.")
+    status = param.String(default="", doc="What happened last (or what is wrong).")
+    running = param.Boolean(default=False, doc="True while an analysis runs.")
+    run = param.Event(label="Run", doc="Start the analysis.")
+    cancel = param.Event(label="Cancel", doc="Stop the running analysis after this chunk.")
+
+    def __init__(self, **params: Any) -> None:
+        if "spec" not in params:
+            params["spec"] = ANALYSES[self.analysis].spec()
+        super().__init__(**params)
+        self._stop = threading.Event()
+        self._done = [0, 1]
+
+    # --- running -------------------------------------------------------------------------
+    def prepared_spec(self) -> SpecBase:
+        """The spec on the current scenario, validated (raises ValidationError)."""
+        data = self.spec.to_dict()
+        if self.session is not None:
+            data["scenario"] = self.session.snapshot().to_dict()
+        elif isinstance(data.get("scenario"), dict):
+            data["scenario"] = Scenario.from_dict(data["scenario"]).to_dict()
+        return type(self.spec).from_dict(data)
+
+    def _compute(self, spec: SpecBase) -> Any:
+        entry = ANALYSES[self.analysis]
+        if not entry.batched:
+            return entry.run(spec)
+
+        def progress(done: int, total: int) -> None:
+            self._done = [done, total]
+
+        with analysis_executor() as executor:
+            return entry.run(spec, executor=executor, progress=progress,
+                             cancel=self._stop.is_set)
+
+    def run_now(self) -> Any:
+        """Run synchronously and show the result (notebooks, tests)."""
+        self._stop.clear()
+        self.result = self._compute(self.prepared_spec())
+        self.progress = 100
+        self.status = _done_text(self.result)
+        return self.result
+
+    @param.depends("run", watch=True)
+    async def _on_run(self) -> None:
+        if self.running:
+            return
+        try:
+            spec = self.prepared_spec()
+        except ValidationError as exc:
+            self._fail(str(exc))
+            return
+        self._stop.clear()
+        self._done = [0, 1]
+        self.param.update(running=True, progress=0, status="Running…")
+        loop = asyncio.get_running_loop()
+        future = loop.run_in_executor(None, self._compute, spec)
+        try:
+            while not future.done():
+                done, total = self._done
+                self.progress = int(100 * done / max(total, 1))
+                await asyncio.sleep(POLL_SECONDS)
+            result = await future
+        except Cancelled as exc:
+            self.param.update(running=False, status=f"Cancelled: {exc}.")
+            return
+        except ValidationError as exc:
+            self.running = False
+            self._fail(str(exc))
+            return
+        self.param.update(result=result, running=False, progress=100,
+                          status=_done_text(result))
+
+    @param.depends("cancel", watch=True)
+    def _on_cancel(self) -> None:
+        self._stop.set()
+
+    def _fail(self, message: str) -> None:
+        self.status = message
+        notifications = pn.state.notifications
+        if notifications is not None:
+            notifications.error(message, duration=8000)
+
+    # --- layout --------------------------------------------------------------------------
+    def extra_controls(self) -> list[Any]:
+        """Subclass hook: editors shown under the generated form (e.g. an ItemsEditor)."""
+        return []
+
+    def controls(self) -> pn.Column:
+        form = pn.Param(self.spec, show_name=False, sizing_mode="stretch_width")
+        buttons = pn.Param(self, parameters=["run", "cancel"], show_name=False,
+                           default_layout=pn.Row,
+                           widgets={"run": {"color": "primary"}})
+        bar = pn.widgets.Progress.from_param(self.param.progress, sizing_mode="stretch_width")
+        status = pn.pane.Markdown(self.param.status, css_classes=["nx-analysis-status"],
+                                  sizing_mode="stretch_width")
+        return pn.Column(form, *self.extra_controls(), buttons, bar, status, width=340)
+
+    def charts(self) -> pn.viewable.Viewable:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    @param.depends("result")
+    def _charts(self) -> pn.viewable.Viewable:
+        if self.result is None:
+            return pn.pane.Markdown("Set up the analysis and press **Run**.")
+        return self.charts()
+
+    def __panel__(self) -> pn.viewable.Viewable:
+        return pn.Row(self.controls(), pn.Column(self._charts, sizing_mode="stretch_width"),
+                      sizing_mode="stretch_width")
+
+
+def _done_text(result: Any) -> str:
+    runs = getattr(result, "n_runs", None)
+    if runs is None:
+        spec = result.spec
+        runs = getattr(spec, "n_runs", None) or len(getattr(result, "labels", [])) or (
+            len(getattr(result, "x", [])) * len(getattr(result, "y", [])))
+    return f"Done: {runs:,} runs in {result.seconds:.2f} s."

@@ -1,0 +1,113 @@
+"""Compare: overlay the outputs of 2–5 saved scenarios or revisions, with a table of the
+parameters in which they differ.
+
+Choices are labelled ``name`` (the latest revision) or ``name @ rN`` (revision N), so a
+user can compare a scenario with its own history as easily as with another scenario.
+Runs go through the disk memo: comparing scenarios already opened elsewhere costs nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import holoviews as hv
+import holoviews.plotting.bokeh  # registers the backend that .opts targets
+import panel as pn
+import param
+from panel.viewable import Viewer
+
+from nexus_panel.models import Scenario
+from nexus_panel.views.compare_data import (
+    COMPARE_OUTPUTS,
+    MAX_COMPARED,
+    MIN_COMPARED,
+    differing_parameters,
+)
+from nexus_panel.views.scenarios_refs import ScenarioRef, list_refs, load_ref
+from nexus_panel.views.session import run_scenario
+
+TIME = hv.Dimension("t", label="time t")
+PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e")
+
+
+def overlay_plots(scenarios: dict[str, Scenario], outputs: list[str]) -> hv.Layout:
+    """One overlay per output (a curve per scenario), stacked on one shared time axis."""
+    results = {label: run_scenario(s) for label, s in scenarios.items()}
+    panels = []
+    for column in outputs:
+        curves = [
+            hv.Curve(result.frame, TIME, column, label=label).opts(
+                color=PALETTE[i % len(PALETTE)])
+            for i, (label, result) in enumerate(results.items())
+        ]
+        panels.append(hv.Overlay(curves).opts(
+            title=COMPARE_OUTPUTS[column], responsive=True, height=260,
+            legend_position="right", show_grid=True, tools=["hover"]))
+    return hv.Layout(panels).cols(1).opts(shared_axes=True)
+
+
+class CompareView(Viewer):
+    """Pick 2–5 saved scenarios or revisions; see their outputs overlaid."""
+
+    store = param.Parameter(doc="The ScenarioStore the choices come from.")
+    choices = param.ListSelector(default=[], objects=[], label="Scenarios or revisions",
+                                 doc=f"Pick {MIN_COMPARED} to {MAX_COMPARED} to overlay.")
+    plotted = param.ListSelector(default=["N", "I", "B", "S", "Phi"],
+                                 objects=list(COMPARE_OUTPUTS), label="Outputs",
+                                 doc="Which outputs to overlay.")
+    refresh = param.Event(label="Refresh list", doc="Re-read the saved scenarios.")
+
+    def __init__(self, **params: Any) -> None:
+        super().__init__(**params)
+        self._refs: dict[str, ScenarioRef] = {}
+        self._on_refresh()
+
+    @param.depends("refresh", watch=True)
+    def _on_refresh(self) -> None:
+        self._refs = {ref.label: ref for ref in list_refs(self.store)}
+        self.param.choices.objects = list(self._refs)
+        self.choices = [c for c in self.choices if c in self._refs]
+
+    def select(self, *labels: str) -> None:
+        """Choose what to compare by label (``name`` or ``name @ rN``)."""
+        unknown = [x for x in labels if x not in self._refs]
+        if unknown:
+            raise ValueError(f"not saved: {', '.join(unknown)}")
+        self.choices = list(labels)
+
+    def scenarios(self) -> dict[str, Scenario]:
+        return {label: load_ref(self.store, self._refs[label]) for label in self.choices}
+
+    @param.depends("choices", "plotted")
+    def _body(self) -> pn.viewable.Viewable:
+        count = len(self.choices)
+        if not MIN_COMPARED <= count <= MAX_COMPARED:
+            return pn.pane.Alert(
+                f"Pick {MIN_COMPARED} to {MAX_COMPARED} saved scenarios or revisions to "
+                f"compare ({count} picked).", alert_type="info", css_classes=["nx-compare-hint"])
+        if not self.plotted:
+            return pn.pane.Alert("Pick at least one output to plot.", alert_type="info",
+                                 css_classes=["nx-compare-hint"])
+        scenarios = self.scenarios()
+        table = differing_parameters(scenarios)
+        table_view: pn.viewable.Viewable = (
+            pn.pane.Markdown("The scenarios have identical parameters and inputs.")
+            if table.empty else pn.pane.DataFrame(table, sizing_mode="stretch_width"))
+        return pn.Column(
+            pn.pane.HoloViews(overlay_plots(scenarios, list(self.plotted)),
+                              sizing_mode="stretch_width", css_classes=["nx-compare-plots"]),
+            pn.pane.Markdown("### Differing parameters"),
+            pn.Column(table_view, css_classes=["nx-compare-diff"], sizing_mode="stretch_width"),
+            sizing_mode="stretch_width",
+        )
+
+    def __panel__(self) -> pn.viewable.Viewable:
+        controls = pn.Row(
+            pn.widgets.MultiChoice.from_param(self.param.choices, max_items=MAX_COMPARED,
+                                              css_classes=["nx-compare-choices"], width=520),
+            pn.widgets.CheckButtonGroup.from_param(self.param.plotted, button_type="primary",
+                                                   button_style="outline"),
+            pn.widgets.Button.from_param(self.param.refresh, button_type="light"),
+        )
+        return pn.Column(controls, pn.panel(self._body, loading_indicator=True),
+                         sizing_mode="stretch_width")

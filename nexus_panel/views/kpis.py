@@ -1,0 +1,149 @@
+"""KPI cards: final N and its change, mean issuance, mean burn, conservation, warnings.
+
+Conservation is the engine's real ledger (shared/nexus_model.md): N[end] - N[0] must
+equal the booked flows plus the clamp top-ups; the card is green when the residual is
+within floating-point rounding of the run and shows how often the clamp at zero acted.
+Issued minus burned is shown under its own name, never as a "conservation error".
+
+All cards are one HTML pane (one model to update per run, not one per card). Test hooks:
+each card has ``data-testid="kpi-<key>"`` on its value and CSS class ``nx-kpi-<key>``,
+with keys ``final-N``, ``mean-issuance``, ``mean-burn``, ``conservation``.
+"""
+
+from __future__ import annotations
+
+import html
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+import panel as pn
+import param
+from panel.viewable import Viewer
+
+from nexus_panel.engine import SimulationResult
+from nexus_panel.views.session import ScenarioSession
+
+ROUNDING_ULPS = 4.0
+"""Allowed ledger residual per step, in units of the largest |N| times machine epsilon."""
+
+
+@dataclass(frozen=True)
+class Kpi:
+    key: str
+    title: str
+    value: str
+    detail: str
+    status: str = "neutral"  # "ok", "bad" or "neutral": the card's colour
+
+
+def ledger_tolerance(result: SimulationResult) -> float:
+    """Largest residual that is only rounding: a few ulps of max |N| per step."""
+    steps = max(1, len(result.frame) - 1)
+    scale = max(1.0, abs(result.summary["max_N"]), abs(result.summary["min_N"]))
+    return ROUNDING_ULPS * sys.float_info.epsilon * scale * steps
+
+
+def conservation_holds(result: SimulationResult) -> bool:
+    return abs(result.summary["ledger_residual"]) <= ledger_tolerance(result)
+
+
+def _signed(x: float) -> str:
+    return f"{x:+,.2f}"
+
+
+def kpis(result: SimulationResult) -> list[Kpi]:
+    """The four cards of a run, formatted for display."""
+    s = result.summary
+    start = result.scenario.params.N_initial
+    change = s["final_N"] - start
+    pct = f" ({change / start:+.1%})" if start else ""
+    clamps = int(s["clamp_events"])
+    holds = conservation_holds(result)
+    clamp_text = ("no clamp events" if clamps == 0 else
+                  f"{clamps} clamp event{'s' * (clamps != 1)} (top-up {s['clamp_total']:,.4g})")
+    return [
+        Kpi("final-N", "Final N", f"{s['final_N']:,.2f}",
+            f"{_signed(change)}{pct} vs N₀(t=0) = {start:,.6g}"),
+        Kpi("mean-issuance", "Mean issuance I", f"{s['mean_issuance']:,.3f}",
+            f"issued − burned = {_signed(s['issued_minus_burned'])}"),
+        Kpi("mean-burn", "Mean burn B", f"{s['mean_burn']:,.3f}",
+            f"range of N: {s['min_N']:,.4g} … {s['max_N']:,.4g}"),
+        Kpi("conservation", "Conservation",
+            "holds" if holds else "VIOLATED",
+            f"ledger residual {s['ledger_residual']:.2e}; {clamp_text}",
+            "ok" if holds else "bad"),
+    ]
+
+
+def cards_html(cards: list[Kpi]) -> str:
+    parts = []
+    for c in cards:
+        parts.append(
+            f'<div class="nx-kpi nx-kpi-{c.key} nx-kpi-{c.status}">'
+            f'<div class="nx-kpi-title">{html.escape(c.title)}</div>'
+            f'<div class="nx-kpi-value" data-testid="kpi-{c.key}">{html.escape(c.value)}</div>'
+            f'<div class="nx-kpi-detail">{html.escape(c.detail)}</div></div>')
+    return '<div class="nx-kpis">' + "".join(parts) + "</div>"
+
+
+KPI_CSS = """
+.nx-kpis { display: grid; grid-template-columns: repeat(auto-fit, minmax(190px, 1fr));
+           gap: 10px; width: 100%; }
+.nx-kpi { border: 1px solid #dfe3e8; border-left: 5px solid #0072B5; border-radius: 6px;
+          padding: 8px 12px; background: #fff; font-family: inherit; }
+.nx-kpi-ok { border-left-color: #2e9e44; background: #f3fbf4; }
+.nx-kpi-bad { border-left-color: #d0342c; background: #fdf2f1; }
+.nx-kpi-title { font-size: 12px; color: #5b6470; text-transform: uppercase;
+                letter-spacing: .04em; }
+.nx-kpi-value { font-size: 24px; font-weight: 600; color: #1b1f24; margin: 2px 0; }
+.nx-kpi-ok .nx-kpi-value { color: #1f7a32; }
+.nx-kpi-bad .nx-kpi-value { color: #b3261e; }
+.nx-kpi-detail { font-size: 12px; color: #5b6470; }
+"""
+
+
+class KpiCards(Viewer):
+    """The KPI cards of the session's latest run, plus its warnings and current error."""
+
+    session = param.ClassSelector(class_=ScenarioSession, doc="The session to summarise.")
+
+    def __init__(self, **params: Any) -> None:
+        super().__init__(**params)
+        self._cards = pn.pane.HTML(self._cards_html(), sizing_mode="stretch_width",
+                                   stylesheets=[KPI_CSS], css_classes=["nx-kpi-cards"],
+                                   margin=(5, 5))
+        self._warnings = pn.pane.Alert("", alert_type="warning", visible=False,
+                                       css_classes=["nx-warnings"],
+                                       sizing_mode="stretch_width", margin=(0, 5))
+        self._error = pn.pane.Alert("", alert_type="danger", visible=False,
+                                    css_classes=["nx-run-error"],
+                                    sizing_mode="stretch_width", margin=(0, 5))
+        self._update_notes()
+        self.session.param.watch(self._on_result, "result")
+        self.session.param.watch(self._on_error, "error")
+        self._on_error()
+
+    def _cards_html(self) -> str:
+        result = self.session.result
+        return "" if result is None else cards_html(kpis(result))
+
+    def _update_notes(self) -> None:
+        result = self.session.result
+        notes = [] if result is None else result.warnings
+        text = "\n".join(f"- {n}" for n in notes)
+        if text != self._warnings.object or bool(notes) != self._warnings.visible:
+            self._warnings.param.update(object=text, visible=bool(notes))
+
+    def _on_result(self, _event: Any = None) -> None:
+        self._cards.object = self._cards_html()
+        self._update_notes()
+
+    def _on_error(self, _event: Any = None) -> None:
+        error = self.session.error
+        text = f"**The current values cannot run; showing the last good run.** {error}"
+        self._error.param.update(object=text if error else "", visible=bool(error))
+
+    def __panel__(self) -> pn.Column:
+        return pn.Column(self._cards, self._error, self._warnings, sizing_mode="stretch_width",
+                         margin=0)

@@ -1,0 +1,155 @@
+"""Linked time-series plots of a run, all on ONE shared time axis (zoom one, all follow).
+
+N(t) with the target line; issuance vs burn; health S(t) on 0–1; the controller output
+Phi(t) with its ±limit; cumulative issuance vs burn; the six inputs (E on its own axis).
+
+Why DynamicMaps: each plot is an ``hv.DynamicMap`` bound to ``session.result``, so a new
+run replaces the data of the existing Bokeh glyphs instead of rebuilding figures: no
+flicker, and ``framewise`` ranges follow the data until the user zooms, after which the
+zoom is kept. The six plots are panes of one layout; Panel's ``linked_axes`` gives them
+one shared time range (the ``t`` dimension), so zooming or panning one moves all.
+
+Test hooks: the figure of each plot has the Bokeh ``name`` and CSS class ``nx-plot-<key>``
+(keys: N, flows, S, Phi, cumulative, inputs); the N curve's data source is named
+``nx-source-N`` (column ``N``), e.g. in a browser::
+
+    Bokeh.documents[0].get_model_by_name("nx-source-N").data.N
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import holoviews as hv
+import holoviews.plotting.bokeh  # registers the Bokeh backend's options (no notebook output)
+import numpy as np
+import panel as pn
+import param
+from panel.viewable import Viewer
+
+from nexus_panel.engine import COLUMNS, SimulationResult
+from nexus_panel.models import INPUT_NAMES
+from nexus_panel.views.series import reduce_columns
+from nexus_panel.views.session import ScenarioSession
+
+PALETTE = {"N": "#0072B2", "I": "#009E73", "B": "#D55E00", "S": "#6A3D9A", "Phi": "#CC79A7",
+           "H": "#0072B2", "M": "#E69F00", "D": "#009E73", "E": "#56B4E9",
+           "C_cons": "#D55E00", "C_disp": "#999999", "limit": "#888888"}
+PLOT_HEIGHT = 230
+TIME = hv.Dimension("t", label="time t")
+
+
+def named(key: str, source: str | None = None) -> Callable[[Any, Any], None]:
+    """A HoloViews hook naming the figure (and optionally its data source) for tests."""
+
+    def hook(plot: Any, _element: Any) -> None:
+        figure = plot.handles["plot"]
+        figure.name = f"nx-plot-{key}"
+        if f"nx-plot-{key}" not in figure.css_classes:
+            figure.css_classes = [*figure.css_classes, f"nx-plot-{key}"]
+        if source is not None and "source" in plot.handles:
+            plot.handles["source"].name = source
+
+    return hook
+
+
+def _curve(data: dict[str, np.ndarray], column: str, vdim: str, label: str,
+           **opts: Any) -> hv.Curve:
+    return hv.Curve((data["t"], data[column]), TIME, hv.Dimension(vdim, label=opts.pop(
+        "ylabel", vdim)), label=label).opts(color=PALETTE.get(column, "#333333"), **opts)
+
+
+def _hline(y: float) -> hv.HLine:
+    return hv.HLine(y).opts(color=PALETTE["limit"], line_dash="dashed", line_width=1)
+
+
+def columns_of(result: SimulationResult) -> dict[str, np.ndarray]:
+    """The columns the plots need, reduced for display when the run is very long."""
+    frame = result.frame
+    return reduce_columns({c: frame[c].to_numpy() for c in COLUMNS}, list(COLUMNS))
+
+
+class TimeSeriesPlots(Viewer):
+    """The six linked plots of the session's latest result."""
+
+    session = param.ClassSelector(class_=ScenarioSession, doc="The session to plot.")
+
+    def __init__(self, **params: Any) -> None:
+        super().__init__(**params)
+        self._cache: tuple[int, dict[str, np.ndarray]] | None = None
+        builders = {
+            "N": self._n_plot, "flows": self._flows_plot, "S": self._s_plot,
+            "Phi": self._phi_plot, "cumulative": self._cumulative_plot,
+            "inputs": self._inputs_plot,
+        }
+        common = {"responsive": True, "height": PLOT_HEIGHT, "framewise": True,
+                  "show_grid": True, "toolbar": "right", "active_tools": ["box_zoom"],
+                  "default_tools": ["pan", "box_zoom", "wheel_zoom", "reset"],
+                  "backend_opts": {"plot.output_backend": "canvas", "plot.toolbar.logo": None}}
+        self._panes = [
+            pn.pane.HoloViews(
+                hv.DynamicMap(pn.bind(self._frame_of(build, {**common, "hooks": [named(key)]}),
+                                      self.session.param.result)),
+                sizing_mode="stretch_width", linked_axes=True, css_classes=[f"nx-pane-{key}"])
+            for key, build in builders.items()]
+        rows = [pn.Row(*self._panes[i:i + 2], sizing_mode="stretch_width", margin=0)
+                for i in range(0, len(self._panes), 2)]
+        self._grid = pn.Column(*rows, sizing_mode="stretch_width", css_classes=["nx-timeseries"])
+
+    def _frame_of(self, build: Callable[[dict[str, np.ndarray]], hv.Overlay],
+                  opts: dict[str, Any]) -> Callable[[SimulationResult | None], hv.Overlay]:
+        def callback(result: SimulationResult | None) -> hv.Overlay:
+            if result is None:
+                return hv.Overlay([hv.Curve([], TIME, "value")]).opts(**opts)
+            return build(self._columns(result)).opts(**opts)
+
+        return callback
+
+    def _columns(self, result: SimulationResult) -> dict[str, np.ndarray]:
+        # The six callbacks of one update share one conversion of the frame.
+        if self._cache is None or self._cache[0] != id(result):
+            self._cache = (id(result), columns_of(result))
+        return self._cache[1]
+
+    @property
+    def _params(self) -> Any:
+        return self.session.result.scenario.params
+
+    def _n_plot(self, d: dict[str, np.ndarray]) -> hv.Overlay:
+        n = _curve(d, "N", "N", "N(t)", tools=["hover"], line_width=2,
+                   hooks=[named("N", source="nx-source-N")])
+        target = _hline(self._params.N_target).opts(color="#E69F00")
+        return (n * target).opts(title="State N(t) and target N*", show_legend=False)
+
+    def _flows_plot(self, d: dict[str, np.ndarray]) -> hv.Overlay:
+        return (_curve(d, "I", "flow", "issuance I", ylabel="rate")
+                * _curve(d, "B", "flow", "burn B", ylabel="rate")
+                ).opts(title="Issuance I vs burn B", legend_position="top_left")
+
+    def _s_plot(self, d: dict[str, np.ndarray]) -> hv.Overlay:
+        return hv.Overlay([_curve(d, "S", "S", "S(t)", ylim=(0, 1.02))]).opts(
+            title="System health S(t)", show_legend=False)
+
+    def _phi_plot(self, d: dict[str, np.ndarray]) -> hv.Overlay:
+        limit = self._params.phi_limit
+        return (_curve(d, "Phi", "Phi", "Φ(t)", ylabel="Φ")
+                * _hline(limit) * _hline(-limit)).opts(
+            title=f"Controller output Φ(t), limit ±{limit:g}", show_legend=False)
+
+    def _cumulative_plot(self, d: dict[str, np.ndarray]) -> hv.Overlay:
+        return (_curve(d, "cumulative_I", "cumulative", "issued ∫I dt", ylabel="cumulative")
+                .opts(color=PALETTE["I"])
+                * _curve(d, "cumulative_B", "cumulative", "burned ∫B dt", ylabel="cumulative")
+                .opts(color=PALETTE["B"])).opts(title="Cumulative issuance vs burn",
+                                                legend_position="top_left")
+
+    def _inputs_plot(self, d: dict[str, np.ndarray]) -> hv.Overlay:
+        curves = [_curve(d, n, "level", n, ylabel="input level")
+                  for n in INPUT_NAMES if n != "E"]
+        curves.append(_curve(d, "E", "E", "E", ylabel="E (0–1)", line_dash="dotted"))
+        return hv.Overlay(curves).opts(title="Inputs (E on the right axis)", multi_y=True,
+                                       legend_position="right")
+
+    def __panel__(self) -> pn.Column:
+        return self._grid

@@ -1,0 +1,81 @@
+"""Each analysis view runs on its session's scenario and renders its charts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import panel as pn
+import pytest
+from bokeh.models import Model
+
+from nexus_panel.analysis import GainSet, ParameterRange
+from nexus_panel.models import Scenario
+from nexus_panel.views.analysis_controller import ControllerView
+from nexus_panel.views.analysis_mc import MonteCarloView
+from nexus_panel.views.analysis_sensitivity import SensitivityView
+from nexus_panel.views.analysis_stability import StabilityView
+from nexus_panel.views.session import ScenarioSession
+
+# bokeh 3.9's ColumnDataSource.from_df (behind every Tabulator) calls
+# DataFrame.reset_index(inplace=True), which pandas 3.1 deprecates: not our code.
+pytestmark = pytest.mark.filterwarnings("ignore:The inplace keyword:DeprecationWarning")
+
+
+def models(view: Any) -> list[str]:
+    root = pn.panel(view).get_root()
+    return sorted({type(m).__name__ for m in root.references() if isinstance(m, Model)})
+
+
+@pytest.fixture
+def session() -> ScenarioSession:
+    return ScenarioSession(Scenario.from_dict({"params": {"num_steps": 200, "K_p": 0.3}}))
+
+
+def test_monte_carlo_view_uses_the_session_scenario(session: ScenarioSession) -> None:
+    view = MonteCarloView(session=session)
+    view.spec.n_runs = 200
+    editor = view._editor
+    editor.choice = "alpha"
+    editor.param.trigger("add")
+    editor.param.trigger("add")  # twice: still one entry
+    assert [d.parameter for d in view.spec.parameters] == ["alpha"]
+    result = view.run_now()
+    assert result.spec.base_scenario.params.K_p == 0.3
+    assert result.t[-1] == pytest.approx(20.0)
+    assert view.status.startswith("Done: 200 runs")
+    assert view.scatter_x == "alpha"
+    names = models(view)
+    assert {"Image", "VArea", "Scatter", "Tabulator"} <= set(names) or "GlyphRenderer" in names
+    view.metric = "settling_time"  # the histogram follows the chosen metric
+
+
+def test_bad_values_show_as_a_status_not_a_crash(session: ScenarioSession) -> None:
+    view = StabilityView(session=session)
+    view.spec.y_parameter = view.spec.x_parameter
+    with pytest.raises(Exception, match="y_parameter"):
+        view.run_now()
+
+
+@pytest.mark.parametrize("method", ["sobol", "morris", "oat"])
+def test_sensitivity_view_renders_each_method(session: ScenarioSession, method: str) -> None:
+    view = SensitivityView(session=session)
+    view.spec.param.update(method=method, n_base=8,
+                           parameters=[ParameterRange(parameter="alpha"),
+                                       ParameterRange(parameter="K_p")])
+    view.run_now()
+    assert "GlyphRenderer" in models(view)
+
+
+def test_stability_and_controller_views_render(session: ScenarioSession) -> None:
+    stability = StabilityView(session=session)
+    stability.spec.param.update(x_points=4, y_points=3)
+    stability.run_now()
+    assert stability.result.regimes.shape == (3, 4)
+    assert "GlyphRenderer" in models(stability)
+    controller = ControllerView(session=session)
+    controller.param.trigger("add_current")
+    controller.spec.gain_sets = [*controller.spec.gain_sets, GainSet(K_p=0.0, K_i=0.1)]
+    result = controller.run_now()
+    assert list(result.metrics["regime"])[0] in {"settles", "drifts"}
+    assert len(result.runs) == 2
+    assert "GlyphRenderer" in models(controller)

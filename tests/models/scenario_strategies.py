@@ -1,0 +1,74 @@
+"""Hypothesis strategies for scenarios, built from the parameter declarations themselves
+(so a new parameter or signal kind is covered without touching the tests)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import param
+from hypothesis import strategies as st
+
+from nexus_panel.models import KINDS, EngineParams, Signal
+
+INPUT_NAMES = ("H", "M", "D", "E", "C_cons", "C_disp")
+
+
+def valid_number(p: param.Number) -> st.SearchStrategy[Any]:
+    lo, hi = p.bounds
+    if isinstance(p, param.Integer):
+        return st.integers(lo, hi)
+    inc_lo, inc_hi = p.inclusive_bounds
+    return st.floats(lo, hi, exclude_min=not inc_lo, exclude_max=not inc_hi,
+                     allow_nan=False, allow_infinity=False)
+
+
+def invalid_number(p: param.Number) -> st.SearchStrategy[Any]:
+    """Values ``p`` must refuse: non-finite, out of bounds, wrong type, fractional ints."""
+    lo, hi = p.bounds
+    options = [st.sampled_from([math.nan, math.inf, -math.inf, "12", True, [1.0]])]
+    span = st.floats(1e-6, 10.0)
+    if lo is not None:
+        options.append(span.map(lambda u: lo - max(1.0, abs(lo)) * u))
+    if hi is not None:
+        options.append(span.map(lambda u: hi + max(1.0, abs(hi)) * u))
+    if isinstance(p, param.Integer):
+        # (kept below 2**40 so that v + 0.5 is still fractional as a float)
+        options.append(st.integers(lo, min(hi - 1, 2**40)).map(lambda v: v + 0.5))
+    if not p.allow_None:
+        options.append(st.none())
+    return st.one_of(options)
+
+
+def engine_params(max_steps: int = 60) -> st.SearchStrategy[dict[str, Any]]:
+    fields = {n: valid_number(EngineParams.param[n]) for n in EngineParams.names()}
+    fields["num_steps"] = st.integers(1, max_steps)
+    return st.fixed_dictionaries(fields)
+
+
+@st.composite
+def signal_dicts(draw: st.DrawFn, max_steps: int = 60) -> dict[str, Any]:
+    kind = draw(st.sampled_from(KINDS))
+    out: dict[str, Any] = {"kind": kind}
+    for name in Signal.kind_params(kind):
+        p = Signal.param[name]
+        if name == "step_at":
+            out[name] = draw(st.none() | st.integers(0, max_steps + 5))
+        elif name == "pulse_period":
+            out[name] = draw(st.integers(1, max_steps + 5))
+        elif name == "pulse_width":
+            continue  # drawn below, never wider than the period
+        else:
+            out[name] = draw(valid_number(p))
+    if kind == "pulse":
+        out["pulse_width"] = draw(st.integers(0, out["pulse_period"]))
+    return out
+
+
+def scenario_dicts(max_steps: int = 60) -> st.SearchStrategy[dict[str, Any]]:
+    return st.fixed_dictionaries({
+        "name": st.text(max_size=20),
+        "description": st.text(max_size=40),
+        "params": engine_params(max_steps),
+        "inputs": st.fixed_dictionaries({n: signal_dicts(max_steps) for n in INPUT_NAMES}),
+    })

@@ -1,0 +1,148 @@
+"""Export and import: JSON bundles (ours), the original app's export, CSV and Parquet;
+round trips give back the same scenario and the same results, bit for bit."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from storage_helpers import make_scenario, random_scenario
+from test_store_runs import assert_same_result
+
+from nexus_panel.cli import main
+from nexus_panel.engine import simulate
+from nexus_panel.models import ValidationError
+from nexus_panel.storage import ScenarioStore, transfer
+
+
+@pytest.fixture
+def stored(store: ScenarioStore) -> tuple[ScenarioStore, list[int]]:
+    """A scenario with two revisions; revision 2 has two runs (5,000 and 5,000 steps)."""
+    store.save(random_scenario(), message="first")
+    revision = store.save(random_scenario().copy(description="second try"), message="notes")
+    first = store.record_run(revision, simulate(revision.scenario()), duration_s=0.01)
+    second, _ = store.run(revision)
+    return store, [first.id, second.id]
+
+
+def test_json_bundle_round_trip_into_another_database(stored: tuple[ScenarioStore, list[int]],
+                                                      tmp_path: Path) -> None:
+    store, run_ids = stored
+    path = store.export_scenario("shocks@2", tmp_path / "shocks.json")
+    bundle = json.loads(path.read_text())
+    assert (bundle["format"], bundle["revision"]["number"], len(bundle["runs"])) == (
+        transfer.FORMAT, 2, 2)
+    assert bundle["runs"][0]["data"]["H"][-1] == "nan"  # JSON has no NaN
+    with ScenarioStore(f"sqlite:///{tmp_path}/other.db") as other:
+        revision, runs = other.import_file(path)
+        assert (revision.scenario_name, revision.number, revision.created) == ("shocks", 1, True)
+        assert revision.message == "Imported (exported as revision 2: notes)"
+        assert other.load("shocks").to_dict() == store.load("shocks").to_dict()
+        for original_id, imported in zip(run_ids, runs, strict=True):
+            assert_same_result(other.load_run(imported.id), store.load_run(original_id))
+            source = store.run_info(original_id)
+            assert (imported.duration_s, imported.created_at, imported.numpy_version) == (
+                source.duration_s, source.created_at, source.numpy_version)
+        # the same file again: content unchanged, so no new revision
+        again, _ = other.import_file(path)
+        assert (again.number, again.created) == (1, False)
+        assert [e.action for e in other.audit_events()][:2] == ["import", "run"]
+
+
+def test_import_under_a_new_name_renames_runs_too(stored: tuple[ScenarioStore, list[int]],
+                                                  ) -> None:
+    store, run_ids = stored
+    revision, runs = store.import_data(store.export_bundle("shocks"), name="copy")
+    assert revision.scenario_name == "copy"
+    loaded = store.load_run(runs[0].id)
+    assert loaded.scenario.name == "copy"
+    original = store.load_run(run_ids[0])
+    assert loaded.frame.to_numpy().tobytes() == original.frame.to_numpy().tobytes()
+    assert [e.action for e in store.audit_events(limit=5)][-1] == "export"
+
+
+def test_original_app_export_imports_as_a_scenario(store: ScenarioStore, tmp_path: Path) -> None:
+    original = {
+        "parameters": {"alpha": 1.2, "beta": 0.9, "num_steps": 500, "N_target": 1200},
+        "signal_configs": {"H": {"type": "sinusoidal", "offset": 100, "amplitude": 20,
+                                 "frequency": 0.01},
+                           "C_cons": {"type": "step", "initial": 60, "final": 90,
+                                      "step_at": 250}},
+        "results": {"N": [1000.0, 1001.5], "t": [0.0, 0.1]},
+    }
+    path = tmp_path / "nexus_export.json"
+    path.write_text(json.dumps(original))
+    revision, runs = store.import_file(path, name="legacy", message="from the old app")
+    assert (revision.scenario_name, revision.message, runs) == ("legacy", "from the old app", [])
+    loaded = store.load("legacy")
+    assert (loaded.params.alpha, loaded.params.num_steps, loaded.params.N_target) == (
+        1.2, 500, 1200.0)
+    assert loaded.inputs.H.to_dict() == {"kind": "sinusoidal", "offset": 100.0,
+                                         "amplitude": 20.0, "frequency": 0.01}
+    assert loaded.inputs.C_cons.step_at == 250
+    plain, _ = store.import_data(make_scenario("plain", alpha=2.5).to_dict())
+    assert plain.message == "Imported from a scenario file"
+    assert store.load("plain").params.alpha == 2.5
+
+
+def test_a_bad_import_saves_nothing(stored: tuple[ScenarioStore, list[int]]) -> None:
+    store, _ = stored
+    events = len(store.audit_events(limit=None))
+    bundle = store.export_bundle("shocks")
+    bundle["scenario"]["name"] = "broken"
+    bundle["runs"][1]["data"]["N"] = bundle["runs"][1]["data"]["N"][:-1]
+    with pytest.raises(ValidationError, match=r"runs\[1\]\.data"):
+        store.import_data(bundle)
+    bundle = store.export_bundle("shocks")
+    bundle["scenario"]["params"]["alpha"] = 9.0
+    with pytest.raises(ValidationError, match=r"params\.alpha = 9\.0"):
+        store.import_data(bundle)
+    bundle["scenario"]["params"]["alpha"] = 1.0  # valid, but the runs are of alpha 1.3
+    with pytest.raises(ValidationError, match=r"runs\[0\]\.content_hash"):
+        store.import_data(bundle)
+    assert [s.name for s in store.list()] == ["shocks"]
+    assert len(store.revisions("shocks")) == 2
+    assert len(store.audit_events(limit=None)) == events + 2  # only the two exports
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_results_as_csv_and_parquet_round_trip(stored: tuple[ScenarioStore, list[int]],
+                                               tmp_path: Path, fmt: str) -> None:
+    store, run_ids = stored
+    path = store.export_run(run_ids[0], tmp_path / f"run.{fmt}")
+    original = store.load_run(run_ids[0])
+    frame = transfer.read_table(path)
+    assert frame.to_numpy().tobytes() == original.frame.to_numpy().tobytes()
+    if fmt == "parquet":
+        assert_same_result(transfer.read_parquet_result(path), original)
+    else:
+        assert path.read_text().splitlines()[0] == ",".join(original.frame.columns)
+    assert store.audit_events(limit=1)[0].details == {"format": fmt}
+
+
+def test_export_and_import_commands(store: ScenarioStore, db_url: str, tmp_path: Path,
+                                    capsys: pytest.CaptureFixture[str],
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    store.save(make_scenario(alpha=1.4))
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    monkeypatch.chdir(tmp_path)
+    assert main(["export", "baseline", "--format", "csv"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "nexus-panel export: baseline@1 has no stored run: add --simulate to run and store "
+        "it now")
+    assert main(["export", "baseline@1", "--format", "csv", "--simulate"]) == 0
+    assert capsys.readouterr().out.strip().startswith("wrote baseline-r1.csv: run ")
+    assert len(transfer.read_table(tmp_path / "baseline-r1.csv")) == 201
+    assert main(["export", "baseline", "-o", "b.json"]) == 0
+    assert capsys.readouterr().out.strip() == "wrote b.json: baseline@1 with 1 run(s)"
+    assert main(["import", "b.json", "--name", "again", "-m", "copied"]) == 0
+    assert capsys.readouterr().out.strip() == "imported again@1 (new revision) with 1 run(s)"
+    assert store.revisions("again")[0].message == "copied"
+    (tmp_path / "bad.json").write_text("{not json")
+    assert main(["import", "bad.json"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("nexus-panel import: 1 invalid value: file = 'bad.json' (allowed: "
+                          "valid JSON") and err.count("\n") == 1
+    assert main(["export", "missing"]) == 2
+    assert capsys.readouterr().err.strip() == "nexus-panel export: no scenario named 'missing'"

@@ -1,0 +1,108 @@
+"""What the browser tests read from a page: Bokeh plot data, Panel widgets, screenshots,
+console errors.
+
+Plots are canvases, so "the N(t) curve changed" is read from the Bokeh document in the
+page (the ColumnDataSources the browser actually draws), not from pixels.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import ConsoleMessage, Error, Page
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+
+# Every ColumnDataSource holding column ``y``: its x (first of ``xs`` present) and y arrays.
+_SOURCES_JS = """
+([y, xs]) => {
+  const out = [];
+  for (const doc of (window.Bokeh ? Bokeh.documents : [])) {
+    for (const m of doc.all_models) {
+      if (m.type !== "ColumnDataSource") continue;
+      const data = m.data instanceof Map ? Object.fromEntries(m.data) : m.data;
+      if (!(y in data)) continue;
+      const xkey = xs.find((k) => k in data);
+      out.push({id: m.id, x: xkey ? Array.from(data[xkey]) : null, y: Array.from(data[y])});
+    }
+  }
+  return out;
+}
+"""
+
+# Labels of every legend item in the page (legends are drawn on canvas, not in the DOM).
+_LEGEND_JS = """
+() => {
+  const out = [];
+  for (const doc of (window.Bokeh ? Bokeh.documents : [])) {
+    for (const m of doc.all_models) {
+      if (m.type !== "LegendItem") continue;
+      const label = m.label;
+      const text = label && typeof label === "object" ? (label.value ?? label.field) : label;
+      const visible = m.renderers.some((r) => r.visible);
+      if (text && visible) out.push(String(text));
+    }
+  }
+  return out;
+}
+"""
+
+
+def sources(page: Page, y: str, xs: tuple[str, ...] = ("t",)) -> list[dict[str, Any]]:
+    return page.evaluate(_SOURCES_JS, [y, list(xs)])
+
+
+def legend_labels(page: Page) -> list[str]:
+    return page.evaluate(_LEGEND_JS)
+
+
+def wait_for_bokeh(page: Page, timeout: float = 20_000) -> None:
+    """Until Bokeh has rendered the session's document (the websocket has delivered it)."""
+    page.wait_for_function(
+        "() => window.Bokeh && Bokeh.documents.length > 0 && "
+        "document.querySelector('.bk-root, .bk-panel-models-layout-Column, body') !== null",
+        timeout=timeout)
+    page.wait_for_load_state("networkidle")
+
+
+def screenshot(page: Page, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{re.sub(r'[^A-Za-z0-9_.-]+', '_', name)}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+class ConsoleErrors:
+    """Collects console errors and uncaught exceptions of one page."""
+
+    def __init__(self, page: Page) -> None:
+        self.messages: list[str] = []
+        page.on("console", self._on_console)
+        page.on("pageerror", self._on_pageerror)
+
+    def _on_console(self, msg: ConsoleMessage) -> None:
+        if msg.type == "error":
+            where = msg.location.get("url", "") if msg.location else ""
+            self.messages.append(f"console.error: {msg.text} ({where})")
+
+    def _on_pageerror(self, exc: Error) -> None:
+        self.messages.append(f"uncaught: {exc}")
+
+    def assert_none(self) -> None:
+        assert not self.messages, "browser console errors:\n" + "\n".join(self.messages)
+
+
+def wait_for_page(page: Page, timeout: float = 30_000) -> None:
+    """Until the site shell (navigation) has rendered and the network has settled."""
+    page.locator("a.nx-nav-link").first.wait_for(state="attached", timeout=timeout)
+    wait_for_bokeh(page, timeout)
+
+
+def source_column(page: Page, source_name: str, column: str) -> list[float]:
+    """One column of the Bokeh ColumnDataSource named ``source_name``."""
+    return page.evaluate(
+        "([name, col]) => { const m = Bokeh.documents[0].get_model_by_name(name);"
+        " const d = m.data instanceof Map ? Object.fromEntries(m.data) : m.data;"
+        " return Array.from(d[col]); }", [source_name, column])

@@ -1,0 +1,106 @@
+"""The session runs each change once, keeps the last good run on bad values, and the KPI
+cards show the spec's worked example (shared/nexus_model.md) to the digit."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from nexus_panel.engine.memo import memo_stats
+from nexus_panel.models import EngineParams, Scenario, Signal
+from nexus_panel.views.kpis import KpiCards, cards_html, kpis
+from nexus_panel.views.session import ScenarioSession
+
+
+def one_step() -> Scenario:
+    return Scenario(params=EngineParams(num_steps=1))
+
+
+def test_worked_example_cards() -> None:
+    session = ScenarioSession(one_step())
+    cards = {c.key: c for c in kpis(session.result)}
+    assert cards["final-N"].value == "1,001.56"
+    assert cards["final-N"].detail.startswith("+1.56 (+0.2%)")
+    assert cards["mean-issuance"].value == "66.672"
+    assert cards["mean-burn"].value == "42.040"
+    assert cards["conservation"].value == "holds"
+    assert cards["conservation"].status == "ok"
+    html = cards_html(list(cards.values()))
+    assert re.search(r'data-testid="kpi-final-N">1,001.56<', html)
+
+
+def test_clamp_events_are_counted_on_the_conservation_card() -> None:
+    # No issuance, heavy burn: N falls to zero and the clamp has to act.
+    scenario = Scenario(params=EngineParams(alpha=0, beta=5, num_steps=400, K_p=0, K_i=0,
+                                            K_d=0, N_initial=100))
+    session = ScenarioSession(scenario)
+    card = {c.key: c for c in kpis(session.result)}["conservation"]
+    events = int(session.result.summary["clamp_events"])
+    assert events > 0
+    assert f"{events} clamp events" in card.detail
+    assert card.status == "ok"
+
+
+def test_each_change_runs_once_through_the_memo() -> None:
+    session = ScenarioSession(one_step())
+    before = memo_stats()
+    hits, computed = before["hits"], before["computed"]
+    session.scenario.params.alpha = 2.0
+    after = memo_stats()
+    assert after["computed"] - computed == 1
+    assert session.result.scenario.params.alpha == 2.0
+    session.scenario.params.alpha = 1.0  # back to a scenario computed before: a memo hit
+    assert memo_stats()["hits"] - hits == 1
+    assert session.result.final_N == pytest.approx(1001.5632, abs=1e-9)
+
+
+def test_apply_copies_values_in_place_with_one_run() -> None:
+    session = ScenarioSession()
+    params_obj, h_obj = session.scenario.params, session.scenario.inputs.H
+    versions = []
+    session.param.watch(lambda e: versions.append(e.new), "version")
+    other = Scenario(name="other", params=EngineParams(alpha=3.0, num_steps=200))
+    other.inputs.H = Signal(kind="ramp", start=10, end=20)
+    session.apply(other)
+    assert len(versions) == 1
+    assert session.scenario.params is params_obj and session.scenario.inputs.H is h_obj
+    assert session.scenario.to_dict() == other.to_dict()
+    assert session.result.frame["H"].iloc[0] == 10.0
+    assert len(session.result.frame) == 201
+
+
+def test_reset_group_and_all() -> None:
+    session = ScenarioSession(Scenario(params=EngineParams(alpha=2, K_p=0.5, num_steps=100)))
+    session.reset_params(["K_d", "K_i", "K_p", "N_target", "phi_limit"])
+    assert session.scenario.params.K_p == 0.1
+    assert session.scenario.params.alpha == 2
+    session.scenario.inputs.E.kind = "sinusoidal"
+    session.reset_all()
+    assert session.scenario.to_dict() == Scenario().to_dict()
+
+
+def test_bad_values_keep_last_good_run_and_say_why() -> None:
+    session = ScenarioSession(one_step())
+    good = session.result
+    cards = KpiCards(session=session)
+    signal = session.scenario.inputs.H
+    signal.param.update(kind="pulse", pulse_period=5)
+    signal.pulse_width = 8  # wider than its period: rejected by validation
+    assert session.result is good
+    assert "inputs.H.pulse_width = 8" in session.error
+    assert cards._error.visible and "inputs.H.pulse_width" in cards._error.object
+    signal.pulse_width = 2
+    assert session.error == ""
+    assert not cards._error.visible
+    assert session.result is not good
+
+
+def test_weight_warnings_shown_beside_the_cards() -> None:
+    session = ScenarioSession(one_step())
+    cards = KpiCards(session=session)
+    assert not cards._warnings.visible
+    session.scenario.params.w_H = 0.9
+    assert cards._warnings.visible
+    assert "Issuance weights w_H + w_M + w_D + w_E sum to 1.5" in cards._warnings.object
+    assert cards._cards.object.count("nx-kpi-value") == 4
