@@ -2,7 +2,8 @@
 
 100,000 runs x 5,001 time points is 4 GB of float64; the bands are computed instead from
 one fixed-bin histogram per time point, filled chunk by chunk (memory: (n+1) x (BINS+2)
-counters, independent of the number of runs).
+int32 counters for the total and one set per chunk in flight, independent of the number
+of runs).
 
 How, exactly:
 
@@ -56,8 +57,9 @@ class BandGrid:
         return cls(lo=lo, width=width)
 
     def empty_counts(self) -> BandCounts:
+        """Zero counts (int32: exact up to 2**31 - 1 runs, far above MAX_RUNS)."""
         points = len(self.lo)
-        return BandCounts(counts=np.zeros((points, BINS + 2), dtype=np.int64),
+        return BandCounts(counts=np.zeros((points, BINS + 2), dtype=np.int32),
                           vmin=np.full(points, np.inf), vmax=np.full(points, -np.inf))
 
     def add(self, traj: np.ndarray) -> BandCounts:
@@ -74,7 +76,7 @@ class BandGrid:
 class BandCounts:
     """Additive per-time-point histogram counts with the exact min/max."""
 
-    counts: np.ndarray  # (points, BINS + 2) int64
+    counts: np.ndarray  # (points, BINS + 2) int32
     vmin: np.ndarray
     vmax: np.ndarray
 
@@ -113,8 +115,10 @@ def _histogram(traj, scale, counts, extremes):  # pragma: no cover - compiled
     ``scale`` = [lo, 1/width] per point and ``extremes`` = [min, max] per point."""
     runs, points = traj.shape
     bins = counts.shape[1] - 2
-    for r in range(runs):
-        for t in range(points):
+    # time-major: one counts row stays in cache while the runs' cache lines are reused
+    # for the next few time points.
+    for t in range(points):
+        for r in range(runs):
             v = traj[r, t]
             x = (v - scale[0, t]) * scale[1, t]
             if x < 0.0:

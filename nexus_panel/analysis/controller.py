@@ -155,7 +155,7 @@ def run_controller(spec: ControllerSpec) -> ControllerResult:
     table = pd.DataFrame(response, columns=list(RESPONSE_FIELDS),
                          index=pd.Index([g.title() for g in sets], name="gains"))
     table["phi_saturated_fraction"] = [r.summary["phi_saturated_fraction"] for r in runs]
-    table = table[list(TABLE_FIELDS) + ["oscillations", "collapsed"]]
+    table = table[[*TABLE_FIELDS, "oscillations", "collapsed"]]
     table["regime"] = classify(table["settling_time"].to_numpy(),
                                table["oscillations"].to_numpy(), table["collapsed"].to_numpy(),
                                table["phi_saturated_fraction"].to_numpy(),

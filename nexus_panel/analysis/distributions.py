@@ -69,9 +69,10 @@ class ParameterDistribution(SpecBase):
                          doc="Standard deviation of log X for the log-normal.")
 
     def to_dict(self) -> dict[str, Any]:
-        data = {"parameter": self.parameter, "distribution": self.distribution}
-        data.update({k: getattr(self, k) for k in _USES[self.distribution]})
-        return data
+        return {k: getattr(self, k) for k in self.form_fields()}
+
+    def form_fields(self) -> list[str]:
+        return ["parameter", "distribution", *_USES[self.distribution]]
 
     # --- resolution against a base value -------------------------------------------------
     def resolved(self, base: float) -> dict[str, float]:

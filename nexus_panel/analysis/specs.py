@@ -83,6 +83,10 @@ class SpecBase(param.Parameterized):
             out[n] = value
         return out
 
+    def form_fields(self) -> list[str]:
+        """The fields a form should show for the current values (all, by default)."""
+        return self.field_names()
+
     def to_json(self, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(), indent=indent, allow_nan=False)
 

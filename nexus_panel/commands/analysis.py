@@ -99,7 +99,8 @@ def _report(name: str, result: Any) -> str:
     elif name == "sensitivity":
         lines.append(f"{result.n_runs} runs, method {result.spec.method}")
         for output, frame in result.indices.items():
-            lines += [f"[{output}]", frame.to_string()]
+            if frame.shape[1]:
+                lines += [f"[{output}]", frame.to_string()]
         lines += result.notes
     elif name == "stability":
         spec = result.spec

@@ -46,6 +46,8 @@ def register(subparsers: Any) -> None:
                    help="secret to sign cookies (default $NEXUS_COOKIE_SECRET)")
     p.add_argument("--prefix", default=None,
                    help="URL path prefix when served below a path of a proxy, e.g. /nexus")
+    p.add_argument("--use-xheaders", action="store_true",
+                   help="trust X-Forwarded-* headers from a reverse proxy (nginx)")
     p.add_argument("--database-url", default=None,
                    help="SQLAlchemy URL of the scenario store (default $DATABASE_URL or the "
                         "local SQLite file)")
@@ -80,6 +82,8 @@ def server_options(args: argparse.Namespace) -> dict[str, Any]:
         options["cookie_secret"] = args.cookie_secret
     if args.prefix:
         options["prefix"] = args.prefix
+    if args.use_xheaders:
+        options["use_xheaders"] = True
     return options
 
 

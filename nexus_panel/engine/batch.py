@@ -30,6 +30,7 @@ from numbers import Integral
 
 import numpy as np
 import pandas as pd
+import param
 
 from nexus_panel.engine.kernel import PARAM_ORDER, SUMMARY_FIELDS, run_many, run_many_rows
 from nexus_panel.engine.seeding import pcg64_states, spawned_seeds
@@ -226,12 +227,27 @@ def _check_overrides(overrides: Mapping[str, np.ndarray]) -> None:
             errors.append(FieldError(name, "…", "the same for every run of a batch"))
             continue
         p = EngineParams.param[name]
+        if _all_inside(p, values):  # vectorised fast path; the loop below names a bad value
+            continue
         bad = [v for v in values if check_number(p, float(v)) is not None]
         if bad:
             errors.append(FieldError(name, float(bad[0]),
                                      check_number(p, float(bad[0])) or ""))
     if errors:
         raise ValidationError(errors)
+
+
+def _all_inside(p: param.Number, values: np.ndarray) -> bool:
+    """True when every value is finite and inside ``p``'s bounds (what check_number asks of
+    a float), checked with numpy: 100,000 overrides cost microseconds, not a Python loop."""
+    ok = np.isfinite(values)
+    lo, hi = p.bounds or (None, None)
+    inc_lo, inc_hi = p.inclusive_bounds
+    if lo is not None:
+        ok &= (values >= lo) if inc_lo else (values > lo)
+    if hi is not None:
+        ok &= (values <= hi) if inc_hi else (values < hi)
+    return bool(ok.all())
 
 
 def _check_counts(n_runs: int, master_seed: int | None) -> None:

@@ -7,6 +7,11 @@ Python loop of the spec to the last bit on the same machine.
 Parameters travel as a float64 vector in ``PARAM_ORDER``; inputs as a (6, n) array in
 ``INPUT_NAMES`` order. Kernels are compiled lazily and cached on disk (``cache=True``),
 and release the GIL so batches run in parallel threads.
+
+The step itself (``_step``) and the ledger's compensated sum (``_book``) are written once
+and used by both the single-run kernel and the batch kernel, which advances ``LANES`` runs
+in lockstep: their dependency chains (each step waits on the previous N) then overlap in
+the CPU, about 1.7x the throughput, with bit-identical results.
 """
 
 from __future__ import annotations
@@ -41,6 +46,59 @@ SUMMARY_FIELDS: tuple[str, ...] = (
 """Summary figures, in the order of the kernel's summary vector."""
 
 
+LANES = 4
+"""Runs a batch kernel advances together (4 measured fastest on x86-64)."""
+
+
+# inline="always": numba inlines these into each kernel's loop before LLVM sees it; as
+# calls they cost a third of the batch speed and hide the lanes from the scheduler.
+@numba.njit(cache=True, nogil=True, inline="always")
+def _step(p, N, integral, e_prev, H, M, D, E, cc, cd):  # noqa: PLR0917 (numba: positional)
+    """Step k of the spec from state N (E already clipped to [0, 1]). Returns S, I, B, the
+    error e, the updated PID integral, the unclipped and clipped Phi, and dN/dt."""
+    dt = p[DT]
+    S = p[L_E] * E + p[L_N] * N / p[N_REF] + p[L_H] * H / p[H_REF] + p[L_M] * M / p[M_REF]
+    S = min(max(S, 0.0), 1.0)
+    I = max(0.0, p[ALPHA] * S * (p[W_H] * H + p[W_M] * M + p[W_D] * D + p[W_E] * E))
+    load = max(0.0, 1.0 - E)
+    B = max(0.0, p[BETA] * (p[G_C] * cc + p[G_D] * cd + p[G_E] * load))
+    err = N - p[N_TARGET]
+    integral += err * dt
+    derivative = (err - e_prev) / dt
+    raw = -(p[K_P] * err + p[K_I] * integral + p[K_D] * derivative)
+    limit = p[PHI_LIMIT]
+    phi = min(max(raw, -limit), limit)
+    dn = I - B - p[KAPPA] * N + phi + p[ETA] * p[F_FLOOR]
+    return S, I, B, err, integral, raw, phi, dn
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _book(total, comp, x):
+    """Neumaier-compensated ``total + x``; returns the new (total, compensation)."""
+    t = total + x
+    if abs(total) >= abs(x):
+        comp += (total - t) + x
+    else:
+        comp += (x - t) + total
+    return t, comp
+
+
+@numba.njit(cache=True, nogil=True)
+def _summarise(summary, p, n, N, min_n, max_n, sum_i, sum_b, ledger,  # noqa: PLR0917
+               ledger_c, clamps, clamp_total, saturated):
+    dt = p[DT]
+    summary[0] = N
+    summary[1] = min_n
+    summary[2] = max_n
+    summary[3] = sum_i / n
+    summary[4] = sum_b / n
+    summary[5] = sum_i * dt - sum_b * dt
+    summary[6] = (N - p[N_INIT]) - (ledger + ledger_c)
+    summary[7] = clamps
+    summary[8] = clamp_total
+    summary[9] = saturated / n
+
+
 @numba.njit(cache=True, nogil=True)
 def _run(p, inputs, out, traj, summary):
     """One run. Writes the full frame into ``out`` if it has rows, the N trajectory into
@@ -56,7 +114,7 @@ def _run(p, inputs, out, traj, summary):
     sum_b = 0.0
     min_n = N
     max_n = N
-    # Neumaier-compensated sum of every change booked to N (flows and clamp top-ups).
+    # Compensated sum of every change booked to N (flows and clamp top-ups).
     ledger = 0.0
     ledger_c = 0.0
     clamps = 0
@@ -70,20 +128,11 @@ def _run(p, inputs, out, traj, summary):
         E = min(max(inputs[3, k], 0.0), 1.0)
         cc = inputs[4, k]
         cd = inputs[5, k]
-        S = p[L_E] * E + p[L_N] * N / p[N_REF] + p[L_H] * H / p[H_REF] + p[L_M] * M / p[M_REF]
-        S = min(max(S, 0.0), 1.0)
-        I = max(0.0, p[ALPHA] * S * (p[W_H] * H + p[W_M] * M + p[W_D] * D + p[W_E] * E))
-        load = max(0.0, 1.0 - E)
-        B = max(0.0, p[BETA] * (p[G_C] * cc + p[G_D] * cd + p[G_E] * load))
-        err = N - p[N_TARGET]
-        integral += err * dt
-        derivative = (err - e_prev) / dt
-        raw = -(p[K_P] * err + p[K_I] * integral + p[K_D] * derivative)
+        S, I, B, err, integral, raw, phi, dn = _step(p, N, integral, e_prev, H, M, D, E,
+                                                     cc, cd)
         if raw > limit or raw < -limit:
             saturated += 1
-        phi = min(max(raw, -limit), limit)
         e_prev = err
-        dn = I - B - p[KAPPA] * N + phi + p[ETA] * p[F_FLOOR]
         if write:
             out[k, 0] = k * dt
             out[k, 1] = N
@@ -107,22 +156,11 @@ def _run(p, inputs, out, traj, summary):
         sum_b += B
         flow = dn * dt
         nxt = N + flow
-        # Neumaier step for the flow
-        t = ledger + flow
-        if abs(ledger) >= abs(flow):
-            ledger_c += (ledger - t) + flow
-        else:
-            ledger_c += (flow - t) + ledger
-        ledger = t
+        ledger, ledger_c = _book(ledger, ledger_c, flow)
         if nxt < 0.0:
             clamps += 1
             clamp_total += -nxt
-            t = ledger - nxt
-            if abs(ledger) >= abs(nxt):
-                ledger_c += (ledger - t) - nxt
-            else:
-                ledger_c += (-nxt - t) + ledger
-            ledger = t
+            ledger, ledger_c = _book(ledger, ledger_c, -nxt)
             nxt = 0.0
         N = nxt
         min_n = min(min_n, N)
@@ -136,16 +174,66 @@ def _run(p, inputs, out, traj, summary):
         out[n, 15] = sum_b * dt
     if keep_n:
         traj[n] = N
-    summary[0] = N
-    summary[1] = min_n
-    summary[2] = max_n
-    summary[3] = sum_i / n
-    summary[4] = sum_b / n
-    summary[5] = sum_i * dt - sum_b * dt
-    summary[6] = (N - p[N_INIT]) - (ledger + ledger_c)
-    summary[7] = clamps
-    summary[8] = clamp_total
-    summary[9] = saturated / n
+    _summarise(summary, p, n, N, min_n, max_n, sum_i, sum_b, ledger, ledger_c, clamps,
+               clamp_total, saturated)
+
+
+@numba.njit(cache=True, nogil=True)
+def _run_lanes(params, inputs, traj, summaries):
+    """``LANES`` runs in lockstep: run j has ``params[j]`` and ``inputs[j]`` ((LANES, 6, n))
+    or ``inputs[0]`` ((1, 6, n), shared); its N(t) goes to ``traj[j]`` if ``traj`` has
+    rows. Same arithmetic as :func:`_run` (summary and trajectory only, no frame)."""
+    n = inputs.shape[2]
+    shared = inputs.shape[0] == 1
+    keep_n = traj.shape[0] > 0
+    N = np.empty(LANES)
+    min_n = np.empty(LANES)
+    max_n = np.empty(LANES)
+    integral = np.zeros(LANES)
+    e_prev = np.zeros(LANES)
+    sum_i = np.zeros(LANES)
+    sum_b = np.zeros(LANES)
+    ledger = np.zeros(LANES)
+    ledger_c = np.zeros(LANES)
+    clamps = np.zeros(LANES, dtype=np.int64)
+    clamp_total = np.zeros(LANES)
+    saturated = np.zeros(LANES, dtype=np.int64)
+    for j in range(LANES):
+        N[j] = params[j, N_INIT]
+        min_n[j] = N[j]
+        max_n[j] = N[j]
+    for k in range(n):
+        for j in range(LANES):
+            r = 0 if shared else j
+            p = params[j]
+            E = min(max(inputs[r, 3, k], 0.0), 1.0)
+            _S, I, B, err, integral[j], raw, _phi, dn = _step(
+                p, N[j], integral[j], e_prev[j], inputs[r, 0, k], inputs[r, 1, k],
+                inputs[r, 2, k], E, inputs[r, 4, k], inputs[r, 5, k])
+            limit = p[PHI_LIMIT]
+            if raw > limit or raw < -limit:
+                saturated[j] += 1
+            e_prev[j] = err
+            if keep_n:
+                traj[j, k] = N[j]
+            sum_i[j] += I
+            sum_b[j] += B
+            flow = dn * p[DT]
+            nxt = N[j] + flow
+            ledger[j], ledger_c[j] = _book(ledger[j], ledger_c[j], flow)
+            if nxt < 0.0:
+                clamps[j] += 1
+                clamp_total[j] += -nxt
+                ledger[j], ledger_c[j] = _book(ledger[j], ledger_c[j], -nxt)
+                nxt = 0.0
+            N[j] = nxt
+            min_n[j] = min(min_n[j], nxt)
+            max_n[j] = max(max_n[j], nxt)
+    for j in range(LANES):
+        if keep_n:
+            traj[j, n] = N[j]
+        _summarise(summaries[j], params[j], n, N[j], min_n[j], max_n[j], sum_i[j], sum_b[j],
+                   ledger[j], ledger_c[j], clamps[j], clamp_total[j], saturated[j])
 
 
 @numba.njit(cache=True, nogil=True)
@@ -159,16 +247,39 @@ def run_many(params, inputs, summaries, trajectories):
     """Runs ``params[r]`` for every row r. ``inputs`` is (1, 6, n) to share one input set,
     or (R, 6, n) for per-run inputs. ``trajectories`` is (R, n+1) to keep N(t) of every
     run, or (0, 0) for summaries only (constant memory whatever R is)."""
-    empty = np.empty((0, 16))
     shared = inputs.shape[0] == 1
     keep = trajectories.shape[0] > 0
+    full = params.shape[0] - params.shape[0] % LANES
+    for g in range(0, full, LANES):
+        lane_inputs = inputs[0:1] if shared else inputs[g:g + LANES]
+        _run_lanes(params[g:g + LANES], lane_inputs, trajectories[g:g + LANES],
+                   summaries[g:g + LANES])
+    empty = np.empty((0, 16))
     none = np.empty(0)
-    for r in range(params.shape[0]):
+    for r in range(full, params.shape[0]):  # the last few, one at a time
         run_inputs = inputs[0] if shared else inputs[r]
         if keep:
             _run(params[r], run_inputs, empty, trajectories[r], summaries[r])
         else:
             _run(params[r], run_inputs, empty, none, summaries[r])
+
+
+@numba.njit(cache=True, nogil=True)
+def _fill_rows(scratch, rows, values, walk, walk_initial, walk_volatility):  # noqa: PLR0917
+    """Replace ``scratch[rows[j]]`` by ``values[j]`` or by the walk built from it."""
+    n = scratch.shape[1]
+    for j in range(rows.shape[0]):
+        row = rows[j]
+        if walk[j]:
+            acc = 0.0
+            vol = walk_volatility[j]
+            init = walk_initial[j]
+            for k in range(n):
+                acc += 0.0 + vol * values[j, k]
+                scratch[row, k] = max(init + acc, 0.0)
+        else:
+            for k in range(n):
+                scratch[row, k] = values[j, k]
 
 
 @numba.njit(cache=True, nogil=True)
@@ -179,30 +290,26 @@ def run_many_rows(params, shared, rows, values, walk, walk_initial,  # noqa: PLR
     ``shared`` is the (6, n) input set common to every run; for each run r, row
     ``rows[j]`` is replaced by ``values[r, j]`` when ``walk[j]`` is false, or by the random
     walk max(0, walk_initial[j] + cumsum(walk_volatility[j] * values[r, j])) when it is
-    true (``values`` then holds standard normal draws). The walk is summed in the same
-    order as ``Signal.generate`` (numpy's sequential cumsum), so a run equals the
-    standalone simulation of the same signal to the last bit. Only a (6, n) scratch copy
-    is held, never (R, 6, n).
+    true (``values`` then holds standard normal draws, and ``0.0 + vol * z`` is numpy's
+    ``normal(0, vol)``). The walk is summed in the same order as ``Signal.generate``
+    (numpy's sequential cumsum), so a run equals the standalone simulation of the same
+    signal to the last bit. Only ``LANES`` (6, n) scratch copies are held, never (R, 6, n).
     """
+    keep = trajectories.shape[0] > 0
+    scratch = np.empty((LANES, shared.shape[0], shared.shape[1]))
+    for j in range(LANES):
+        scratch[j] = shared
+    full = params.shape[0] - params.shape[0] % LANES
+    for g in range(0, full, LANES):
+        for j in range(LANES):
+            _fill_rows(scratch[j], rows, values[g + j], walk, walk_initial, walk_volatility)
+        _run_lanes(params[g:g + LANES], scratch, trajectories[g:g + LANES],
+                   summaries[g:g + LANES])
     empty = np.empty((0, 16))
     none = np.empty(0)
-    keep = trajectories.shape[0] > 0
-    scratch = shared.copy()
-    n = shared.shape[1]
-    for r in range(params.shape[0]):
-        for j in range(rows.shape[0]):
-            row = rows[j]
-            if walk[j]:
-                acc = 0.0
-                vol = walk_volatility[j]
-                init = walk_initial[j]
-                for k in range(n):
-                    acc += 0.0 + vol * values[r, j, k]
-                    scratch[row, k] = max(init + acc, 0.0)
-            else:
-                for k in range(n):
-                    scratch[row, k] = values[r, j, k]
+    for r in range(full, params.shape[0]):  # the last few, one at a time
+        _fill_rows(scratch[0], rows, values[r], walk, walk_initial, walk_volatility)
         if keep:
-            _run(params[r], scratch, empty, trajectories[r], summaries[r])
+            _run(params[r], scratch[0], empty, trajectories[r], summaries[r])
         else:
-            _run(params[r], scratch, empty, none, summaries[r])
+            _run(params[r], scratch[0], empty, none, summaries[r])

@@ -144,7 +144,14 @@ def cached_simulate(scenario: Scenario, *, directory: str | os.PathLike[str] | N
         _STATS["hits"] += 1
         return found
     _STATS["misses"] += 1
-    with diskcache.Lock(locks, f"lock:{key}", expire=LOCK_EXPIRE):
+    lock = diskcache.Lock(locks, f"lock:{key}", expire=LOCK_EXPIRE)
+    try:
+        lock.acquire()
+    except Exception as exc:  # e.g. a full disk: compute without the guarantee
+        log.warning("disk memo lock for %s failed (%s); computing uncached", key, exc)
+        _STATS["uncached"] += 1
+        return simulate(scenario)
+    try:
         found = _lookup(results, key, scenario)  # another process may have just finished
         if found is not None:
             _STATS["hits"] += 1
@@ -155,7 +162,10 @@ def cached_simulate(scenario: Scenario, *, directory: str | os.PathLike[str] | N
             results.set(key, result.to_bytes(), retry=True)
         except Exception as exc:
             log.warning("disk memo write of %s failed (%s); result not cached", key, exc)
-    return result
+        return result
+    finally:
+        with contextlib.suppress(Exception):  # else it lapses after LOCK_EXPIRE
+            lock.release()
 
 
 def memo_stats(directory: str | os.PathLike[str] | None = None) -> dict[str, Any]:
@@ -164,6 +174,7 @@ def memo_stats(directory: str | os.PathLike[str] | None = None) -> dict[str, Any
     stats: dict[str, Any] = dict(_STATS, directory=str(where), size_limit=size_limit_bytes())
     caches = _open(where)
     if caches is not None:
+        stats["size_limit"] = int(caches[0].size_limit)  # fixed when this process opened it
         stats["entries"] = len(caches[0])
         stats["volume"] = caches[0].volume()
     return stats

@@ -50,7 +50,11 @@ def check_number(p: param.Number, value: Any) -> str | None:
             return describe_bounds(p)
     elif not isinstance(value, Real):
         return describe_bounds(p)
-    if not math.isfinite(float(value)):
+    try:
+        finite = math.isfinite(float(value))
+    except OverflowError:  # an int beyond the float range (JSON can carry one)
+        finite = False
+    if not finite:
         return describe_bounds(p)
     if p.bounds is not None:
         lo, hi = p.bounds

@@ -160,8 +160,13 @@ class EngineParams(param.Parameterized):
         return {n: cls.param[n].default for n in cls.names()}
 
     def to_dict(self) -> dict[str, float | int]:
-        """Every value, typed (float, or int for num_steps): the canonical form."""
-        return {n: getattr(self, n) for n in self.names()}
+        """Every value, typed (float, or int for num_steps): the canonical form.
+
+        Coerced here too, because param accepts ``alpha = 1`` (an int) on assignment, and
+        the canonical JSON (hence the content hash) must not depend on how it was typed.
+        """
+        cls = type(self)
+        return {n: coerce_number(cls.param[n], getattr(self, n)) for n in self.names()}
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> EngineParams:

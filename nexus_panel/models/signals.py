@@ -89,8 +89,11 @@ class Signal(param.Parameterized):
                 if n not in ("name", "kind") and kind in cls.param[n].metadata["kinds"]]
 
     def to_dict(self) -> dict[str, Any]:
-        """Canonical form: the kind and only the parameters that kind uses."""
-        return {"kind": self.kind, **{n: getattr(self, n) for n in self.kind_params(self.kind)}}
+        """Canonical form: the kind and only the parameters that kind uses (numbers
+        coerced to their declared type, so ``value = 100`` and ``100.0`` hash alike)."""
+        cls = type(self)
+        return {"kind": self.kind, **{n: coerce_number(cls.param[n], getattr(self, n))
+                                      for n in self.kind_params(self.kind)}}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Signal:

@@ -9,6 +9,7 @@ from nexus_panel.views.analysis_controller import ControllerView
 
 
 def build(ctx: site.PageContext) -> pn.viewable.Viewable:
+    pn.extension("tabulator")  # the result tables appear only after Run
     return ControllerView(session=ctx.session)
 
 

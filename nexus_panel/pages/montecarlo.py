@@ -1,4 +1,4 @@
-"""Monte Carlo ensemble of the session's scenario: fan chart, histograms, linked scatter, statistics."""
+"""Monte Carlo of the session's scenario: fan chart, histograms, linked scatter, stats."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from nexus_panel.views.analysis_mc import MonteCarloView
 
 
 def build(ctx: site.PageContext) -> pn.viewable.Viewable:
+    pn.extension("tabulator")  # the result tables appear only after Run
     return MonteCarloView(session=ctx.session)
 
 

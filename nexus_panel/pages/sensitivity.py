@@ -9,6 +9,7 @@ from nexus_panel.views.analysis_sensitivity import SensitivityView
 
 
 def build(ctx: site.PageContext) -> pn.viewable.Viewable:
+    pn.extension("tabulator")  # the result tables appear only after Run
     return SensitivityView(session=ctx.session)
 
 

@@ -52,8 +52,8 @@ ACCENT = "#0b5c8e"
 
 NAV_CSS = f"""
 .nx-nav {{ display: flex; gap: 4px; align-items: center; flex-wrap: wrap; height: 100%; }}
-.nx-nav-link {{ color: #fff; text-decoration: none; padding: 6px 12px; border-radius: 4px;
-               font-size: 15px; opacity: .85; white-space: nowrap; }}
+.nx-nav-link {{ color: #fff; text-decoration: none; padding: 5px 9px; border-radius: 4px;
+               font-size: 14px; opacity: .85; white-space: nowrap; }}
 .nx-nav-link:hover {{ background: rgba(255,255,255,.15); opacity: 1; }}
 .nx-nav-active {{ background: rgba(255,255,255,.22); opacity: 1; font-weight: 600;
                  box-shadow: inset 0 -3px 0 #fff; }}
@@ -62,11 +62,11 @@ NAV_CSS = f"""
 
 COPY_JS = """
 const url = window.location.href;
-const label = cb_obj.label;
+const label = btn.label;
 const done = (text) => {
   document.body.dataset.nxCopiedLink = url;
-  cb_obj.label = text;
-  setTimeout(() => { cb_obj.label = label; }, 1600);
+  btn.label = text;
+  setTimeout(() => { btn.label = label; }, 1600);
 };
 const fallback = () => {
   const area = document.createElement("textarea");
@@ -186,7 +186,7 @@ class Site:
         self.copy_button = pn.widgets.Button(
             label="Copy link", color="light", css_classes=["nx-copy-link"],
             width=130, margin=(12, 10), description="Copy a link to exactly this scenario")
-        self.copy_button.js_on_click(code=COPY_JS)
+        self.copy_button.js_on_click(args={"btn": self.copy_button}, code=COPY_JS)
         self.url_sink = pn.widgets.TextInput(value="", visible=False,
                                              css_classes=["nx-url-sink"])
         self.url_sink.jscallback(value=REPLACE_URL_JS)
@@ -215,7 +215,6 @@ class Site:
             main=[pn.Column(self.alert, self.body, self.url_sink, sizing_mode="stretch_width")],
             header_background=ACCENT, main_max_width="1800px",
         )
-        tmpl.title = f"{SITE_TITLE} · {self.entry.title}"
         if pn.state.curdoc is not None and pn.state.curdoc.session_context is not None:
             pn.state.onload(self._on_load)
         return tmpl

@@ -17,6 +17,7 @@ import asyncio
 import threading
 from typing import Any
 
+import pandas as pd
 import panel as pn
 import param
 from panel.viewable import Viewer
@@ -27,6 +28,26 @@ from nexus_panel.analysis.specs import SpecBase
 from nexus_panel.models import Scenario, ValidationError
 
 POLL_SECONDS = 0.2
+
+
+def param_form(obj: param.Parameterized, **kwargs: Any) -> pn.Param:
+    """``pn.Param`` of a spec; optional numbers get number inputs (a slider cannot be
+    empty, and an empty value means "use the default" in these specs)."""
+    widgets: dict[str, Any] = {}
+    for name, p in obj.param.objects("existing").items():
+        huge = isinstance(p, param.Integer) and (p.bounds or (0, 0))[1] is not None and (
+            (p.bounds or (0, 0))[1] > 2**53)
+        if isinstance(p, param.Number) and (p.allow_None or huge):
+            kind = pn.widgets.IntInput if isinstance(p, param.Integer) else pn.widgets.FloatInput
+            widgets[name] = {"type": kind}
+    return pn.Param(obj, widgets=widgets, sizing_mode="stretch_width", **kwargs)
+
+
+def result_table(frame: pd.DataFrame, height: int | None = None) -> pn.widgets.Tabulator:
+    """A read-only table of a result frame (its index shown as the first column)."""
+    return pn.widgets.Tabulator(frame.reset_index(), disabled=True, show_index=False,
+                                layout="fit_data_table", sizing_mode="stretch_width",
+                                height=height)
 
 
 class ItemsEditor(param.Parameterized):
@@ -63,15 +84,26 @@ class ItemsEditor(param.Parameterized):
             setattr(self._spec, self._field, kept)
             self.version += 1
 
+    def _form(self, item: SpecBase) -> pn.viewable.Viewable:
+        """The item's form, showing only the fields its current choices use."""
+        def fields(*_: Any) -> pn.Param:
+            shown = [f for f in item.form_fields() if f != self._key]
+            return param_form(item, parameters=shown, name=str(getattr(item, self._key)))
+
+        watched = [item.param[n] for n in item.field_names()
+                   if isinstance(item.param[n], param.Selector) and n != self._key]
+        return pn.panel(pn.bind(fields, *watched)) if watched else fields()
+
     @param.depends("version")
     def forms(self) -> pn.Column:
-        return pn.Column(*[pn.Param(item, name=str(getattr(item, self._key)),
-                                    show_name=True, sizing_mode="stretch_width")
-                           for item in self.items], sizing_mode="stretch_width")
+        return pn.Column(*[self._form(item) for item in self.items],
+                         sizing_mode="stretch_width")
 
     def __panel__(self) -> pn.viewable.Viewable:
-        return pn.Column(pn.Param(self, parameters=["choice", "add", "remove"], show_name=False,
-                                  default_layout=pn.Row), self.forms, sizing_mode="stretch_width")
+        return pn.Column(
+            pn.Param(self, parameters=["choice"], show_name=False, sizing_mode="stretch_width"),
+            pn.Param(self, parameters=["add", "remove"], show_name=False, default_layout=pn.Row),
+            self.forms, sizing_mode="stretch_width")
 
 
 class AnalysisView(Viewer):
@@ -171,7 +203,7 @@ class AnalysisView(Viewer):
         return []
 
     def controls(self) -> pn.Column:
-        form = pn.Param(self.spec, show_name=False, sizing_mode="stretch_width")
+        form = param_form(self.spec, show_name=False)
         buttons = pn.Param(self, parameters=["run", "cancel"], show_name=False,
                            default_layout=pn.Row,
                            widgets={"run": {"color": "primary"}})
@@ -200,4 +232,4 @@ def _done_text(result: Any) -> str:
         spec = result.spec
         runs = getattr(spec, "n_runs", None) or len(getattr(result, "labels", [])) or (
             len(getattr(result, "x", [])) * len(getattr(result, "y", [])))
-    return f"Done: {runs:,} runs in {result.seconds:.2f} s."
+    return f"Done: {runs:,} run{'s' if runs != 1 else ''} in {result.seconds:.2f} s."

@@ -6,12 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 import holoviews as hv
-import holoviews.plotting.bokeh  # noqa: F401  (registers the backend that .opts targets)
+import holoviews.plotting.bokeh  # registers the backend that .opts targets
 import panel as pn
 import param
 
 from nexus_panel.analysis.controller import GAINS, ControllerResult, GainSet
-from nexus_panel.views.analysis_common import AnalysisView
+from nexus_panel.views.analysis_common import AnalysisView, param_form, result_table
 
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b")
 
@@ -55,7 +55,7 @@ class ControllerView(AnalysisView):
 
     @param.depends("version")
     def _gain_forms(self) -> pn.Column:
-        return pn.Column(*[pn.Param(g, name=f"Gain set {i + 1}", sizing_mode="stretch_width")
+        return pn.Column(*[param_form(g, name=f"Gain set {i + 1}")
                            for i, g in enumerate(self.spec.gain_sets)])
 
     def extra_controls(self) -> list[Any]:
@@ -71,6 +71,5 @@ class ControllerView(AnalysisView):
                              f"{result.shock_step}; band ±2 % of N_target shaded. Times are "
                              "measured from the shock."),
             pn.pane.HoloViews(response_plots(result), sizing_mode="stretch_width"),
-            pn.widgets.Tabulator(result.metrics.reset_index(), disabled=True, show_index=False,
-                                 sizing_mode="stretch_width"),
+            result_table(result.metrics),
             sizing_mode="stretch_width")

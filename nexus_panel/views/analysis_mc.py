@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import holoviews as hv
-import holoviews.plotting.bokeh  # noqa: F401  (registers the backend that .opts targets)
+import holoviews.plotting.bokeh  # registers the backend that .opts targets
 import numpy as np
 import panel as pn
 import param
@@ -20,7 +20,7 @@ from nexus_panel.analysis.distributions import ParameterDistribution
 from nexus_panel.analysis.montecarlo import MonteCarloResult
 from nexus_panel.analysis.specs import METRICS, VARIABLE_PARAMETERS
 from nexus_panel.analysis.statistics import COLUMN_LABELS
-from nexus_panel.views.analysis_common import AnalysisView, ItemsEditor
+from nexus_panel.views.analysis_common import AnalysisView, ItemsEditor, result_table
 
 RASTER_BINS = (400, 160)
 MAX_SELECTED = 200
@@ -33,7 +33,8 @@ def density_image(t: np.ndarray, sample: np.ndarray) -> hv.Image:
     lo, hi = float(sample.min()), float(sample.max())
     hi = hi if hi > lo else lo + 1.0
     x = np.broadcast_to(t, sample.shape).ravel()
-    counts, _, _ = np.histogram2d(x, sample.ravel(), bins=RASTER_BINS,
+    bins = (min(RASTER_BINS[0], len(t)), RASTER_BINS[1])
+    counts, _, _ = np.histogram2d(x, sample.ravel(), bins=bins,
                                   range=[[t[0], t[-1]], [lo, hi]])
     return hv.Image(np.log1p(counts.T)[::-1], bounds=(t[0], lo, t[-1], hi),
                     kdims=["t", "N"], vdims=["log(1 + runs)"]).opts(
@@ -101,12 +102,15 @@ class MonteCarloView(AnalysisView):
         selection = hv.streams.Selection1D(source=points)
         chosen = hv.DynamicMap(self._selected_runs, streams=[selection])
         return pn.Column(pn.Row(hist, points, sizing_mode="stretch_width"),
-                         (fan_chart(result) * chosen).opts(title="Selected runs over the bands"),
+                         pn.pane.HoloViews(
+                             (fan_chart(result) * chosen).opts(
+                                 title="Selected runs over the bands", responsive=True,
+                                 height=340), sizing_mode="stretch_width"),
                          sizing_mode="stretch_width")
 
     def charts(self) -> pn.viewable.Viewable:
         result = self.result
-        table = result.statistics.rename(columns=COLUMN_LABELS).reset_index()
+        table = result.statistics.rename(columns=COLUMN_LABELS)
         notes = [f"Bands: fixed-bin histograms per time point; each value is within "
                  f"{result.band_error.max():.3g} of the exact percentile (order statistic "
                  f"ceil(q·n)). The table's mean interval is a 95 % confidence interval of the "
@@ -117,7 +121,6 @@ class MonteCarloView(AnalysisView):
             pn.Param(self, parameters=["metric", "scatter_x"], show_name=False,
                      default_layout=pn.Row),
             self._metric_plots,
-            pn.widgets.Tabulator(table, disabled=True, show_index=False, layout="fit_columns",
-                                 sizing_mode="stretch_width", height=360),
+            result_table(table, height=360),
             pn.pane.Markdown("\n\n".join(notes)),
             sizing_mode="stretch_width")

@@ -6,13 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 import holoviews as hv
-import holoviews.plotting.bokeh  # noqa: F401  (registers the backend that .opts targets)
+import holoviews.plotting.bokeh  # registers the backend that .opts targets
 import pandas as pd
 import panel as pn
 
 from nexus_panel.analysis.sensitivity import ParameterRange, SensitivityResult
 from nexus_panel.analysis.specs import VARIABLE_PARAMETERS
-from nexus_panel.views.analysis_common import AnalysisView, ItemsEditor
+from nexus_panel.views.analysis_common import AnalysisView, ItemsEditor, result_table
 
 
 def sobol_chart(output: str, frame: pd.DataFrame) -> hv.Layout:
@@ -78,11 +78,8 @@ class SensitivityView(AnalysisView):
             if frame.empty or frame.shape[1] == 0:
                 continue
             parts.append(pn.pane.HoloViews(chart(output, frame), sizing_mode="stretch_width"))
-            parts.append(pn.widgets.Tabulator(frame.reset_index(), disabled=True,
-                                              show_index=False, sizing_mode="stretch_width"))
+            parts.append(result_table(frame))
             if output in result.second_order and not result.second_order[output].empty:
-                parts.append(pn.widgets.Tabulator(result.second_order[output].reset_index(),
-                                                  disabled=True, show_index=False,
-                                                  sizing_mode="stretch_width", height=200))
+                parts.append(result_table(result.second_order[output], height=200))
         parts += [pn.pane.Markdown(n) for n in result.notes]
         return pn.Column(*parts, sizing_mode="stretch_width")

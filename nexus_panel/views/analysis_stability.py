@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import holoviews as hv
-import holoviews.plotting.bokeh  # noqa: F401  (registers the backend that .opts targets)
+import holoviews.plotting.bokeh  # registers the backend that .opts targets
 import numpy as np
 import panel as pn
 import param

@@ -105,9 +105,9 @@ class CompareView(Viewer):
         controls = pn.Row(
             pn.widgets.MultiChoice.from_param(self.param.choices, max_items=MAX_COMPARED,
                                               css_classes=["nx-compare-choices"], width=520),
-            pn.widgets.CheckButtonGroup.from_param(self.param.plotted, button_type="primary",
-                                                   button_style="outline"),
-            pn.widgets.Button.from_param(self.param.refresh, button_type="light"),
+            pn.widgets.CheckButtonGroup.from_param(self.param.plotted, color="primary",
+                                                   variant="outline"),
+            pn.widgets.Button.from_param(self.param.refresh, color="light"),
         )
         return pn.Column(controls, pn.panel(self._body, loading_indicator=True),
                          sizing_mode="stretch_width")

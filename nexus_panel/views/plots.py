@@ -5,8 +5,8 @@ Phi(t) with its ±limit; cumulative issuance vs burn; the six inputs (E on its o
 
 Why DynamicMaps: each plot is an ``hv.DynamicMap`` bound to ``session.result``, so a new
 run replaces the data of the existing Bokeh glyphs instead of rebuilding figures: no
-flicker, and ``framewise`` ranges follow the data until the user zooms, after which the
-zoom is kept. The six plots are panes of one layout; Panel's ``linked_axes`` gives them
+flicker. Ranges re-fit to new data (``framewise``) until the user zooms or pans; from then
+on new data keeps the user's view, until the plot's reset tool is used. The six plots are panes of one layout; Panel's ``linked_axes`` gives them
 one shared time range (the ``t`` dimension), so zooming or panning one moves all.
 
 Test hooks: the figure of each plot has the Bokeh ``name`` and CSS class ``nx-plot-<key>``
@@ -74,35 +74,72 @@ class TimeSeriesPlots(Viewer):
     """The six linked plots of the session's latest result."""
 
     session = param.ClassSelector(class_=ScenarioSession, doc="The session to plot.")
+    inputs_result = param.Parameter(default=None, precedence=-1, doc="The latest result, "
+                                    "replaced only when the inputs it shows changed.")
 
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)
         self._cache: tuple[int, dict[str, np.ndarray]] | None = None
+        self._inputs_key: Any = None
         builders = {
             "N": self._n_plot, "flows": self._flows_plot, "S": self._s_plot,
             "Phi": self._phi_plot, "cumulative": self._cumulative_plot,
             "inputs": self._inputs_plot,
         }
-        common = {"responsive": True, "height": PLOT_HEIGHT, "framewise": True,
+        common = {"responsive": True, "height": PLOT_HEIGHT,
                   "show_grid": True, "toolbar": "right", "active_tools": ["box_zoom"],
                   "default_tools": ["pan", "box_zoom", "wheel_zoom", "reset"],
                   "backend_opts": {"plot.output_backend": "canvas", "plot.toolbar.logo": None}}
-        self._panes = [
-            pn.pane.HoloViews(
-                hv.DynamicMap(pn.bind(self._frame_of(build, {**common, "hooks": [named(key)]}),
-                                      self.session.param.result)),
-                sizing_mode="stretch_width", linked_axes=True, css_classes=[f"nx-pane-{key}"])
-            for key, build in builders.items()]
+        self._on_result()
+        self.session.param.watch(self._on_result, "result")
+        self._ranges: list[hv.streams.Stream] = []
+        self._zoomed = False
+        self._panes = []
+        for key, build in builders.items():
+            dmap = hv.DynamicMap(pn.bind(
+                self._frame_of(build, {**common, "hooks": [named(key)]}),
+                self.param.inputs_result if key == "inputs" else self.session.param.result))
+            # Zoom/pan events (only the user causes them) switch re-fitting off, so new data
+            # keeps the user's view; the reset tool switches it back on.
+            zoom = hv.streams.RangeXY(source=dmap)
+            zoom.add_subscriber(self._on_zoom)
+            reset = hv.streams.PlotReset(source=dmap)
+            reset.add_subscriber(self._on_reset)
+            self._ranges += [zoom, reset]
+            self._panes.append(pn.pane.HoloViews(
+                dmap, sizing_mode="stretch_width", linked_axes=True,
+                css_classes=[f"nx-pane-{key}"]))
         rows = [pn.Row(*self._panes[i:i + 2], sizing_mode="stretch_width", margin=0)
                 for i in range(0, len(self._panes), 2)]
         self._grid = pn.Column(*rows, sizing_mode="stretch_width", css_classes=["nx-timeseries"])
+
+    def _on_result(self, _event: Any = None) -> None:
+        # The inputs plot (six curves, the costliest) redraws only when the inputs, the run
+        # length or the time step change, not on every coefficient change.
+        result = self.session.result
+        if result is None:
+            return
+        p = result.scenario.params
+        key = (result.scenario.inputs.to_dict(), p.num_steps, p.delta_t)
+        if key != self._inputs_key:
+            self._inputs_key = key
+            self.inputs_result = result
+
+    def _on_zoom(self, **_ranges: Any) -> None:
+        self._zoomed = True
+
+    def _on_reset(self, **_reset: Any) -> None:
+        self._zoomed = False
 
     def _frame_of(self, build: Callable[[dict[str, np.ndarray]], hv.Overlay],
                   opts: dict[str, Any]) -> Callable[[SimulationResult | None], hv.Overlay]:
         def callback(result: SimulationResult | None) -> hv.Overlay:
             if result is None:
                 return hv.Overlay([hv.Curve([], TIME, "value")]).opts(**opts)
-            return build(self._columns(result)).opts(**opts)
+            overlay = build(self._columns(result)).opts(**opts)
+            for element in overlay:
+                element.opts(framewise=not self._zoomed)
+            return overlay
 
         return callback
 
@@ -125,7 +162,7 @@ class TimeSeriesPlots(Viewer):
     def _flows_plot(self, d: dict[str, np.ndarray]) -> hv.Overlay:
         return (_curve(d, "I", "flow", "issuance I", ylabel="rate")
                 * _curve(d, "B", "flow", "burn B", ylabel="rate")
-                ).opts(title="Issuance I vs burn B", legend_position="top_left")
+                ).opts(title="Issuance I vs burn B", legend_position="right")
 
     def _s_plot(self, d: dict[str, np.ndarray]) -> hv.Overlay:
         return hv.Overlay([_curve(d, "S", "S", "S(t)", ylim=(0, 1.02))]).opts(
@@ -142,7 +179,7 @@ class TimeSeriesPlots(Viewer):
                 .opts(color=PALETTE["I"])
                 * _curve(d, "cumulative_B", "cumulative", "burned ∫B dt", ylabel="cumulative")
                 .opts(color=PALETTE["B"])).opts(title="Cumulative issuance vs burn",
-                                                legend_position="top_left")
+                                                legend_position="right")
 
     def _inputs_plot(self, d: dict[str, np.ndarray]) -> hv.Overlay:
         curves = [_curve(d, n, "level", n, ylabel="input level")

@@ -45,8 +45,10 @@ class ScenariosView(Viewer):
                                   objects=[ANY_PARAMETER, *EngineParams.names()],
                                   label="Filter by parameter",
                                   doc="Only scenarios whose parameter lies in the range.")
-    filter_range = param.Range(default=(0.0, 1.0), label="Range",
-                               doc="Inclusive range of the filter parameter.")
+    filter_min = param.Number(default=None, allow_None=True, label="from",
+                              doc="Lowest value of the filter parameter (empty: no limit).")
+    filter_max = param.Number(default=None, allow_None=True, label="to",
+                              doc="Highest value of the filter parameter (empty: no limit).")
     show_deleted = param.Boolean(default=False, label="Deleted only",
                                  doc="List the deleted scenarios instead, to restore one.")
 
@@ -60,8 +62,10 @@ class ScenariosView(Viewer):
     confirm_delete = param.Event(label="Yes, delete", doc="Confirm the deletion.")
     cancel_delete = param.Event(label="Cancel", doc="Keep the scenario.")
     restore = param.Event(label="Restore", doc="Bring back a deleted scenario.")
-    revision = param.Selector(default=None, objects=[], allow_None=True, label="Revision",
-                              doc="Revision to load and to diff against its predecessor.")
+    revision = param.Integer(default=None, allow_None=True, bounds=(1, None), label="Revision",
+                             doc="Revision to load and to diff against its predecessor.")
+    revisions = param.List(default=[], item_type=int, doc="Revision numbers of the selected "
+                           "scenario, newest first.")
 
     # --- state shown --------------------------------------------------------------------
     message = param.String(default="", doc="Outcome of the last action.")
@@ -76,7 +80,8 @@ class ScenariosView(Viewer):
         self._sync_save_fields()
         self._list = pn.widgets.Tabulator(
             self._table(), disabled=True, selectable=1, show_index=False, pagination=None,
-            layout="fit_data_stretch",
+            layout="fit_columns", widths={"name": "34%", "revision": "10%", "updated": "18%",
+                                          "description": "38%"},
             height=280, sizing_mode="stretch_width", css_classes=["nx-scenario-list"],
             configuration={"placeholder": "No saved scenarios match."})
         self._list.param.watch(self._on_row_selected, "selection")
@@ -85,7 +90,7 @@ class ScenariosView(Viewer):
     def records(self) -> list[Any]:
         ranges: dict[str, tuple[float, float]] = {}
         if self.filter_param != ANY_PARAMETER:
-            ranges[self.filter_param] = tuple(self.filter_range)
+            ranges[self.filter_param] = (self.filter_min, self.filter_max)
         return list(self.store.list(search=self.search or None,
                                     deleted=self.show_deleted, **ranges))
 
@@ -96,13 +101,15 @@ class ScenariosView(Viewer):
                 for r in self.records()]
         return pd.DataFrame(rows, columns=list(LIST_COLUMNS))
 
-    @param.depends("search", "filter_param", "filter_range", "show_deleted", "version",
-                   watch=True)
+    @param.depends("search", "filter_param", "filter_min", "filter_max", "show_deleted",
+                   "version", watch=True)
     def _on_filter(self) -> None:
         table = self._table()
         self._list.value = table
         names = list(table["name"])
-        self._list.selection = [names.index(self.selected)] if self.selected in names else []
+        if self.selected not in names:
+            self.selected = ""  # filtered out, deleted or restored: nothing to act on
+        self._list.selection = [names.index(self.selected)] if self.selected else []
 
     @param.depends("filter_param", watch=True)
     def _on_filter_param(self) -> None:
@@ -110,8 +117,7 @@ class ScenariosView(Viewer):
             return
         p = EngineParams.param[self.filter_param]
         lo, hi = p.softbounds or p.bounds
-        self.param.filter_range.bounds = (lo, hi)
-        self.filter_range = (lo, hi)
+        self.param.update(filter_min=lo, filter_max=hi)
 
     def _on_row_selected(self, event: param.parameterized.Event) -> None:
         if event.new:
@@ -123,8 +129,7 @@ class ScenariosView(Viewer):
         numbers = ([r.number for r in self.store.revisions(self.selected)]
                    if self.selected and self.store is not None else [])
         numbers = sorted(numbers, reverse=True)
-        self.param.revision.objects = numbers
-        self.revision = numbers[0] if numbers else None
+        self.param.update(revisions=numbers, revision=numbers[0] if numbers else None)
         if self.selected:
             self.duplicate_name = f"{self.selected} (copy)"
 
@@ -239,7 +244,7 @@ class ScenariosView(Viewer):
         return pn.Column(
             pn.pane.Alert(f"Delete '{self.selected}'? Its revisions and runs are kept and "
                           "it can be restored later.", alert_type="warning"),
-            pn.Row(pn.widgets.Button.from_param(self.param.confirm_delete, button_type="danger",
+            pn.Row(pn.widgets.Button.from_param(self.param.confirm_delete, color="danger",
                                                 css_classes=["nx-confirm-delete"]),
                    pn.widgets.Button.from_param(self.param.cancel_delete)),
             css_classes=["nx-delete-confirmation"])
@@ -268,6 +273,24 @@ class ScenariosView(Viewer):
                 + text, css_classes=["nx-revision-diff"]))
         return pn.Column(*parts, sizing_mode="stretch_width")
 
+    def _revision_picker(self) -> pn.widgets.Select:
+        # Options and value must change in ONE update: a Select linked to a Selector whose
+        # objects change first sees its old value outside the new options and, in a served
+        # session, recursed until RecursionError (observed on deleting the selection).
+        picker = pn.widgets.Select(name="Revision", options=self.revisions, value=self.revision,
+                                   width=90, css_classes=["nx-revision"],
+                                   description=self.param.revision.doc)
+
+        def to_picker(*_: Any) -> None:
+            picker.param.update(options=self.revisions, value=self.revision)
+
+        def from_picker(event: param.parameterized.Event) -> None:
+            if event.new is not None:
+                self.revision = event.new
+        self.param.watch(to_picker, ["revisions", "revision"])
+        picker.param.watch(from_picker, "value")
+        return picker
+
     def __panel__(self) -> pn.viewable.Viewable:
         w = pn.widgets
         save_card = pn.Card(
@@ -275,30 +298,37 @@ class ScenariosView(Viewer):
             w.TextAreaInput.from_param(self.param.save_description, height=70,
                                        css_classes=["nx-save-description"]),
             w.TextInput.from_param(self.param.save_message, css_classes=["nx-save-message"]),
-            w.Button.from_param(self.param.save, button_type="primary",
+            w.Button.from_param(self.param.save, color="primary",
                                 css_classes=["nx-save"]),
             title="Save the current scenario", collapsible=False, width=320)
+        filtering = self.param.filter_param.rx() != ANY_PARAMETER
+        nothing_selected = self.param.selected.rx() == ""
         filters = pn.Row(
             w.TextInput.from_param(self.param.search, placeholder="name or description",
                                    css_classes=["nx-search"], width=220),
             w.Select.from_param(self.param.filter_param, width=200,
                                 css_classes=["nx-filter-param"]),
-            w.EditableRangeSlider.from_param(
-                self.param.filter_range, width=240, css_classes=["nx-filter-range"],
-                visible=self.param.filter_param.rx() != ANY_PARAMETER),
+            *(w.FloatInput.from_param(getattr(self.param, f"filter_{end}"), width=110,
+                                      css_classes=[f"nx-filter-{end}"], visible=filtering)
+              for end in ("min", "max")),
             w.Checkbox.from_param(self.param.show_deleted, align="center",
                                   css_classes=["nx-show-deleted"]),
         )
         actions = pn.Row(
-            w.Select.from_param(self.param.revision, width=90, css_classes=["nx-revision"]),
-            w.Button.from_param(self.param.load, button_type="primary", css_classes=["nx-load"],
-                                align="end"),
+            self._revision_picker(),
+            w.Button.from_param(self.param.load, color="primary", css_classes=["nx-load"],
+                                align="end", disabled=nothing_selected),
             w.TextInput.from_param(self.param.duplicate_name, width=200,
                                    css_classes=["nx-duplicate-name"]),
-            w.Button.from_param(self.param.duplicate, css_classes=["nx-duplicate"], align="end"),
-            w.Button.from_param(self.param.delete, button_type="danger",
-                                css_classes=["nx-delete"], align="end"),
-            w.Button.from_param(self.param.restore, css_classes=["nx-restore"], align="end"),
+            w.Button.from_param(self.param.duplicate, css_classes=["nx-duplicate"], align="end",
+                                disabled=nothing_selected),
+            w.Button.from_param(self.param.delete, color="danger",
+                                css_classes=["nx-delete"], align="end",
+                                disabled=nothing_selected,
+                                visible=self.param.show_deleted.rx.not_()),
+            w.Button.from_param(self.param.restore, color="success",
+                                css_classes=["nx-restore"], align="end",
+                                disabled=nothing_selected, visible=self.param.show_deleted),
         )
         library = pn.Column(filters, self._list, actions, self._confirm, self._history,
                             sizing_mode="stretch_width")

@@ -53,7 +53,8 @@ class TransferView(Viewer):
         try:
             parsed = import_bytes(self.upload)
         except ValidationError as exc:
-            lines = "\n".join(f"- `{e}`" for e in exc.errors)
+            lines = "\n".join(f"- **{e.field}** = {e.value!r} (allowed: {e.allowed})"
+                              for e in exc.errors)
             self.param.update(message_kind="danger", message=(
                 f"**{label} was not loaded** — {len(exc.errors)} problem(s):\n\n{lines}"))
             return
@@ -95,7 +96,7 @@ class TransferView(Viewer):
                 css_classes=[f"nx-download-{fmt}"], stylesheets=[_LINK_CSS], margin=(5, 10))
         return pn.widgets.FileDownload(
             callback=lambda: _buffer(export_bytes(result, fmt)), filename=filename,
-            label=f"⬇ {spec.label}", button_type="primary", css_classes=[f"nx-download-{fmt}"])
+            label=f"⬇ {spec.label}", color="primary", css_classes=[f"nx-download-{fmt}"])
 
     def __panel__(self) -> pn.viewable.Viewable:
         upload = pn.widgets.FileInput(accept=".json,application/json", multiple=False,

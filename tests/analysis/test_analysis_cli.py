@@ -50,8 +50,9 @@ def test_bad_specs_give_one_line_and_exit_2(tmp_path: Path, capsys: pytest.Captu
     assert words in err and err.count("\n") == 1 and "Traceback" not in err
 
 
-def test_missing_file_and_unreachable_cluster(tmp_path: Path,
+def test_missing_file_and_unreachable_cluster(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                               capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr("nexus_panel.analysis.executors.CONNECT_TIMEOUT", 1)
     assert main(["mc", str(tmp_path / "none.json")]) == 2
     assert "cannot read" in capsys.readouterr().err
     spec = write(tmp_path / "mc.json", {"n_runs": 2})

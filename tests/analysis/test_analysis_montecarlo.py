@@ -117,3 +117,30 @@ def test_result_json_round_trips_the_spec() -> None:
     data = result.to_dict()
     assert MonteCarloSpec.from_dict(data["spec"]).to_dict() == result.spec.to_dict()
     assert len(data["bands"]) == 5 and len(data["t"]) == 201
+
+
+def test_thread_count_does_not_change_any_number(walk_scenario: dict[str, Any]) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    spec = MonteCarloSpec.from_dict({"scenario": walk_scenario, "n_runs": 300,
+                                     "chunk_size": 32, "parameters": [ALPHA]})
+    with ThreadPoolExecutor(max_workers=1) as one, ThreadPoolExecutor(max_workers=4) as four:
+        a = run_monte_carlo(spec, executor=one)
+        b = run_monte_carlo(spec, executor=four)
+    assert np.array_equal(a.bands, b.bands) and a.runs.equals(b.runs)
+
+
+def test_memory_stays_bounded_as_runs_stream() -> None:
+    import tracemalloc
+
+    runs, steps = 20_000, 1_000
+    every_trajectory = runs * (steps + 1) * 8  # 160 MB if N(t) of every run were kept
+    spec = MonteCarloSpec.from_dict({"scenario": {"params": {"num_steps": steps}},
+                                     "n_runs": runs, "chunk_size": 512, "parameters": [ALPHA]})
+    tracemalloc.start()
+    try:
+        run_monte_carlo(spec)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < every_trajectory / 2  # measured: about 49 MB

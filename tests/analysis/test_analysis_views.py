@@ -76,6 +76,6 @@ def test_stability_and_controller_views_render(session: ScenarioSession) -> None
     controller.param.trigger("add_current")
     controller.spec.gain_sets = [*controller.spec.gain_sets, GainSet(K_p=0.0, K_i=0.1)]
     result = controller.run_now()
-    assert list(result.metrics["regime"])[0] in {"settles", "drifts"}
+    assert result.metrics["regime"].iloc[0] in {"settles", "drifts"}
     assert len(result.runs) == 2
     assert "GlyphRenderer" in models(controller)

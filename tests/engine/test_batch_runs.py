@@ -126,9 +126,13 @@ def test_memory_bounded_sub_blocks_give_the_same_results(
         monkeypatch: pytest.MonkeyPatch) -> None:
     from nexus_panel.engine import batch
 
-    reference = summaries(chunk_size=10)
+    reference = run_batch(WALKS, n_runs=23, master_seed=11, chunk_size=10,
+                          keep_trajectories=True)
     monkeypatch.setattr(batch, "ROWS_BUDGET", 1)  # one run's rows at a time
-    assert np.array_equal(summaries(chunk_size=10), reference)
+    blocked = run_batch(WALKS, n_runs=23, master_seed=11, chunk_size=10,
+                        keep_trajectories=True)
+    assert blocked.summary.equals(reference.summary)
+    assert np.array_equal(blocked.trajectories, reference.trajectories)
 
 
 def test_a_process_pool_gives_the_same_results() -> None:
@@ -139,3 +143,19 @@ def test_a_process_pool_gives_the_same_results() -> None:
     context = multiprocessing.get_context("spawn")  # no fork of a threaded process
     with ProcessPoolExecutor(1, mp_context=context) as pool:
         assert np.array_equal(summaries(chunk_size=6, executor=pool), reference)
+
+
+def test_runs_that_clamp_and_saturate_match_simulate_too() -> None:
+    overrides = {"beta": [1.0, 5.0, 5.0, 1.0, 5.0, 3.0, 5.0, 0.5, 5.0, 5.0],
+                 "alpha": [1.0, 0.0, 0.5, 1.0, 0.0, 0.2, 0.0, 1.0, 0.0, 1.0],
+                 "K_d": [0.05, 1.0, 0.05, 1.0, 0.3, 0.05, 1.0, 0.05, 0.05, 1.0],
+                 "N_initial": [1000.0, 300.0, 50.0, 1500.0, 10.0, 0.0, 800.0, 2000.0, 5.0, 1.0]}
+    plan = BatchPlan(WALKS, overrides, master_seed=8)
+    result = run_batch(WALKS, overrides, master_seed=8, keep_trajectories=True)
+    assert result.summary["clamp_events"].sum() > 0
+    assert result.summary["phi_saturated_fraction"].max() > 0
+    for run in range(10):
+        single = simulate(plan.scenario_for(run))
+        assert result.summary.iloc[run][list(SUMMARY_FIELDS)].tolist() == list(
+            single.summary.values())
+        assert np.array_equal(result.trajectories[run], single.frame["N"].to_numpy())

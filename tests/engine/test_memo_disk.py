@@ -208,3 +208,13 @@ def test_two_concurrent_processes_compute_once(tmp_path: Path) -> None:
     assert len(marker.read_text().split()) == 1  # one computation for two processes
     expected = simulate(Scenario(params=EngineParams(num_steps=2000, alpha=1.3))).final_N
     assert outputs == [repr(expected)] * 2
+
+
+def test_a_lock_left_by_a_dead_process_lapses(monkeypatch: pytest.MonkeyPatch) -> None:
+    from nexus_panel.engine import memo
+
+    monkeypatch.setattr(memo, "LOCK_EXPIRE", 0.3)
+    with diskcache.Cache(str(memo_dir() / "locks"), eviction_policy="none") as locks:
+        # what a process killed mid-computation leaves behind
+        assert locks.add(f"lock:{memo_key(SMALL)}", None, expire=0.3)
+    assert same_run(cached_simulate(SMALL), simulate(SMALL))  # waits, then proceeds

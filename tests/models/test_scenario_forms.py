@@ -180,3 +180,11 @@ def test_original_export_errors_use_the_original_names() -> None:
     assert sorted(err.value.fields) == ["parameters.alpah", "parameters.alpha",
                                         "signal_configs.D.pulse_width",
                                         "signal_configs.H.type"]
+
+
+def test_whole_numbers_assigned_as_ints_hash_like_floats() -> None:
+    scenario = Scenario()
+    scenario.params.alpha = 1  # param accepts an int here
+    scenario.inputs.H.value = 100
+    assert scenario.content_hash() == Scenario().content_hash()
+    assert json.dumps(scenario.to_dict()) == json.dumps(Scenario().to_dict())

@@ -88,6 +88,7 @@ def test_delete_asks_first_then_restore_brings_it_back(page: Page, server_store:
     page.locator(".nx-show-deleted input").check()
     expect(row(page, name)).to_have_count(1)
     row(page, name).click()
+    screenshot(page, "scenarios-deleted-list")
     click(page, ".nx-restore")
     expect(page.locator(".nx-scenarios-message")).to_contain_text(f"Restored '{name}'")
     assert not server_store.get(name).deleted
@@ -102,9 +103,7 @@ def test_duplicate_and_parameter_range_filter(page: Page, server_store: Any) -> 
     fill(page, ".nx-search", tag)
     expect(page.locator(".nx-scenario-list .tabulator-row")).to_have_count(2)
     page.locator(".nx-filter-param select").select_option("kappa")
-    range_inputs = page.locator(".nx-filter-range input")
-    range_inputs.nth(0).fill("0.05")
-    range_inputs.nth(0).press("Enter")
+    fill(page, ".nx-filter-min", "0.05")
     expect(row(page, f"{tag}-high")).to_have_count(1)
     expect(row(page, f"{tag}-low")).to_have_count(0)
 

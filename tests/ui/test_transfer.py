@@ -41,7 +41,7 @@ def test_downloads_equal_simulate_of_the_same_scenario(page: Page, tmp_path: Pat
 
     csv_path = download(page, "csv", tmp_path)
     assert csv_path.suffix == ".csv"
-    frame = pd.read_csv(csv_path, float_precision="round_trip")
+    frame = pd.read_csv(csv_path)
     assert list(frame.columns) == list(COLUMNS)
     np.testing.assert_array_equal(frame.to_numpy(), expected[list(COLUMNS)].to_numpy())
 

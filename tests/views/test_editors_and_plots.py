@@ -52,9 +52,10 @@ def test_releasing_a_slider_runs_and_dragging_does_not() -> None:
     session = small_session()
     alpha = widgets_of(ParameterEditor(session=session))["alpha"]
     before = session.result
-    alpha.value = 2.0  # dragging: value moves, throttled value not yet
+    # The two messages a browser sends: value while dragging, value_throttled on release.
+    alpha._process_events({"value": 2.0})
     assert session.result is before
-    alpha.value_throttled = 2.0  # release
+    alpha._process_events({"value_throttled": 2.0})
     assert session.scenario.params.alpha == 2.0
     assert session.result.scenario.params.alpha == 2.0
     assert session.result.final_N != before.final_N
@@ -79,7 +80,8 @@ def test_detailed_editor_shows_help_range_and_default() -> None:
     helps = [m.object for m in editor.__panel__().select(pn.pane.Markdown)
              if "nx-param-help" in m.css_classes]
     assert len(helps) == len(EngineParams.names())
-    assert any("allowed: a finite number in (0, 1e+09]" in h and "`N_0`" in h for h in helps)
+    assert any("allowed: a finite number in [0, 0.1] · default 0.01" in h and "`K_i`" in h
+               for h in helps)
 
 
 def test_signal_editor_shows_only_the_kind_parameters() -> None:
@@ -132,8 +134,7 @@ def test_long_runs_are_reduced_but_keep_their_extremes() -> None:
     np.testing.assert_array_equal(short["N"], n[:10])
 
 
-@pytest.mark.parametrize("layout", ["picker", "grid"])
-def test_dashboard_renders_inline(layout: str) -> None:
+def test_dashboard_renders_inline() -> None:
     dashboard = Dashboard(Scenario(params=EngineParams(num_steps=20)))
     root = dashboard.__panel__().get_root(Document())
     assert dashboard.result.final_N == pytest.approx(dashboard.result.frame["N"].iloc[-1])

@@ -7,55 +7,83 @@ from playwright.sync_api import Page, expect
 from pw_helpers import ConsoleErrors, screenshot, wait_for_bokeh
 
 RUN_TIMEOUT = 60_000
+LINK = "?num_steps=200"  # the page's scenario comes from its link: short runs
 
-# The scenario of every page comes from its link: 200 steps keeps the runs quick.
-LINK = "?num_steps=200"
+_GLYPHS = """() => {
+  let n = 0;
+  for (const doc of Bokeh.documents)
+    for (const m of doc.all_models) if (m.type === "GlyphRenderer") n += 1;
+  return n;
+}"""
 
 
-def run_page(page: Page, slug: str) -> None:
+def open_page(page: Page, slug: str) -> None:
     page.goto(f"/{slug}{LINK}")
     wait_for_bokeh(page)
+
+
+def add_parameter(page: Page, name: str) -> None:
+    choice = page.locator(".bk-input-group").filter(has_text="Parameter").locator("select")
+    choice.first.select_option(name)
+    page.get_by_role("button", name="Add", exact=True).click()
+
+
+def run_and_wait(page: Page, expected: str) -> None:
+    before = page.evaluate(_GLYPHS)
     page.get_by_role("button", name="Run", exact=True).click()
-    expect(page.locator(".nx-analysis-status")).to_contain_text("Done:", timeout=RUN_TIMEOUT)
+    status = page.locator(".nx-analysis-status")
+    expect(status).to_contain_text("Done:", timeout=RUN_TIMEOUT)
+    expect(status).to_contain_text(expected)
+    page.wait_for_function(f"() => ({_GLYPHS})() > {before}", timeout=RUN_TIMEOUT)
 
 
-def glyph_count(page: Page) -> int:
-    return page.evaluate("""() => {
-      let n = 0;
-      for (const doc of Bokeh.documents)
-        for (const m of doc.all_models) if (m.type === "GlyphRenderer") n += 1;
-      return n;
-    }""")
-
-
-@pytest.mark.parametrize(("slug", "glyphs"), [
-    ("stability", 2), ("controller", 4), ("sensitivity", 0)])
-def test_analysis_page_runs_and_draws(page: Page, slug: str, glyphs: int) -> None:
+@pytest.mark.parametrize(("slug", "expected"), [
+    ("stability", "441 runs"), ("controller", "1 run ")])
+def test_map_and_controller_pages_run(page: Page, slug: str, expected: str) -> None:
     errors = ConsoleErrors(page)
-    if slug == "sensitivity":
-        page.goto(f"/{slug}{LINK}")
-        wait_for_bokeh(page)
-        pytest.skip("needs parameters chosen first: covered by the Monte Carlo flow below")
-    run_page(page, slug)
-    page.wait_for_function(f"() => (() => {{ let n = 0; for (const d of Bokeh.documents) "
-                           f"for (const m of d.all_models) if (m.type === 'GlyphRenderer') "
-                           f"n += 1; return n; }})() >= {glyphs}", timeout=RUN_TIMEOUT)
+    open_page(page, slug)
+    run_and_wait(page, expected)
     screenshot(page, f"analysis-{slug}")
     errors.assert_none()
 
 
-def test_monte_carlo_with_a_sampled_parameter(page: Page) -> None:
+def test_monte_carlo_page_runs_with_a_sampled_parameter(page: Page) -> None:
     errors = ConsoleErrors(page)
-    page.goto(f"/montecarlo{LINK}")
-    wait_for_bokeh(page)
-    page.get_by_role("button", name="Add", exact=True).click()  # first choice: alpha
+    open_page(page, "montecarlo")
+    add_parameter(page, "alpha")
     expect(page.get_by_text("Distribution").first).to_be_visible()
-    before = glyph_count(page)
-    run_page(page, "montecarlo")
-    expect(page.locator(".nx-analysis-status")).to_contain_text("1,000 runs")
-    page.wait_for_function(f"() => {{ let n = 0; for (const d of Bokeh.documents) "
-                           f"for (const m of d.all_models) if (m.type === 'GlyphRenderer') "
-                           f"n += 1; return n > {before + 3}; }}", timeout=RUN_TIMEOUT)
+    run_and_wait(page, "1,000 runs")
     expect(page.get_by_text("95 % confidence interval").first).to_be_visible()
     screenshot(page, "analysis-montecarlo")
+    errors.assert_none()
+
+
+def test_sensitivity_page_runs_sobol(page: Page) -> None:
+    errors = ConsoleErrors(page)
+    open_page(page, "sensitivity")
+    add_parameter(page, "alpha")
+    add_parameter(page, "K_p")
+    run_and_wait(page, "1,536 runs")  # N = 256 base samples x (2 x 2 + 2)
+    expect(page.get_by_text("S1_conf").first).to_be_visible()
+    screenshot(page, "analysis-sensitivity")
+    errors.assert_none()
+
+
+def test_progress_and_cancel_of_a_long_ensemble(page: Page) -> None:
+    errors = ConsoleErrors(page)
+    page.goto("/montecarlo?num_steps=5000")
+    wait_for_bokeh(page)
+    runs = page.locator(".bk-input-group, .bk-slider-title").filter(has_text="Runs")
+    page.locator(".noUi-handle").first.focus()
+    page.keyboard.press("End")  # 100,000 runs x 5,000 steps: tens of seconds
+    expect(runs.first).to_contain_text("100000")
+    page.get_by_role("button", name="Run", exact=True).click()
+    status = page.locator(".nx-analysis-status")
+    expect(status).to_contain_text("Running", timeout=RUN_TIMEOUT)
+    page.wait_for_function(  # the progress bar moves (read from the page's Bokeh model)
+        "() => { for (const d of Bokeh.documents) for (const m of d.all_models)"
+        " if (String(m.type).endsWith('Progress') && Number(m.value) > 0) return true;"
+        " return false; }", timeout=RUN_TIMEOUT)
+    page.get_by_role("button", name="Cancel", exact=True).click()
+    expect(status).to_contain_text("Cancelled", timeout=RUN_TIMEOUT)
     errors.assert_none()

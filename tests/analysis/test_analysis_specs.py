@@ -1,0 +1,60 @@
+"""Specs: JSON round trip, choices only from the model's names, every bad field at once."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from nexus_panel.analysis import ANALYSES
+from nexus_panel.analysis.specs import VARIABLE_PARAMETERS
+from nexus_panel.models import EngineParams, ValidationError
+
+EXAMPLES = {
+    "mc": {"n_runs": 50, "master_seed": 5, "parameters": [
+        {"parameter": "alpha", "distribution": "triangular", "low": 0.5, "mode": 1, "high": 2},
+        {"parameter": "N_0", "distribution": "lognormal", "median": 900, "sigma": 0.3}]},
+    "sensitivity": {"method": "morris", "outputs": ["final_N", "settling_time"],
+                    "parameters": [{"parameter": "K_p", "low": 0.1}, {"parameter": "K_i"}]},
+    "stability": {"x_parameter": "phi_limit", "y_parameter": "gamma_C", "x_points": 5},
+    "controller": {"shock_input": "N_initial", "shock_size": -50,
+                   "gain_sets": [{"label": "fast", "K_p": 0.8, "K_i": 0.02, "K_d": 0.1}]},
+}
+
+
+@pytest.mark.parametrize("name", list(ANALYSES))
+def test_json_round_trip(name: str) -> None:
+    cls = ANALYSES[name].spec
+    spec = cls.from_dict({"scenario": {"params": {"alpha": 1.5}}, **EXAMPLES[name]})
+    text = spec.to_json()
+    again = cls.from_json(text)
+    assert again.to_dict() == spec.to_dict() == json.loads(text)
+    assert again.base_scenario.params.alpha == 1.5
+
+
+def test_parameter_choices_are_the_model_names() -> None:
+    assert set(VARIABLE_PARAMETERS) == set(EngineParams.names()) - {"num_steps"}
+    for name in ("mc", "sensitivity"):
+        item = ANALYSES[name].spec._items["parameters"]
+        assert item.param["parameter"].objects == list(VARIABLE_PARAMETERS)
+    stability = ANALYSES["stability"].spec
+    assert stability.param["x_parameter"].objects == list(VARIABLE_PARAMETERS)
+
+
+def test_every_problem_is_reported_together() -> None:
+    with pytest.raises(ValidationError) as info:
+        ANALYSES["controller"].spec.from_dict({
+            "shock_input": "H", "shock_size": "big", "bogus": 1,
+            "scenario": {"params": {"alpha": -1}},
+            "gain_sets": [{"K_p": 7}, {"label": 3}]})
+    assert set(info.value.fields) == {"bogus", "scenario.params.alpha", "gain_sets[0].K_p",
+                                      "gain_sets[1].label", "shock_size"}
+    message = str(info.value)
+    assert "K_p = 7" in message and "[0, 1]" in message
+
+
+def test_controller_shock_needs_a_constant_input() -> None:
+    with pytest.raises(ValidationError) as info:
+        ANALYSES["controller"].spec.from_dict({
+            "shock_input": "H", "scenario": {"inputs": {"H": {"kind": "ramp"}}}})
+    assert info.value.fields == ["shock_input"] and "ramp" in str(info.value)

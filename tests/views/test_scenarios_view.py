@@ -1,0 +1,116 @@
+"""The Scenarios view against a real SQLite store: what a user sees after each action."""
+
+from __future__ import annotations
+
+import pytest
+
+from nexus_panel import EngineParams, Scenario
+from nexus_panel.storage import ScenarioStore
+from nexus_panel.views.scenarios import ANY_PARAMETER, ScenariosView
+from nexus_panel.views.session import ScenarioSession
+
+
+@pytest.fixture
+def store(sqlite_url: str) -> ScenarioStore:
+    return ScenarioStore(sqlite_url)
+
+
+def listed(view: ScenariosView) -> list[str]:
+    return list(view._list.value["name"])
+
+
+def test_save_lists_it_and_a_second_save_adds_a_revision(store: ScenarioStore) -> None:
+    session = ScenarioSession()
+    view = ScenariosView(session=session, store=store)
+    view.param.update(save_name="growth", save_description="more issuance",
+                      save_message="first")
+    view.save = True
+    assert view.message == "Saved 'growth' as revision 1."
+    assert listed(view) == ["growth"]
+
+    view.save = True  # nothing changed: no new revision
+    assert "nothing new to save" in view.message and view.message_kind == "info"
+
+    session.scenario.params.alpha = 2.5
+    view.save_message = "alpha up"
+    view.save = True
+    assert view.message == "Saved 'growth' as revision 2."
+    assert [r.message for r in store.revisions("growth")] == ["first", "alpha up"]
+    assert view.selected == "growth" and view.revision == 2
+    diff = view._history()[-1].object
+    assert "alpha: 1 → 2.5" in diff
+
+
+def test_save_without_a_name_says_so_and_writes_nothing(store: ScenarioStore) -> None:
+    view = ScenariosView(store=store)
+    view.save = True
+    assert view.message_kind == "danger" and "name" in view.message
+    assert store.list() == []
+
+
+def test_load_an_older_revision_into_the_session(store: ScenarioStore) -> None:
+    store.save(Scenario(name="s", params=EngineParams(alpha=1.5)), message="one")
+    store.save(Scenario(name="s", params=EngineParams(alpha=3.0)), message="two")
+    session = ScenarioSession()
+    view = ScenariosView(session=session, store=store)
+    view.selected = "s"
+    assert view.revisions == [2, 1]
+    view.revision = 1
+    view.load = True
+    assert session.scenario.params.alpha == 1.5
+    assert session.scenario.name == "s"
+    assert session.result.scenario.params.alpha == 1.5  # the session re-ran
+    assert view.save_name == "s"
+
+
+def test_text_search_and_parameter_range(store: ScenarioStore) -> None:
+    store.save(Scenario(name="calm", description="low decay",
+                        params=EngineParams(kappa=0.002)))
+    store.save(Scenario(name="stormy", params=EngineParams(kappa=0.09)))
+    view = ScenariosView(store=store)
+    assert listed(view) == ["calm", "stormy"]
+    view.search = "DECAY"
+    assert listed(view) == ["calm"]
+    view.search = ""
+    view.filter_param = "kappa"
+    assert (view.filter_min, view.filter_max) == (0.0, 0.1)
+    view.filter_min = 0.05
+    assert listed(view) == ["stormy"]
+    view.filter_param = ANY_PARAMETER
+    assert listed(view) == ["calm", "stormy"]
+
+
+def test_delete_needs_confirmation_and_restore_undoes_it(store: ScenarioStore) -> None:
+    store.save(Scenario(name="doomed"))
+    view = ScenariosView(store=store)
+    view.selected = "doomed"
+    view.delete = True
+    assert view.confirming and listed(view) == ["doomed"]
+    view.cancel_delete = True
+    assert not view.confirming and not store.get("doomed").deleted
+    view.delete = True
+    view.confirm_delete = True
+    assert listed(view) == [] and store.get("doomed").deleted
+    view.show_deleted = True
+    assert listed(view) == ["doomed"]
+    view.selected = "doomed"
+    view.restore = True
+    assert view.message == "Restored 'doomed'."
+    view.show_deleted = False
+    assert listed(view) == ["doomed"]
+
+
+def test_duplicate_and_name_clash(store: ScenarioStore) -> None:
+    store.save(Scenario(name="a", params=EngineParams(beta=0.5)))
+    store.save(Scenario(name="b"))
+    view = ScenariosView(store=store)
+    view.selected = "a"
+    assert view.duplicate_name == "a (copy)"
+    view.duplicate = True
+    assert store.load("a (copy)").params.beta == 0.5
+    assert view.selected == "a (copy)"
+    view.selected = "a"
+    view.duplicate_name = "b"
+    view.duplicate = True
+    assert view.message_kind == "danger" and "b" in view.message
+    assert store.load("b").params.beta == 1.0
