@@ -69,7 +69,7 @@ def iter_reduced(
             progress(done, plan.n_runs)
         yield reduced
     if cancel is not None and cancel() and done < plan.n_runs:
-        raise Cancelled(f"cancelled after {done} of {plan.n_runs} runs")
+        raise Cancelled(f"cancelled after {done:,} of {plan.n_runs:,} runs")
 
 
 @dataclass

@@ -111,3 +111,29 @@ def rss_bytes(server: Server) -> int:
         with contextlib.suppress(psutil.NoSuchProcess):
             total += psutil.Process(pid).memory_info().rss
     return total
+
+
+BENIGN_ERRORS = ("WebSocketClosedError", "StreamClosedError")
+"""Errors a server logs when a browser context closes mid-message: not app failures."""
+
+
+def new_server_errors(server: Server, offset: int) -> tuple[list[str], int]:
+    """Error blocks (tracebacks, ERROR lines) logged since ``offset``, and the new offset.
+
+    A block starts at an ``ERROR:``, ``Traceback`` or ``Exception in callback`` line and
+    takes every following line up to the next log record (``INFO:``/``WARNING:``/...) or
+    block start; blocks that only report a closed websocket are dropped."""
+    server._log.flush()
+    text = server.log_path.read_text(errors="replace")
+    blocks: list[list[str]] = []
+    for line in text[offset:].splitlines():
+        if line.startswith(("ERROR:", "Traceback", "Exception in callback")):
+            blocks.append([line])
+        elif line.startswith(("INFO:", "WARNING:", "DEBUG:")):
+            if blocks and blocks[-1]:
+                blocks.append([])  # a new log record ends the error block
+        elif blocks and blocks[-1]:
+            blocks[-1].append(line)
+    errors = ["\n".join(b) for b in blocks
+              if b and not any(benign in "\n".join(b) for benign in BENIGN_ERRORS)]
+    return errors, len(text)

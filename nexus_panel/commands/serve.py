@@ -3,8 +3,8 @@
 Serves every page of nexus_panel.pages.registry at ``/<slug>`` and the home page (Simulate)
 at ``/`` (the URL layout is documented in nexus_panel.pages.site). Defaults suit one user on
 one machine: 127.0.0.1:5006, the local SQLite database and the local disk memo. The numba
-kernels are compiled (or loaded from their on-disk cache) before the port opens, so the
-first visitor does not wait for the JIT. Production flags are documented in deploy/README.md.
+kernels are compiled (or loaded from their on-disk cache) and the home page is built once
+before the port opens, so the first visitor waits neither for the JIT nor for lazy imports. Production flags are documented in deploy/README.md.
 
 The same pages can be served by Panel's own CLI (each page file is a servable script)::
 
@@ -54,7 +54,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--dev", action="store_true",
                    help="development mode: reload on code changes, show the browser")
     p.add_argument("--no-warm-up", action="store_true",
-                   help="skip compiling the numba kernels before serving")
+                   help="skip compiling the kernels and pre-building the home page")
     p.set_defaults(func=run)
 
 
@@ -91,13 +91,12 @@ def run(args: argparse.Namespace) -> int:
     options = server_options(args)
     if args.database_url:
         os.environ["DATABASE_URL"] = args.database_url
-    if not args.no_warm_up:
-        from nexus_panel.engine import warm_up
-
-        warm_up()
     import panel as pn
 
-    from nexus_panel.pages.site import routes
+    from nexus_panel.pages.site import routes, warm_up_pages
+
+    if not args.no_warm_up:
+        warm_up_pages()
 
     pn.config.autoreload = args.dev
     if args.num_threads is not None:

@@ -3,9 +3,12 @@
 Why this shape: an ensemble can take seconds to minutes, and the page must stay usable
 for this user and every other session on the server. ``Run`` therefore starts the work in
 a worker thread (the numba kernels release the GIL; with ``NEXUS_DASK_ADDRESS`` the work
-goes to the cluster) and an async loop on the event loop polls its progress every 0.2 s,
-so all widget updates happen on the event loop. ``Cancel`` sets a flag the batch runner
-checks between chunks. ``run_now()`` does the same synchronously (notebooks, tests).
+goes to the cluster) and returns at once; a periodic callback on the event loop moves the
+progress bar every 0.2 s and picks up the result, so every widget update happens on the
+event loop and no callback holds the session's document lock while the work runs (an
+``async`` handler awaiting the work would: the Cancel click would wait behind it).
+``Cancel`` sets a flag the batch runner checks between chunks. ``run_now()`` runs
+synchronously (notebooks, tests).
 
 The base scenario is the page session's current scenario when there is one (so the
 analysis follows the editors and the share link), else the spec's own.
@@ -13,8 +16,8 @@ analysis follows the editors and the share link), else the spec's own.
 
 from __future__ import annotations
 
-import asyncio
 import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import pandas as pd
@@ -27,7 +30,10 @@ from nexus_panel.analysis.executors import analysis_executor
 from nexus_panel.analysis.specs import SpecBase
 from nexus_panel.models import Scenario, ValidationError
 
-POLL_SECONDS = 0.2
+POLL_MS = 200
+_RUNNER = ThreadPoolExecutor(max_workers=4, thread_name_prefix="nexus-analysis")
+"""Runs analyses off the event loop. Each analysis fans out to its own chunk threads (or
+the Dask cluster); this pool only bounds how many analyses run at once per process."""
 
 
 def param_form(obj: param.Parameterized, **kwargs: Any) -> pn.Param:
@@ -39,7 +45,7 @@ def param_form(obj: param.Parameterized, **kwargs: Any) -> pn.Param:
             (p.bounds or (0, 0))[1] > 2**53)
         if isinstance(p, param.Number) and (p.allow_None or huge):
             kind = pn.widgets.IntInput if isinstance(p, param.Integer) else pn.widgets.FloatInput
-            widgets[name] = {"type": kind}
+            widgets[name] = {"type": kind, **({"end": None} if huge else {})}
     return pn.Param(obj, widgets=widgets, sizing_mode="stretch_width", **kwargs)
 
 
@@ -126,6 +132,8 @@ class AnalysisView(Viewer):
         super().__init__(**params)
         self._stop = threading.Event()
         self._done = [0, 1]
+        self._future: Future[Any] | None = None
+        self._poller: Any = None
 
     # --- running -------------------------------------------------------------------------
     def prepared_spec(self) -> SpecBase:
@@ -158,7 +166,7 @@ class AnalysisView(Viewer):
         return self.result
 
     @param.depends("run", watch=True)
-    async def _on_run(self) -> None:
+    def _on_run(self) -> None:
         if self.running:
             return
         try:
@@ -169,18 +177,24 @@ class AnalysisView(Viewer):
         self._stop.clear()
         self._done = [0, 1]
         self.param.update(running=True, progress=0, status="Running…")
-        loop = asyncio.get_running_loop()
-        future = loop.run_in_executor(None, self._compute, spec)
+        self._future = _RUNNER.submit(self._compute, spec)
+        self._poller = pn.state.add_periodic_callback(self._poll, period=POLL_MS)
+
+    def _poll(self) -> None:
+        """On the event loop, every POLL_MS: move the bar; take the result when done."""
+        done, total = self._done
+        self.progress = int(100 * done / max(total, 1))
+        if self._future is None or not self._future.done():
+            return
+        if self._poller is not None:
+            self._poller.stop()
+        future, self._future = self._future, None
         try:
-            while not future.done():
-                done, total = self._done
-                self.progress = int(100 * done / max(total, 1))
-                await asyncio.sleep(POLL_SECONDS)
-            result = await future
+            result = future.result()
         except Cancelled as exc:
             self.param.update(running=False, status=f"Cancelled: {exc}.")
             return
-        except ValidationError as exc:
+        except Exception as exc:  # a bad value, an unreachable cluster…: shown, not raised
             self.running = False
             self._fail(str(exc))
             return

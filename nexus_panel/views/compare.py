@@ -42,7 +42,9 @@ def overlay_plots(scenarios: dict[str, Scenario], outputs: list[str]) -> hv.Layo
         ]
         panels.append(hv.Overlay(curves).opts(
             title=COMPARE_OUTPUTS[column], responsive=True, height=260,
-            legend_position="right", show_grid=True, tools=["hover"]))
+            legend_position="right", show_grid=True, tools=["hover"],
+            # canvas, not webgl: webgl draws stray marks along lines without a GPU
+            backend_opts={"plot.output_backend": "canvas", "plot.toolbar.logo": None}))
     return hv.Layout(panels).cols(1).opts(shared_axes=True)
 
 

@@ -5,9 +5,11 @@ Phi(t) with its ±limit; cumulative issuance vs burn; the six inputs (E on its o
 
 Why DynamicMaps: each plot is an ``hv.DynamicMap`` bound to ``session.result``, so a new
 run replaces the data of the existing Bokeh glyphs instead of rebuilding figures: no
-flicker. Ranges re-fit to new data (``framewise``) until the user zooms or pans; from then
-on new data keeps the user's view, until the plot's reset tool is used. The six plots are panes of one layout; Panel's ``linked_axes`` gives them
-one shared time range (the ``t`` dimension), so zooming or panning one moves all.
+flicker. Ranges re-fit to new data (``framewise``) until the user zooms or pans a plot; from
+then on new data keeps the user's view, until the plot's reset tool is used. The six plots
+are panes of one layout; Panel's ``linked_axes`` gives them one shared time range (the ``t``
+dimension), so zooming or panning one moves all. The inputs plot redraws only when the
+inputs change.
 
 Test hooks: the figure of each plot has the Bokeh ``name`` and CSS class ``nx-plot-<key>``
 (keys: N, flows, S, Phi, cumulative, inputs); the N curve's data source is named
@@ -26,6 +28,7 @@ import holoviews.plotting.bokeh  # registers the Bokeh backend's options (no not
 import numpy as np
 import panel as pn
 import param
+from bokeh.events import RangesUpdate, Reset
 from panel.viewable import Viewer
 
 from nexus_panel.engine import COLUMNS, SimulationResult
@@ -92,20 +95,14 @@ class TimeSeriesPlots(Viewer):
                   "backend_opts": {"plot.output_backend": "canvas", "plot.toolbar.logo": None}}
         self._on_result()
         self.session.param.watch(self._on_result, "result")
-        self._ranges: list[hv.streams.Stream] = []
-        self._zoomed = False
+        self._x_view: tuple[float, float] | None = None
+        self._y_views: dict[str, tuple[float, float]] = {}
         self._panes = []
         for key, build in builders.items():
+            hooks = [named(key), self._watch_zoom]
             dmap = hv.DynamicMap(pn.bind(
-                self._frame_of(build, {**common, "hooks": [named(key)]}),
+                self._frame_of(build, {**common, "hooks": hooks}),
                 self.param.inputs_result if key == "inputs" else self.session.param.result))
-            # Zoom/pan events (only the user causes them) switch re-fitting off, so new data
-            # keeps the user's view; the reset tool switches it back on.
-            zoom = hv.streams.RangeXY(source=dmap)
-            zoom.add_subscriber(self._on_zoom)
-            reset = hv.streams.PlotReset(source=dmap)
-            reset.add_subscriber(self._on_reset)
-            self._ranges += [zoom, reset]
             self._panes.append(pn.pane.HoloViews(
                 dmap, sizing_mode="stretch_width", linked_axes=True,
                 css_classes=[f"nx-pane-{key}"]))
@@ -125,11 +122,31 @@ class TimeSeriesPlots(Viewer):
             self._inputs_key = key
             self.inputs_result = result
 
-    def _on_zoom(self, **_ranges: Any) -> None:
-        self._zoomed = True
+    def _watch_zoom(self, plot: Any, _element: Any) -> None:
+        """Hook, run after HoloViews fitted the ranges to new data: once the user has zoomed
+        or panned (RangesUpdate, sent only by the browser's tools), put their view back;
+        the reset tool forgets it."""
+        figure = plot.handles["plot"]
+        if not getattr(figure, "_nx_zoom_watched", False):
+            figure._nx_zoom_watched = True
+            figure.on_event(RangesUpdate, lambda event: self._on_zoom(figure, event))
+            figure.on_event(Reset, lambda _event: self._on_reset())
+            return
+        if self._x_view is not None:  # the time axis is shared: one view for all plots
+            figure.x_range.update(start=self._x_view[0], end=self._x_view[1])
+        y_view = self._y_views.get(figure.id)
+        if y_view is not None:
+            figure.y_range.update(start=y_view[0], end=y_view[1])
 
-    def _on_reset(self, **_reset: Any) -> None:
-        self._zoomed = False
+    def _on_zoom(self, figure: Any, event: RangesUpdate) -> None:
+        if None not in (event.x0, event.x1):
+            self._x_view = (event.x0, event.x1)
+        if None not in (event.y0, event.y1):
+            self._y_views[figure.id] = (event.y0, event.y1)
+
+    def _on_reset(self) -> None:
+        self._x_view = None
+        self._y_views.clear()
 
     def _frame_of(self, build: Callable[[dict[str, np.ndarray]], hv.Overlay],
                   opts: dict[str, Any]) -> Callable[[SimulationResult | None], hv.Overlay]:
@@ -138,7 +155,7 @@ class TimeSeriesPlots(Viewer):
                 return hv.Overlay([hv.Curve([], TIME, "value")]).opts(**opts)
             overlay = build(self._columns(result)).opts(**opts)
             for element in overlay:
-                element.opts(framewise=not self._zoomed)
+                element.opts(framewise=True)
             return overlay
 
         return callback

@@ -33,8 +33,10 @@ class TransferView(Viewer):
     upload = param.Bytes(default=None, label="Upload a JSON scenario",
                          doc="Our scenario or export JSON, or the original app's export.")
     upload_name = param.String(default="", doc="File name of the last upload.")
-    http_links = param.Boolean(default=True, doc="Download through the HTTP export route "
-                               "(served app) instead of over the websocket (notebook).")
+    http_links = param.Boolean(default=None, allow_None=True,
+                               doc="Download through the HTTP export route (True) or over the "
+                                   "websocket with FileDownload (False); None: HTTP when "
+                                   "served, FileDownload in a notebook.")
     message = param.String(default="", doc="Outcome of the last upload.")
     message_kind = param.Selector(default="info", objects=["info", "success", "danger"])
 
@@ -86,7 +88,8 @@ class TransferView(Viewer):
     def _download(self, result: Any, fmt: str) -> pn.viewable.Viewable:
         spec = EXPORT_FORMATS[fmt]
         filename = export_filename(result, fmt)
-        if self.http_links:
+        served = pn.state.curdoc is not None and pn.state.curdoc.session_context is not None
+        if self.http_links or (self.http_links is None and served):
             from nexus_panel.transfer_http import export_href
 
             href = export_href(result.scenario, fmt)

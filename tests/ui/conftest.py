@@ -18,7 +18,12 @@ from typing import Any
 
 import pytest
 
-from nexus_panel.benchmarks.ui_server import CHROMIUM, CHROMIUM_ARGS, Server
+from nexus_panel.benchmarks.ui_server import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    Server,
+    new_server_errors,
+)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -41,6 +46,16 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 @pytest.fixture(scope="session")
 def base_url(server: Server) -> str:
     return server.url
+
+
+@pytest.fixture(autouse=True)
+def no_server_tracebacks(server: Server) -> Iterator[None]:
+    """Fail the test during which the server logged an error: users never see a
+    traceback, and a swallowed server exception is a bug even if the page looks fine."""
+    _, offset = new_server_errors(server, 0)
+    yield
+    errors, _ = new_server_errors(server, offset)
+    assert not errors, "the server logged errors during this test:\n" + "\n".join(errors)
 
 
 @pytest.fixture(scope="session")

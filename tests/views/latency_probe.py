@@ -18,9 +18,9 @@ import time
 
 from playwright.sync_api import sync_playwright
 
-CHROMIUM_ARGS = ("--headless --no-sandbox --disable-gpu --disable-quic --no-first-run "
-                 "--disable-background-networking --disable-component-update "
-                 "--disable-sync").split()
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
 
 WAIT_FOR_CHANGE = """
 async (before) => {

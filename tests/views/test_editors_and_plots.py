@@ -140,3 +140,22 @@ def test_dashboard_renders_inline() -> None:
     assert dashboard.result.final_N == pytest.approx(dashboard.result.frame["N"].iloc[-1])
     assert root.select_one({"name": "nx-source-N"}) is not None
     assert dashboard.scenario is dashboard.session.scenario
+
+
+def test_new_data_refits_until_the_user_zooms_then_keeps_the_view() -> None:
+    from bokeh.events import RangesUpdate, Reset
+
+    session = small_session()
+    root = pn.Column(TimeSeriesPlots(session=session)).get_root(Document())
+    fig = root.select_one({"name": "nx-plot-N"})
+    session.scenario.params.alpha = 3.0
+    top = session.result.frame["N"].max()
+    assert fig.y_range.start < top <= fig.y_range.end  # re-fitted to the new data
+    fig._trigger_event(RangesUpdate(fig, x0=1.0, x1=2.0, y0=900.0, y1=950.0))
+    session.scenario.params.alpha = 4.0
+    assert (fig.x_range.start, fig.x_range.end) == (1.0, 2.0)
+    assert (fig.y_range.start, fig.y_range.end) == (900.0, 950.0)
+    fig._trigger_event(Reset(fig))
+    session.scenario.params.alpha = 2.0
+    assert fig.y_range.end >= session.result.frame["N"].max()
+    assert (fig.x_range.start, fig.x_range.end) == (0.0, 5.0)  # 50 steps of 0.1

@@ -55,8 +55,19 @@ def test_bad_upload_lists_every_problem_and_changes_nothing() -> None:
 
 
 def test_downloads_render_as_links_to_the_export_route() -> None:
-    view = TransferView(session=ScenarioSession())
+    view = TransferView(session=ScenarioSession(), http_links=True)
     links = view._downloads()[1]
     hrefs = [pane.object for pane in links]
     assert all('href="./export/' in h for h in hrefs)
     assert [h.split('data-format="')[1][:3] for h in hrefs] == ["csv", "jso", "par"]
+
+
+def test_outside_a_server_downloads_fall_back_to_file_download() -> None:
+    import panel as pn
+
+    view = TransferView(session=ScenarioSession())  # no server session: a notebook
+    buttons = view._downloads()[1]
+    assert all(isinstance(b, pn.widgets.FileDownload) for b in buttons)
+    assert [b.filename.rsplit(".", 1)[1] for b in buttons] == ["csv", "json", "parquet"]
+    data = buttons[0].callback().getvalue()
+    assert data.startswith(b"t,N,I,B,S,Phi")

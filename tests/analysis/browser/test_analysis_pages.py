@@ -84,6 +84,7 @@ def test_progress_and_cancel_of_a_long_ensemble(page: Page) -> None:
         "() => { for (const d of Bokeh.documents) for (const m of d.all_models)"
         " if (String(m.type).endsWith('Progress') && Number(m.value) > 0) return true;"
         " return false; }", timeout=RUN_TIMEOUT)
+    page.mouse.move(700, 900)  # away from Run, whose help tooltip covers Cancel
     page.get_by_role("button", name="Cancel", exact=True).click()
     expect(status).to_contain_text("Cancelled", timeout=RUN_TIMEOUT)
     errors.assert_none()
