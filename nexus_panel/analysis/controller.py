@@ -19,6 +19,7 @@ import pandas as pd
 import param
 
 from nexus_panel.analysis.response import classify, response_table
+from nexus_panel.analysis.saved import frame_from_rows, frame_rows
 from nexus_panel.analysis.specs import RESPONSE_FIELDS, SpecBase, scenario_param
 from nexus_panel.engine import SimulationResult, simulate
 from nexus_panel.models import INPUT_NAMES, EngineParams, FieldError, Scenario
@@ -129,11 +130,25 @@ class ControllerResult:
     seconds: float
 
     def to_dict(self) -> dict[str, Any]:
-        table = self.metrics.astype(object).where(self.metrics.notna(), None)
         return {"analysis": "controller", "spec": self.spec.to_dict(),
-                "shock_step": self.shock_step,
-                "metrics": {k: dict(v) for k, v in table.iterrows()},
-                "seconds": self.seconds}
+                "shock_step": self.shock_step, "labels": list(self.labels),
+                "metrics": frame_rows(self.metrics), "seconds": self.seconds}
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """Each gain set's full run (``SimulationResult.to_bytes``) as a byte array."""
+        return {f"run.{i}": np.frombuffer(run.to_bytes(), dtype=np.uint8)
+                for i, run in enumerate(self.runs)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], spec: ControllerSpec,
+                  arrays: dict[str, np.ndarray]) -> ControllerResult:
+        """The result again, from ``to_dict()`` and ``arrays()`` (no run needed)."""
+        labels = list(data["labels"])
+        runs = [SimulationResult.from_bytes(np.asarray(arrays[f"run.{i}"]).tobytes())
+                for i in range(len(labels))]
+        metrics = frame_from_rows(data["metrics"], "gains")
+        return cls(spec=spec, labels=labels, runs=runs, metrics=metrics,
+                   shock_step=int(data["shock_step"]), seconds=float(data["seconds"]))
 
 
 def run_controller(spec: ControllerSpec) -> ControllerResult:

@@ -74,6 +74,18 @@ class ParameterDistribution(SpecBase):
     def form_fields(self) -> list[str]:
         return ["parameter", "distribution", *_USES[self.distribution]]
 
+    @classmethod
+    def for_parameter(cls, parameter: str, base: float) -> ParameterDistribution:
+        """A normal around ``base`` (the scenario's value) with every field filled in, so
+        a form shows the numbers that will be used instead of empty boxes: mean = mode =
+        median = ``base``, std = 10 % of the slider range, low/high = the slider range
+        (rounded to 6 significant digits)."""
+        lo, hi = slider_range(parameter)
+        centre = _tidy(base)
+        return cls(parameter=parameter, mean=centre, std=_tidy(0.1 * (hi - lo)),
+                   low=_tidy(lo), high=_tidy(hi), mode=min(max(centre, lo), hi),
+                   median=centre if centre > 0 else None)
+
     # --- resolution against a base value -------------------------------------------------
     def resolved(self, base: float) -> dict[str, float]:
         """Every number the distribution needs, defaults filled in from ``base``."""
@@ -144,6 +156,10 @@ class ParameterDistribution(SpecBase):
             b = (hi - v["mean"]) / v["std"]
             x = stats.truncnorm.ppf(u, a, b, loc=v["mean"], scale=v["std"])
         return np.clip(x, lo, hi)
+
+
+def _tidy(x: float) -> float:
+    return float(f"{float(x):.6g}")
 
 
 def _log(x: float) -> float:

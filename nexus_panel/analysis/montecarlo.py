@@ -37,6 +37,7 @@ from nexus_panel.analysis.bands import PERCENTILES, PILOT, BandCounts, BandGrid
 from nexus_panel.analysis.chunks import Progress, chunk_response, iter_reduced, run_durations
 from nexus_panel.analysis.distributions import ParameterDistribution, sample_parameters
 from nexus_panel.analysis.response import classify
+from nexus_panel.analysis.saved import frame_arrays, frame_from_arrays, frame_from_rows, frame_rows
 from nexus_panel.analysis.specs import (
     METRICS,
     SpecBase,
@@ -44,7 +45,7 @@ from nexus_panel.analysis.specs import (
     scenario_param,
     seed_param,
 )
-from nexus_panel.analysis.statistics import summary_statistics
+from nexus_panel.analysis.statistics import COLUMN_LABELS, summary_statistics
 from nexus_panel.engine.batch import BatchChunk, BatchPlan
 from nexus_panel.models import FieldError
 
@@ -123,7 +124,6 @@ class MonteCarloResult:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: the spec, the bands (with error bounds), statistics, regimes."""
-        stats = self.statistics.astype(object).where(self.statistics.notna(), None)
         return {
             "analysis": "mc",
             "spec": self.spec.to_dict(),
@@ -131,11 +131,30 @@ class MonteCarloResult:
             "percentiles": list(self.percentiles),
             "bands": self.bands.tolist(),
             "band_error_max": self.band_error.max(axis=1).tolist(),
-            "statistics": {k: dict(v) for k, v in stats.iterrows()},
+            "statistics": frame_rows(self.statistics),
             "regimes": self.runs["regime"].value_counts().to_dict(),
             "seconds": self.seconds,
             "notes": self.notes,
         }
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """What JSON would bloat or round: every run's row, the kept sample, the bounds."""
+        return {"band_error": self.band_error, "sample": self.sample,
+                **frame_arrays(self.runs, "runs")}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], spec: MonteCarloSpec,
+                  arrays: dict[str, np.ndarray]) -> MonteCarloResult:
+        """The result again, from ``to_dict()`` and ``arrays()`` (no run needed)."""
+        return cls(spec=spec, t=np.asarray(data["t"], dtype=float),
+                   percentiles=tuple(data["percentiles"]),
+                   bands=np.asarray(data["bands"], dtype=float),
+                   band_error=np.asarray(arrays["band_error"]),
+                   runs=frame_from_arrays(arrays, "runs"),
+                   sample=np.asarray(arrays["sample"]),
+                   statistics=frame_from_rows(data["statistics"], "metric",
+                                              list(COLUMN_LABELS)),
+                   seconds=float(data["seconds"]), notes=list(data.get("notes", [])))
 
 
 def run_monte_carlo(

@@ -30,6 +30,7 @@ import pandas as pd
 import param
 
 from nexus_panel.analysis.chunks import Progress, per_run_metrics
+from nexus_panel.analysis.saved import frame_from_rows, frame_rows, json_value
 from nexus_panel.analysis.specs import (
     METRICS,
     RESPONSE_FIELDS,
@@ -131,14 +132,32 @@ class SensitivityResult:
     notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        def clean(frame: pd.DataFrame) -> dict[str, Any]:
-            return {k: {c: (None if pd.isna(v) else float(v)) for c, v in row.items()}
-                    for k, row in frame.iterrows()}
-
         return {"analysis": "sensitivity", "spec": self.spec.to_dict(),
-                "indices": {k: clean(v) for k, v in self.indices.items()},
-                "second_order": {k: clean(v) for k, v in self.second_order.items()},
+                "indices": {k: frame_rows(v) for k, v in self.indices.items()},
+                "columns": {k: list(v.columns) for k, v in self.indices.items()},
+                "attrs": {k: {a: json_value(x) for a, x in v.attrs.items()}
+                          for k, v in self.indices.items() if v.attrs},
+                "second_order": {k: frame_rows(v) for k, v in self.second_order.items()},
                 "n_runs": self.n_runs, "seconds": self.seconds, "notes": self.notes}
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {}  # the index tables are small: JSON holds them whole
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], spec: SensitivitySpec,
+                  arrays: dict[str, np.ndarray] | None = None) -> SensitivityResult:
+        """The result again, from ``to_dict()`` (no run needed)."""
+        columns = data.get("columns", {})
+        indices = {}
+        for k, rows in data["indices"].items():
+            frame = frame_from_rows(rows, "parameter", columns.get(k))
+            frame.attrs.update({a: np.nan if x is None else x
+                                for a, x in data.get("attrs", {}).get(k, {}).items()})
+            indices[k] = frame
+        second = {k: frame_from_rows(rows, "pair", ["S2", "S2_conf"])
+                  for k, rows in data["second_order"].items()}
+        return cls(spec=spec, indices=indices, second_order=second, n_runs=int(data["n_runs"]),
+                   seconds=float(data["seconds"]), notes=list(data.get("notes", [])))
 
 
 def run_sensitivity(

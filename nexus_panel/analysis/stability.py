@@ -21,6 +21,7 @@ import param
 
 from nexus_panel.analysis.chunks import Progress, per_run_metrics, run_durations
 from nexus_panel.analysis.response import REGIME_RULE, REGIMES, classify
+from nexus_panel.analysis.saved import json_value
 from nexus_panel.analysis.specs import (
     METRICS,
     SpecBase,
@@ -107,13 +108,27 @@ class StabilityResult:
 
     def to_dict(self) -> dict[str, Any]:
         def grid(a: np.ndarray) -> list[list[float | None]]:
-            return [[None if not np.isfinite(v) else float(v) for v in row] for row in a]
+            return [[json_value(v) for v in row] for row in a]
 
         return {"analysis": "stability", "spec": self.spec.to_dict(), "x": self.x.tolist(),
                 "y": self.y.tolist(),
                 "metrics": {k: grid(v) for k, v in self.metrics.items()},
                 "regimes": self.regimes.tolist(), "rule": self.rule,
                 "regime_counts": self.regime_counts(), "seconds": self.seconds}
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The metric grids exactly (JSON writes inf and NaN alike as null)."""
+        return {f"metric.{k}": v for k, v in self.metrics.items()}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], spec: StabilitySpec,
+                  arrays: dict[str, np.ndarray]) -> StabilityResult:
+        """The result again, from ``to_dict()`` and ``arrays()`` (no run needed)."""
+        return cls(spec=spec, x=np.asarray(data["x"], dtype=float),
+                   y=np.asarray(data["y"], dtype=float),
+                   metrics={k: np.asarray(arrays[f"metric.{k}"]) for k in data["metrics"]},
+                   regimes=np.asarray(data["regimes"], dtype=str), rule=data["rule"],
+                   seconds=float(data["seconds"]))
 
 
 def run_stability(

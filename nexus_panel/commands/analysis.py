@@ -5,6 +5,10 @@ SPEC.json is the analysis spec's JSON form (what the web page saves; every key o
 scenario file instead. The main table goes to stdout; ``--out FILE`` writes the whole
 result as JSON (spec included, so it can be reopened). Batched analyses run on threads
 in-process, or on the Dask cluster at ``--dask ADDRESS`` / ``NEXUS_DASK_ADDRESS``.
+
+``--save`` stores the analysis with its scenario in the database (``--database-url``,
+else ``DATABASE_URL``, else the local SQLite file) and prints its id: the web pages open
+it at ``/<kind>?analysis=<id>``. ``nexus-panel analysis list|show`` reads saved ones back.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from nexus_panel.cli import CommandError
+from nexus_panel.commands.db import add_database_option, open_store
 
 HELP = {
     "mc": "Monte Carlo ensemble: percentile bands of N(t) and statistics of run metrics",
@@ -36,7 +41,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             sub.add_argument("--dask", metavar="ADDRESS", default=None,
                              help="run chunks on this Dask scheduler "
                                   "(default: $NEXUS_DASK_ADDRESS, else threads in-process)")
+        sub.add_argument("--save", action="store_true",
+                         help="save the analysis with its scenario in the database")
+        sub.add_argument("--message", default="", help="note stored with --save")
+        add_database_option(sub)
         sub.set_defaults(func=run, analysis=name)
+    saved = subparsers.add_parser("analysis", help="saved analyses: list them, show one",
+                                  description="Saved analyses (nexus-panel mc ... --save).")
+    actions = saved.add_subparsers(dest="action", required=True, metavar="ACTION")
+    listing = actions.add_parser("list", help="list saved analyses, oldest first")
+    listing.add_argument("--scenario", metavar="NAME", help="only those of this scenario")
+    add_database_option(listing)
+    listing.set_defaults(func=list_saved)
+    show = actions.add_parser("show", help="print a saved analysis as it was run (no rerun)")
+    show.add_argument("id", help="the analysis id (as printed by --save)")
+    show.add_argument("--out", metavar="FILE", help="write the full result as JSON")
+    add_database_option(show)
+    show.set_defaults(func=show_saved)
 
 
 def _load(args: argparse.Namespace) -> Any:
@@ -61,8 +82,6 @@ def _load(args: argparse.Namespace) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
-    import pandas as pd
-
     from nexus_panel.analysis.executors import analysis_executor
     from nexus_panel.analysis.registry import ANALYSES
 
@@ -73,16 +92,75 @@ def run(args: argparse.Namespace) -> int:
             result = analysis.run(spec, executor=executor)
     else:
         result = analysis.run(spec)
+    _print_report(args.analysis, result)
+    _write_out(result, args.out)
+    if args.save:
+        from nexus_panel.analysis.registry import kind_of
+        from nexus_panel.storage import StorageError
+
+        with open_store(args) as store:
+            try:
+                record = store.save_analysis(result.spec.base_scenario, kind_of(result),
+                                             result, message=args.message)
+            except StorageError as exc:
+                raise CommandError(str(exc)) from None
+        print(f"saved analysis {record.id} ({record.label}); open it at "
+              f"/{record.kind}?analysis={record.id}")
+    return 0
+
+
+def _print_report(name: str, result: Any) -> None:
+    import pandas as pd
+
     with pd.option_context("display.width", 160, "display.max_columns", 20,
                            "display.float_format", "{:.6g}".format):
-        print(_report(args.analysis, result))
-    if args.out:
+        print(_report(name, result))
+
+
+def _write_out(result: Any, out: str | None) -> None:
+    if not out:
+        return
+    try:
+        Path(out).write_text(json.dumps(result.to_dict(), indent=1, allow_nan=False),
+                             encoding="utf-8")
+    except OSError as exc:
+        raise CommandError(f"cannot write {out}: {exc.strerror}") from None
+    print(f"wrote {out}", file=sys.stderr)
+
+
+def list_saved(args: argparse.Namespace) -> int:
+    from nexus_panel.storage import StorageError
+
+    with open_store(args) as store:
         try:
-            Path(args.out).write_text(json.dumps(result.to_dict(), indent=1, allow_nan=False),
-                                      encoding="utf-8")
-        except OSError as exc:
-            raise CommandError(f"cannot write {args.out}: {exc.strerror}") from None
-        print(f"wrote {args.out}", file=sys.stderr)
+            records = store.analyses(args.scenario)
+        except StorageError as exc:
+            raise CommandError(str(exc)) from None
+    for r in records:
+        took = f"{r.duration_s:.3f} s" if r.duration_s is not None else "?"
+        print(f"{r.id:>6}  {r.created_at:%Y-%m-%d %H:%M}  {r.label}  by {r.author}, "
+              f"ran {took}{'  ' + r.message if r.message else ''}")
+    if not records:
+        print("no saved analyses")
+    return 0
+
+
+def show_saved(args: argparse.Namespace) -> int:
+    from nexus_panel.analysis.registry import restore_result
+    from nexus_panel.storage import StorageError
+
+    with open_store(args) as store:
+        try:
+            record = store.analysis_info(args.id)
+            scenario, spec, results = store.load_analysis(args.id)
+            result = restore_result(scenario, spec, results)
+        except StorageError as exc:
+            raise CommandError(str(exc)) from None
+    note = f": {record.message}" if record.message else ""
+    print(f"saved analysis {record.id}: {record.label}, by {record.author} at "
+          f"{record.created_at:%Y-%m-%d %H:%M} UTC{note} (not rerun)")
+    _print_report(results["analysis"], result)
+    _write_out(result, args.out)
     return 0
 
 

@@ -4,7 +4,8 @@ Serves every page of nexus_panel.pages.registry at ``/<slug>`` and the home page
 at ``/`` (the URL layout is documented in nexus_panel.pages.site). Defaults suit one user on
 one machine: 127.0.0.1:5006, the local SQLite database and the local disk memo. The numba
 kernels are compiled (or loaded from their on-disk cache) and the home page is built once
-before the port opens, so the first visitor waits neither for the JIT nor for lazy imports. Production flags are documented in deploy/README.md.
+before the port opens, so the first visitor waits neither for the JIT nor for lazy
+imports. Production flags are documented in deploy/README.md.
 
 The same pages can be served by Panel's own CLI (each page file is a servable script)::
 

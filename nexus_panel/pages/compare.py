@@ -14,7 +14,7 @@ def build(ctx: site.PageContext) -> pn.viewable.Viewable:
     store, alert = store_or_alert(ctx)
     if alert is not None:
         return alert
-    return CompareView(store=store)
+    return CompareView(store=store, session=ctx.session)
 
 
 if __name__.startswith("bokeh_app"):

@@ -34,6 +34,9 @@ from nexus_panel.models import EngineParams, Scenario, ValidationError, canonica
 SCENARIO_KEY = "s"
 STORED_NAME_KEY = "scenario"
 STORED_REV_KEY = "rev"
+PAGE_KEYS: tuple[str, ...] = ("analysis",)
+"""Keys a page reads itself, kept in ``LinkReading.page_args`` (``analysis=<id>``: a
+saved analysis, opened by the analysis pages)."""
 MAX_TOKEN_CHARS = 20_000
 """Longer ``s`` values are refused before decoding (a scenario needs well under 1,000)."""
 
@@ -79,6 +82,8 @@ class LinkReading:
     scenario: Scenario
     problems: list[str] = field(default_factory=list)
     stored: tuple[str, int | None] | None = None
+    page_args: dict[str, str] = field(default_factory=dict)
+    """Values of PAGE_KEYS in the link, for the page to apply."""
 
 
 def _first(value: Any) -> str:
@@ -115,6 +120,7 @@ def read_link(query: Mapping[str, Any], loader: Loader | None = None) -> LinkRea
     name = args.pop(STORED_NAME_KEY, None)
     rev_text = args.pop(STORED_REV_KEY, None)
     token = args.pop(SCENARIO_KEY, None)
+    page_args = {k: args.pop(k) for k in PAGE_KEYS if k in args}
     if name is not None:
         scenario, stored = _load_stored(name, rev_text, loader, problems, scenario)
     elif rev_text is not None:
@@ -132,7 +138,8 @@ def read_link(query: Mapping[str, Any], loader: Loader | None = None) -> LinkRea
             problems.append(f"unknown link parameter {key!r} (value {text!r}); ignored")
     if overrides:
         scenario = _apply_overrides(scenario, overrides, problems)
-    return LinkReading(scenario=scenario, problems=problems, stored=stored)
+    return LinkReading(scenario=scenario, problems=problems, stored=stored,
+                       page_args=page_args)
 
 
 def _load_stored(name: str, rev_text: str | None, loader: Loader | None,

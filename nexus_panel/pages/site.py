@@ -37,6 +37,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 import panel as pn
 
@@ -134,9 +135,21 @@ class PageContext:
     session: ScenarioSession
     slug: str
     link: LinkReading = field(default_factory=lambda: LinkReading(Scenario()))
+    url_args: dict[str, str] = field(default_factory=dict)
+    """Extra ``key=value`` pairs the page keeps in its address after ``s=``."""
+    on_url_args: Callable[[], None] = field(default=lambda: None, repr=False)
 
     def store(self) -> Any | None:
         return shared_store()
+
+    def set_url_arg(self, key: str, value: str | None) -> None:
+        """Keep ``key=value`` in the page's address (None removes it), e.g. the page's
+        ``analysis=<id>``; the address is rewritten at once."""
+        if value is None:
+            self.url_args.pop(key, None)
+        else:
+            self.url_args[key] = value
+        self.on_url_args()
 
 
 def page_href(slug: str, token: str) -> str:
@@ -176,7 +189,8 @@ class Site:
         self.link = read_link(request_query() if query is None else query,
                               loader if loader is not None else stored_loader())
         self.session = ScenarioSession(self.link.scenario)
-        self.context = PageContext(session=self.session, slug=slug, link=self.link)
+        self.context = PageContext(session=self.session, slug=slug, link=self.link,
+                                   on_url_args=self._on_version)
         self.nav = pn.pane.HTML("", stylesheets=[NAV_CSS], css_classes=["nx-nav-pane"],
                                 sizing_mode="stretch_width", margin=0)
         self.alert = pn.pane.Alert(
@@ -201,7 +215,8 @@ class Site:
     def _on_version(self, _event: Any = None) -> None:
         token = self.token
         self.nav.object = nav_html(self.entry.slug, token)
-        self.url_sink.value = f"?s={token}"
+        self.url_sink.value = f"?s={token}" + "".join(
+            f"&{urlencode({k: v})}" for k, v in self.context.url_args.items())
 
     def _on_load(self) -> None:
         # The first value was set before the browser existed: send it again so the
@@ -235,7 +250,8 @@ def render_page(slug: str) -> None:
     doc = pn.state.curdoc
     template = build_page(slug)
     with doc.models.freeze():
-        template.server_doc(doc, title=f"{SITE_TITLE} · {page_entry(slug).title}")
+        template.server_doc(doc)
+    doc.title = f"{SITE_TITLE} · {page_entry(slug).title}"  # the browser tab names the page
 
 
 def warm_up_pages() -> None:

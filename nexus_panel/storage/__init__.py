@@ -12,6 +12,7 @@ The schema (``schema.py``) and migrations (``migrations/``) are internal.
 
 from __future__ import annotations
 
+from nexus_panel.storage.analyses import AnalysisRecord
 from nexus_panel.storage.errors import ConflictError, NotFoundError, StorageError
 from nexus_panel.storage.records import (
     AuditCheck,
@@ -24,6 +25,6 @@ from nexus_panel.storage.records import (
 from nexus_panel.storage.store import ScenarioStore
 
 __all__ = [
-    "AuditCheck", "AuditEvent", "ConflictError", "NotFoundError", "RevisionRecord",
-    "RunRecord", "ScenarioDiff", "ScenarioInfo", "ScenarioStore", "StorageError",
+    "AnalysisRecord", "AuditCheck", "AuditEvent", "ConflictError", "NotFoundError",
+    "RevisionRecord", "RunRecord", "ScenarioDiff", "ScenarioInfo", "ScenarioStore", "StorageError",
 ]

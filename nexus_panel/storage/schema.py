@@ -169,3 +169,32 @@ class AuditEventRow(Base):
     details: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
     prev_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+
+
+ANALYSIS_KINDS: tuple[str, ...] = ("montecarlo", "sensitivity", "stability", "controller")
+"""What ``analyses.kind`` may hold (nexus_panel.analysis.registry names the same kinds)."""
+
+
+class AnalysisRow(Base):
+    """One saved analysis of a revision: its spec and results, never updated.
+
+    ``spec``: the analysis spec's JSON form without its base scenario (that is the
+    revision). ``results``: the result's JSON form (tables, bands, statistics) without the
+    spec. ``arrays``: the per-run data as a compressed .npz (docs/storage.md), or None."""
+
+    __tablename__ = "analyses"
+    __table_args__ = (
+        sa.CheckConstraint("kind IN (" + ", ".join(f"'{k}'" for k in ANALYSIS_KINDS) + ")",
+                           name="known_kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    revision_id: Mapped[int] = mapped_column(sa.ForeignKey("scenario_revisions.id"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    spec: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    results: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    arrays: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    author: Mapped[str] = mapped_column(sa.String(NAME_LENGTH))
+    message: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    duration_s: Mapped[float | None] = mapped_column(sa.Double())

@@ -33,7 +33,8 @@ from sqlalchemy.orm import Session
 from nexus_panel.engine import CorruptResultError, SimulationResult, simulate
 from nexus_panel.engine.simulate import package_version
 from nexus_panel.models import FieldError, Scenario, ValidationError
-from nexus_panel.storage import audit, database, transfer
+from nexus_panel.storage import analyses, audit, database, transfer
+from nexus_panel.storage.analyses import AnalysisRecord
 from nexus_panel.storage.errors import ConflictError, NotFoundError, StorageError, first_line
 from nexus_panel.storage.records import (
     AuditCheck,
@@ -418,6 +419,41 @@ class ScenarioStore:
             return SimulationResult.from_bytes(bytes(blob))
         except CorruptResultError as exc:
             raise StorageError(f"stored run {run_id} is unreadable: {exc}") from None
+
+    # --- analyses (encoding and queries: nexus_panel.storage.analyses) ---------------------
+    def save_analysis(self, scenario: Scenario, kind: str, result: Any, message: str = "",
+                      author: str | None = None) -> AnalysisRecord:
+        """Save ``scenario`` (a new revision only if its content changed, as :meth:`save`)
+        and the analysis ``result`` run on it (spec + results), in one transaction."""
+        scenario.validate()
+        name = check_name(scenario.name)
+        author = self._author(author)
+        prepared = analyses.prepare(scenario, kind, result)
+
+        def work(s: Session) -> AnalysisRecord:
+            record = self._save_in(s, scenario, name, message, author)
+            return analyses.add(s, self._revision_row(s, record), prepared, author, message)
+        return self._write(work, f"save the {kind} analysis of {name!r}")
+
+    def load_analysis(self, analysis_id: int | str
+                      ) -> tuple[Scenario, dict[str, Any], dict[str, Any]]:
+        """(the analysed scenario as saved, the spec without its scenario, the results).
+
+        ``results`` is the result's ``to_dict()`` without the spec, plus ``"arrays"``
+        (name -> numpy array); ``nexus_panel.analysis.registry.restore_result`` turns the
+        three back into the result object."""
+        key = analyses.check_id(analysis_id)
+        _, scenario, spec, results, blob = self._read(lambda s: analyses.load(s, key),
+                                                      f"load analysis {key}")
+        return scenario, spec, {**results, "arrays": analyses.unpack_arrays(blob, key)}
+
+    def analysis_info(self, analysis_id: int | str) -> AnalysisRecord:
+        key = analyses.check_id(analysis_id)
+        return self._read(lambda s: analyses.info(s, key), f"read analysis {key}")
+
+    def analyses(self, name: str | None = None) -> builtins.list[AnalysisRecord]:
+        """Saved analyses (of the scenario ``name`` if given), oldest first."""
+        return self._read(lambda s: analyses.listing(s, name), "list saved analyses")
 
     # --- export / import ------------------------------------------------------------------
     def export_bundle(self, revision: RevisionRef, author: str | None = None

@@ -12,6 +12,12 @@ synchronously (notebooks, tests).
 
 The base scenario is the page session's current scenario when there is one (so the
 analysis follows the editors and the share link), else the spec's own.
+
+``Save analysis`` stores the result's scenario (a new revision only if it changed) with
+the spec and results (``ScenarioStore.save_analysis``) and puts ``analysis=<id>`` in the
+address bar beside ``s=``; a page opened with ``?analysis=<id>`` rebuilds that result from
+the database without rerunning (:meth:`AnalysisView.open_saved`), sets the form from the
+stored spec and the session from the stored scenario, or says plainly why it cannot.
 """
 
 from __future__ import annotations
@@ -27,8 +33,10 @@ from panel.viewable import Viewer
 
 from nexus_panel.analysis import ANALYSES, Cancelled
 from nexus_panel.analysis.executors import analysis_executor
+from nexus_panel.analysis.registry import kind_of, restore_result
 from nexus_panel.analysis.specs import SpecBase
-from nexus_panel.models import Scenario, ValidationError
+from nexus_panel.models import FieldError, Scenario, ValidationError
+from nexus_panel.storage.errors import StorageError
 
 POLL_MS = 200
 _RUNNER = ThreadPoolExecutor(max_workers=4, thread_name_prefix="nexus-analysis")
@@ -125,6 +133,20 @@ class AnalysisView(Viewer):
     running = param.Boolean(default=False, doc="True while an analysis runs.")
     run = param.Event(label="Run", doc="Start the analysis.")
     cancel = param.Event(label="Cancel", doc="Stop the running analysis after this chunk.")
+    save = param.Event(label="Save analysis",
+                       doc="Save the scenario with this analysis (spec and results) and put "
+                           "a link to it in the address bar.")
+    can_save = param.Boolean(default=False, precedence=-1,
+                             doc="True when a result is shown that is not saved yet.")
+    saved_id = param.Integer(default=None, allow_None=True, precedence=-1,
+                             doc="Id of the saved analysis shown (None: not saved).")
+    load_error = param.String(default="", precedence=-1,
+                              doc="Why the saved analysis named in the link cannot be shown.")
+    store = param.Parameter(default=None, precedence=-1,
+                            doc="A ScenarioStore, or a callable returning one (pages pass "
+                                "PageContext.store); None: saving is unavailable.")
+    url_arg = param.Callable(default=None, precedence=-1,
+                             doc="Keeps key=value in the page address (PageContext.set_url_arg).")
 
     def __init__(self, **params: Any) -> None:
         if "spec" not in params:
@@ -134,6 +156,10 @@ class AnalysisView(Viewer):
         self._done = [0, 1]
         self._future: Future[Any] | None = None
         self._poller: Any = None
+        self._editor: ItemsEditor | None = None
+        self._opening = False
+        if self.session is not None:
+            self.session.param.watch(self._on_session_version, "version")
 
     # --- running -------------------------------------------------------------------------
     def prepared_spec(self) -> SpecBase:
@@ -160,10 +186,14 @@ class AnalysisView(Viewer):
     def run_now(self) -> Any:
         """Run synchronously and show the result (notebooks, tests)."""
         self._stop.clear()
-        self.result = self._compute(self.prepared_spec())
-        self.progress = 100
-        self.status = _done_text(self.result)
+        self._show_new(self._compute(self.prepared_spec()))
         return self.result
+
+    def _show_new(self, result: Any) -> None:
+        self.param.update(result=result, running=False, progress=100,
+                          status=_done_text(result), can_save=True, saved_id=None,
+                          load_error="")
+        self._set_url_analysis(None)
 
     @param.depends("run", watch=True)
     def _on_run(self) -> None:
@@ -198,12 +228,86 @@ class AnalysisView(Viewer):
             self.running = False
             self._fail(str(exc))
             return
-        self.param.update(result=result, running=False, progress=100,
-                          status=_done_text(result))
+        self._show_new(result)
 
     @param.depends("cancel", watch=True)
     def _on_cancel(self) -> None:
         self._stop.set()
+
+    # --- saving and reopening -------------------------------------------------------------
+    def _open_store(self) -> Any:
+        store = self.store() if callable(self.store) else self.store
+        if store is None:
+            raise StorageError("scenario storage is not available on this server")
+        return store
+
+    def _set_url_analysis(self, analysis_id: int | None) -> None:
+        if self.url_arg is not None:
+            self.url_arg("analysis", None if analysis_id is None else str(analysis_id))
+
+    @param.depends("save", watch=True)
+    def _on_save(self) -> None:
+        if self.result is None or self.running or not self.can_save:
+            return
+        result = self.result
+        try:
+            record = self._open_store().save_analysis(result.spec.base_scenario,
+                                                      kind_of(result), result)
+        except (ValidationError, StorageError) as exc:
+            self._fail(f"Not saved: {exc}")
+            return
+        self.param.update(saved_id=record.id, can_save=False,
+                          status=f"Saved as analysis {record.id} ({record.label}): the "
+                                 "address bar now links to it.")
+        self._set_url_analysis(record.id)
+
+    def open_saved(self, analysis_id: Any) -> bool:
+        """Show saved analysis ``analysis_id`` (no rerun): the form takes its spec, the
+        session its scenario. On failure, say why (``load_error``) and return False."""
+        try:
+            store = self._open_store()
+            scenario, spec, results = store.load_analysis(analysis_id)
+            record = store.analysis_info(analysis_id)
+            if results.get("analysis") != self.analysis:
+                raise ValidationError([FieldError(
+                    "analysis", analysis_id,
+                    f"a {ANALYSES[self.analysis].title} analysis (this one is a "
+                    f"{record.kind} analysis: open it on the /{record.kind} page)")])
+            result = restore_result(scenario, spec, results)
+        except (ValidationError, StorageError) as exc:
+            self.load_error = f"Saved analysis {analysis_id!s} cannot be opened: {exc}"
+            self._fail(self.load_error)
+            return False
+        self._opening = True
+        try:
+            if self.session is not None:
+                self.session.apply(result.spec.base_scenario)
+            self._set_spec(result.spec)
+        finally:
+            self._opening = False
+        self.param.update(result=result, progress=100, can_save=False, saved_id=record.id,
+                          load_error="",
+                          status=f"Saved analysis {record.id} ({record.label}, saved by "
+                                 f"{record.author} {record.created_at:%Y-%m-%d %H:%M} UTC), "
+                                 "shown as saved: not rerun.")
+        self._set_url_analysis(record.id)
+        return True
+
+    def _set_spec(self, spec: SpecBase) -> None:
+        """Copy ``spec`` into the live spec the form is bound to, then redraw item forms."""
+        self.spec.param.update(**{n: getattr(spec, n) for n in spec.field_names()})
+        self.spec_replaced()
+
+    def spec_replaced(self) -> None:
+        """Subclass hook: redraw editors of the spec's lists after :meth:`_set_spec`."""
+        if self._editor is not None:
+            self._editor.version += 1
+
+    def _on_session_version(self, _event: Any) -> None:
+        # The scenario moved on: the address must no longer name the saved analysis.
+        if not self._opening and self.saved_id is not None:
+            self.saved_id = None
+            self._set_url_analysis(None)
 
     def _fail(self, message: str) -> None:
         self.status = message
@@ -221,18 +325,24 @@ class AnalysisView(Viewer):
         buttons = pn.Param(self, parameters=["run", "cancel"], show_name=False,
                            default_layout=pn.Row,
                            widgets={"run": {"color": "primary"}})
+        save = pn.widgets.Button.from_param(self.param.save, css_classes=["nx-save-analysis"],
+                                            disabled=self.param.can_save.rx.not_())
         bar = pn.widgets.Progress.from_param(self.param.progress, sizing_mode="stretch_width")
         status = pn.pane.Markdown(self.param.status, css_classes=["nx-analysis-status"],
                                   sizing_mode="stretch_width")
-        return pn.Column(form, *self.extra_controls(), buttons, bar, status, width=340)
+        return pn.Column(form, *self.extra_controls(), buttons, bar, status, save, width=340)
 
     def charts(self) -> pn.viewable.Viewable:  # pragma: no cover - overridden
         raise NotImplementedError
 
-    @param.depends("result")
+    @param.depends("result", "load_error")
     def _charts(self) -> pn.viewable.Viewable:
         if self.result is None:
-            return pn.pane.Markdown("Set up the analysis and press **Run**.")
+            text = pn.pane.Markdown("Set up the analysis and press **Run**.")
+            if not self.load_error:
+                return text
+            return pn.Column(pn.pane.Alert(self.load_error, alert_type="danger",
+                                           css_classes=["nx-analysis-alert"]), text)
         return self.charts()
 
     def __panel__(self) -> pn.viewable.Viewable:
@@ -247,3 +357,13 @@ def _done_text(result: Any) -> str:
         runs = getattr(spec, "n_runs", None) or len(getattr(result, "labels", [])) or (
             len(getattr(result, "x", [])) * len(getattr(result, "y", [])))
     return f"Done: {runs:,} run{'s' if runs != 1 else ''} in {result.seconds:.2f} s."
+
+
+def analysis_page(view: type[AnalysisView], ctx: Any) -> AnalysisView:
+    """An analysis page's content for a ``site.PageContext``: the view on the page's
+    session, saving to the site's store, and the saved analysis of ``?analysis=<id>``."""
+    page = view(session=ctx.session, store=ctx.store, url_arg=ctx.set_url_arg)
+    analysis_id = ctx.link.page_args.get("analysis")
+    if analysis_id is not None:
+        page.open_saved(analysis_id)
+    return page

@@ -53,6 +53,9 @@ class ControllerView(AnalysisView):
         self.spec.gain_sets = self.spec.gain_sets[:-1]
         self.version += 1
 
+    def spec_replaced(self) -> None:
+        self.version += 1
+
     @param.depends("version")
     def _gain_forms(self) -> pn.Column:
         return pn.Column(*[param_form(g, name=f"Gain set {i + 1}")

@@ -66,8 +66,13 @@ class MonteCarloView(AnalysisView):
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)
         self._editor = ItemsEditor(self.spec, "parameters", "parameter",
-                                   list(VARIABLE_PARAMETERS),
-                                   lambda name: ParameterDistribution(parameter=name))
+                                   list(VARIABLE_PARAMETERS), self._new_distribution)
+
+    def _new_distribution(self, name: str) -> ParameterDistribution:
+        """A distribution whose form shows real numbers: centred on the scenario's current
+        value of ``name``, spread 10 % of its slider range (see ``for_parameter``)."""
+        scenario = self.session.scenario if self.session is not None else self.spec.base_scenario
+        return ParameterDistribution.for_parameter(name, float(getattr(scenario.params, name)))
 
     def extra_controls(self) -> list[Any]:
         return [pn.pane.Markdown("**Uncertain parameters**"), self._editor]

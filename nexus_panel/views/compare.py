@@ -21,10 +21,11 @@ from nexus_panel.views.compare_data import (
     COMPARE_OUTPUTS,
     MAX_COMPARED,
     MIN_COMPARED,
+    OUTPUT_BUTTONS,
     differing_parameters,
 )
 from nexus_panel.views.scenarios_refs import ScenarioRef, list_refs, load_ref
-from nexus_panel.views.session import run_scenario
+from nexus_panel.views.session import ScenarioSession, run_scenario
 
 TIME = hv.Dimension("t", label="time t")
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e")
@@ -48,14 +49,21 @@ def overlay_plots(scenarios: dict[str, Scenario], outputs: list[str]) -> hv.Layo
     return hv.Layout(panels).cols(1).opts(shared_axes=True)
 
 
+CURRENT = "(current scenario)"
+"""Choice label of the page's own, possibly unsaved, scenario (the one in the link)."""
+
+
 class CompareView(Viewer):
-    """Pick 2–5 saved scenarios or revisions; see their outputs overlaid."""
+    """Pick 2–5 saved scenarios or revisions (or the current one); see their outputs
+    overlaid."""
 
     store = param.Parameter(doc="The ScenarioStore the choices come from.")
+    session = param.ClassSelector(class_=ScenarioSession, default=None, allow_None=True,
+                                  doc="The page's live scenario, offered as a choice too.")
     choices = param.ListSelector(default=[], objects=[], label="Scenarios or revisions",
                                  doc=f"Pick {MIN_COMPARED} to {MAX_COMPARED} to overlay.")
     plotted = param.ListSelector(default=["N", "I", "B", "S", "Phi"],
-                                 objects=list(COMPARE_OUTPUTS), label="Outputs",
+                                 objects=OUTPUT_BUTTONS, label="Outputs",
                                  doc="Which outputs to overlay.")
     refresh = param.Event(label="Refresh list", doc="Re-read the saved scenarios.")
 
@@ -67,18 +75,20 @@ class CompareView(Viewer):
     @param.depends("refresh", watch=True)
     def _on_refresh(self) -> None:
         self._refs = {ref.label: ref for ref in list_refs(self.store)}
-        self.param.choices.objects = list(self._refs)
-        self.choices = [c for c in self.choices if c in self._refs]
+        current = [CURRENT] if self.session is not None else []
+        self.param.choices.objects = current + list(self._refs)
+        self.choices = [c for c in self.choices if c in self.param.choices.objects]
 
     def select(self, *labels: str) -> None:
         """Choose what to compare by label (``name`` or ``name @ rN``)."""
-        unknown = [x for x in labels if x not in self._refs]
+        unknown = [x for x in labels if x not in self.param.choices.objects]
         if unknown:
             raise ValueError(f"not saved: {', '.join(unknown)}")
         self.choices = list(labels)
 
     def scenarios(self) -> dict[str, Scenario]:
-        return {label: load_ref(self.store, self._refs[label]) for label in self.choices}
+        return {label: self.session.snapshot() if label == CURRENT
+                else load_ref(self.store, self._refs[label]) for label in self.choices}
 
     @param.depends("choices", "plotted")
     def _body(self) -> pn.viewable.Viewable:

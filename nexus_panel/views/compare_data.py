@@ -25,6 +25,12 @@ COMPARE_OUTPUTS: dict[str, str] = {
 }
 """Result columns a user can overlay, with their plot titles, in display order."""
 
+OUTPUT_BUTTONS: dict[str, str] = {
+    "N": "N", "I": "I", "B": "B", "S": "S", "Φ": "Phi", "∫I dt": "cumulative_I",
+    "∫B dt": "cumulative_B",
+}
+"""Short button label -> result column, for the output picker."""
+
 MIN_COMPARED, MAX_COMPARED = 2, 5
 
 

@@ -88,7 +88,7 @@ class ScenariosView(Viewer):
 
     # --- reading ------------------------------------------------------------------------
     def records(self) -> list[Any]:
-        ranges: dict[str, tuple[float, float]] = {}
+        ranges: dict[str, tuple[float | None, float | None]] = {}
         if self.filter_param != ANY_PARAMETER:
             ranges[self.filter_param] = (self.filter_min, self.filter_max)
         return list(self.store.list(search=self.search or None,

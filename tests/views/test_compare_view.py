@@ -62,3 +62,17 @@ def test_view_offers_scenarios_and_revisions_and_needs_two(sqlite_url: str) -> N
     pn.panel(view).get_root()  # renders to Bokeh without error
     with pytest.raises(ValueError, match="not saved: z"):
         view.select("x", "z")
+
+
+def test_the_current_unsaved_scenario_can_be_compared(sqlite_url: str) -> None:
+    from nexus_panel.views.compare import CURRENT
+    from nexus_panel.views.session import ScenarioSession
+
+    store = ScenarioStore(sqlite_url)
+    store.save(Scenario(name="saved"))
+    session = ScenarioSession(Scenario(params=EngineParams(kappa=0.05)))
+    view = CompareView(store=store, session=session)
+    assert view.param.choices.objects == [CURRENT, "saved"]
+    view.select(CURRENT, "saved")
+    table = view._body()[2][0].object
+    assert table.loc["kappa"].tolist() == [0.05, 0.01]

@@ -114,3 +114,17 @@ def test_duplicate_and_name_clash(store: ScenarioStore) -> None:
     view.duplicate = True
     assert view.message_kind == "danger" and "b" in view.message
     assert store.load("b").params.beta == 1.0
+
+
+def test_pages_needing_storage_explain_when_it_cannot_open() -> None:
+    from nexus_panel.pages import compare, scenarios, site
+    from nexus_panel.storage import StorageError
+
+    class Unreachable(site.PageContext):
+        def store(self) -> None:
+            raise StorageError("cannot connect to the database at postgresql://db/x: refused")
+
+    for page in (scenarios, compare):
+        shown = page.build(Unreachable(session=ScenarioSession(), slug="scenarios"))
+        assert "cannot connect to the database" in shown.object
+        assert shown.alert_type == "danger"

@@ -75,7 +75,7 @@ def test_nexus_panel_serve_answers_every_page_and_liveness(tmp_path: Path) -> No
         for path in ("/", "/simulate", "/parameters?alpha=2", "/signals?s=bad"):
             status, body = get(f"http://127.0.0.1:{port}{path}")
             assert status == 200, path
-            assert "<title>Nexus</title>" in body, path
+            assert "<title>Nexus · " in body, path
         assert get(f"http://127.0.0.1:{port}/no-such-page")[0] == 404
 
 
@@ -89,7 +89,7 @@ def test_panel_serve_of_the_page_files_gives_the_same_urls(tmp_path: Path) -> No
         for path in ("/", "/parameters", "/signals"):
             status, body = get(f"http://127.0.0.1:{port}{path}")
             assert status == 200, path
-            assert "<title>Nexus</title>" in body, path
+            assert "<title>Nexus · " in body, path
 
 
 @pytest.mark.parametrize(("argv", "message"), [

@@ -104,3 +104,20 @@ def test_weight_warnings_shown_beside_the_cards() -> None:
     assert cards._warnings.visible
     assert "Issuance weights w_H + w_M + w_D + w_E sum to 1.5" in cards._warnings.object
     assert cards._cards.object.count("nx-kpi-value") == 4
+
+
+def test_bad_values_raise_an_error_notification_in_a_served_page() -> None:
+    import panel as pn
+    from bokeh.document import Document
+    from panel.io.state import set_curdoc
+
+    with pn.config.set(notifications=True), set_curdoc(Document()):
+        area = pn.state.notifications
+        seen = len(area.notifications)
+        session = ScenarioSession(one_step())
+        session.scenario.inputs.D.param.update(kind="pulse", pulse_width=3, pulse_period=4)
+        session.scenario.inputs.D.pulse_width = 9
+        shown = [(n.notification_type, n.message) for n in area.notifications[seen:]]
+    assert shown == [("error", "Not run: 1 invalid value: inputs.D.pulse_width = 9 "
+                               "(allowed: at most pulse_period (4); a wider pulse never ends)")]
+    assert session.result.scenario.inputs.D.pulse_width == 3  # the last good run stays

@@ -69,3 +69,15 @@ def test_routes_serve_every_registered_page_and_home_at_root() -> None:
     assert {p.slug for p in PAGES} >= set(OWN_PAGES)
     assert HOME == "simulate"
     assert site.titles()["/"] == "Nexus · Simulate"
+
+
+def test_render_page_fills_the_session_document() -> None:
+    from panel.io.state import set_curdoc
+
+    doc = Document()
+    with set_curdoc(doc):
+        site.render_page("signals")
+    assert doc.title == "Nexus · Signals"
+    names = {m.name for m in doc.models if getattr(m, "name", None)}
+    assert "nx-source-N" not in names  # the Signals page has previews, not the N(t) plot
+    assert any("nx-signal-E" in (getattr(m, "css_classes", None) or []) for m in doc.models)
