@@ -11,6 +11,13 @@ the CLI and saved scenarios all read) and a function that runs it on the batch A
 Chunks run on threads in-process, or on a Dask cluster: pass
 ``executor=DaskExecutor(distributed.Client(address))`` (or use ``analysis_executor``,
 which reads ``NEXUS_DASK_ADDRESS``).
+
+Results are saved beside their scenario and reopened without rerunning (each result class
+has ``to_dict``/``arrays``/``from_dict``; see nexus_panel.analysis.saved)::
+
+    from nexus_panel.analysis.registry import kind_of, restore_result
+    record = store.save_analysis(result.spec.base_scenario, kind_of(result), result)
+    again = restore_result(*store.load_analysis(record.id))
 """
 
 from __future__ import annotations

@@ -79,4 +79,11 @@ def restore_result(scenario: Scenario, spec: dict[str, Any], results: dict[str, 
     entry = ANALYSES[name]
     spec_obj = entry.spec.from_dict({**spec, "scenario": scenario.to_dict()})
     data = {k: v for k, v in results.items() if k != "arrays"}
-    return entry.result.from_dict(data, spec_obj, results.get("arrays", {}))
+    try:
+        return entry.result.from_dict(data, spec_obj, results.get("arrays", {}))
+    except ValidationError:
+        raise
+    except (KeyError, TypeError, ValueError, IndexError) as exc:  # incomplete or damaged
+        raise ValidationError([FieldError("results", f"{type(exc).__name__}: {exc}",
+                                          f"a complete saved {entry.title} result")]
+                              ) from None

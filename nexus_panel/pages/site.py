@@ -51,14 +51,13 @@ log = logging.getLogger(__name__)
 SITE_TITLE = "Nexus"
 ACCENT = "#0b5c8e"
 
-NAV_CSS = f"""
-.nx-nav {{ display: flex; gap: 4px; align-items: center; flex-wrap: wrap; height: 100%; }}
-.nx-nav-link {{ color: #fff; text-decoration: none; padding: 5px 9px; border-radius: 4px;
-               font-size: 14px; opacity: .85; white-space: nowrap; }}
-.nx-nav-link:hover {{ background: rgba(255,255,255,.15); opacity: 1; }}
-.nx-nav-active {{ background: rgba(255,255,255,.22); opacity: 1; font-weight: 600;
-                 box-shadow: inset 0 -3px 0 #fff; }}
-:host {{ --nx-accent: {ACCENT}; }}
+NAV_CSS = """
+.nx-nav { display: flex; gap: 4px; align-items: center; flex-wrap: wrap; height: 100%; }
+.nx-nav-link { color: #fff; text-decoration: none; padding: 5px 9px; border-radius: 4px;
+               font-size: 14px; opacity: .85; white-space: nowrap; }
+.nx-nav-link:hover { background: rgba(255,255,255,.15); opacity: 1; }
+.nx-nav-active { background: rgba(255,255,255,.22); opacity: 1; font-weight: 600;
+                 box-shadow: inset 0 -3px 0 #fff; }
 """
 
 COPY_JS = """
@@ -165,7 +164,8 @@ def nav_html(current: str, token: str) -> str:
             f'<a class="nx-nav-link{" nx-nav-active" if active else ""}" '
             f'data-page="{entry.slug}"{" aria-current=page" if active else ""} '
             f'href="{html.escape(page_href(entry.slug, token))}">{html.escape(entry.title)}</a>')
-    return '<nav class="nx-nav" aria-label="Pages">' + "".join(links) + "</nav>"
+    return (f'<style>{NAV_CSS}</style><nav class="nx-nav" aria-label="Pages">'
+            + "".join(links) + "</nav>")
 
 
 def problems_markdown(problems: list[str]) -> str:
@@ -191,7 +191,7 @@ class Site:
         self.session = ScenarioSession(self.link.scenario)
         self.context = PageContext(session=self.session, slug=slug, link=self.link,
                                    on_url_args=self._on_version)
-        self.nav = pn.pane.HTML("", stylesheets=[NAV_CSS], css_classes=["nx-nav-pane"],
+        self.nav = pn.pane.HTML("", css_classes=["nx-nav-pane"],  # CSS inline: see nav_html
                                 sizing_mode="stretch_width", margin=0)
         self.alert = pn.pane.Alert(
             problems_markdown(self.link.problems) if self.link.problems else "",

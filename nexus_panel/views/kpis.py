@@ -84,7 +84,7 @@ def cards_html(cards: list[Kpi]) -> str:
             f'<div class="nx-kpi-title">{html.escape(c.title)}</div>'
             f'<div class="nx-kpi-value" data-testid="kpi-{c.key}">{html.escape(c.value)}</div>'
             f'<div class="nx-kpi-detail">{html.escape(c.detail)}</div></div>')
-    return '<div class="nx-kpis">' + "".join(parts) + "</div>"
+    return f'<style>{KPI_CSS}</style><div class="nx-kpis">' + "".join(parts) + "</div>"
 
 
 KPI_CSS = """
@@ -110,9 +110,10 @@ class KpiCards(Viewer):
 
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)
+        # The CSS travels inside the HTML: a ``stylesheets=`` list would be re-sent (and
+        # re-applied by the browser) on every update of the cards.
         self._cards = pn.pane.HTML(self._cards_html(), sizing_mode="stretch_width",
-                                   stylesheets=[KPI_CSS], css_classes=["nx-kpi-cards"],
-                                   margin=(5, 5))
+                                   css_classes=["nx-kpi-cards"], margin=(5, 5))
         self._warnings = pn.pane.Alert("", alert_type="warning", visible=False,
                                        css_classes=["nx-warnings"],
                                        sizing_mode="stretch_width", margin=(0, 5))

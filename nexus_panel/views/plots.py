@@ -11,9 +11,9 @@ are panes of one layout; Panel's ``linked_axes`` gives them one shared time rang
 dimension), so zooming or panning one moves all. The inputs plot redraws only when the
 inputs change.
 
-Test hooks: the figure of each plot has the Bokeh ``name`` and CSS class ``nx-plot-<key>``
-(keys: N, flows, S, Phi, cumulative, inputs); the N curve's data source is named
-``nx-source-N`` (column ``N``), e.g. in a browser::
+Test hooks: the figure of each plot has the Bokeh ``name`` ``nx-plot-<key>`` and sits in a
+pane with CSS class ``nx-pane-<key>`` (keys: N, flows, S, Phi, cumulative, inputs); the N
+curve's data source is named ``nx-source-N`` (column ``N``), e.g. in a browser::
 
     Bokeh.documents[0].get_model_by_name("nx-source-N").data.N
 """
@@ -47,10 +47,9 @@ def named(key: str, source: str | None = None) -> Callable[[Any, Any], None]:
     """A HoloViews hook naming the figure (and optionally its data source) for tests."""
 
     def hook(plot: Any, _element: Any) -> None:
-        figure = plot.handles["plot"]
-        figure.name = f"nx-plot-{key}"
-        if f"nx-plot-{key}" not in figure.css_classes:
-            figure.css_classes = [*figure.css_classes, f"nx-plot-{key}"]
+        # Names only: a CSS class set here would be reset by HoloViews on every update and
+        # re-sent (a re-render in the browser per plot and change); the pane carries it.
+        plot.handles["plot"].name = f"nx-plot-{key}"
         if source is not None and "source" in plot.handles:
             plot.handles["source"].name = source
 
@@ -58,14 +57,17 @@ def named(key: str, source: str | None = None) -> Callable[[Any, Any], None]:
 
 
 def _curve(data: dict[str, np.ndarray], column: str, vdim: str, label: str,
-           **opts: Any) -> hv.Curve:
-    return hv.Curve((data["t"], data[column]), TIME, hv.Dimension(vdim, label=opts.pop(
-        "ylabel", vdim)), label=label).opts(color=PALETTE.get(column, "#333333"), **opts)
+           ylabel: str | None = None) -> hv.Curve:
+    """A plain curve (styles are options of its DynamicMap, set once, not per update)."""
+    return hv.Curve((data["t"], data[column]), TIME, hv.Dimension(vdim, label=ylabel or vdim),
+                    label=label)
 
 
-def _hline(y: float) -> hv.HLine:
-    return hv.HLine(y).opts(color=PALETTE["limit"], line_dash="dashed", line_width=1)
+def _colors(*columns: str) -> hv.Cycle:
+    return hv.Cycle([PALETTE[c] for c in columns])
 
+
+LIMIT_LINE = {"color": PALETTE["limit"], "line_dash": "dashed", "line_width": 1}
 
 def columns_of(result: SimulationResult) -> dict[str, np.ndarray]:
     """The columns the plots need, reduced for display when the run is very long."""
@@ -84,12 +86,36 @@ class TimeSeriesPlots(Viewer):
         super().__init__(**params)
         self._cache: tuple[int, dict[str, np.ndarray]] | None = None
         self._inputs_key: Any = None
-        builders = {
-            "N": self._n_plot, "flows": self._flows_plot, "S": self._s_plot,
-            "Phi": self._phi_plot, "cumulative": self._cumulative_plot,
-            "inputs": self._inputs_plot,
+        # Styles per plot, as {element type: options}, applied once to each DynamicMap.
+        plots: dict[str, tuple[Callable[[dict[str, np.ndarray]], hv.Overlay],
+                               dict[str, dict[str, Any]]]] = {
+            "N": (self._n_plot, {
+                "Curve": {"color": PALETTE["N"], "line_width": 2, "tools": ["hover"],
+                          "hooks": [named("N", source="nx-source-N")]},
+                "HLine": {**LIMIT_LINE, "color": "#E69F00"},
+                "Overlay": {"title": "State N(t) and target N*", "show_legend": False}}),
+            "flows": (self._flows_plot, {
+                "Curve": {"color": _colors("I", "B")},
+                "Overlay": {"title": "Issuance I (green) vs burn B (orange)",
+                            "show_legend": False}}),
+            "S": (self._s_plot, {
+                "Curve": {"color": PALETTE["S"], "ylim": (0, 1.02)},
+                "Overlay": {"title": "System health S(t)", "show_legend": False}}),
+            "Phi": (self._phi_plot, {
+                "Curve": {"color": PALETTE["Phi"]}, "HLine": LIMIT_LINE,
+                "Overlay": {"title": "Controller output Φ(t) and its ±limit",
+                            "show_legend": False}}),
+            "cumulative": (self._cumulative_plot, {
+                "Curve": {"color": _colors("I", "B")},
+                "Overlay": {"title": "Cumulative issuance vs burn",
+                            "legend_position": "top_left"}}),
+            "inputs": (self._inputs_plot, {
+                "Curve": {"color": _colors(*INPUT_NAMES[:3], *INPUT_NAMES[4:], "E"),
+                          "line_dash": hv.Cycle(["solid"] * 5 + ["dotted"])},
+                "Overlay": {"title": "Inputs (E on the right axis)", "multi_y": True,
+                            "legend_position": "right"}}),
         }
-        common = {"responsive": True, "height": PLOT_HEIGHT,
+        common = {"responsive": True, "height": PLOT_HEIGHT, "framewise": True,
                   "show_grid": True, "toolbar": "right", "active_tools": ["box_zoom"],
                   "default_tools": ["pan", "box_zoom", "wheel_zoom", "reset"],
                   "backend_opts": {"plot.output_backend": "canvas", "plot.toolbar.logo": None}}
@@ -98,11 +124,16 @@ class TimeSeriesPlots(Viewer):
         self._x_view: tuple[float, float] | None = None
         self._y_views: dict[str, tuple[float, float]] = {}
         self._panes = []
-        for key, build in builders.items():
-            hooks = [named(key), self._watch_zoom]
+        for key, (build, options) in plots.items():
             dmap = hv.DynamicMap(pn.bind(
-                self._frame_of(build, {**common, "hooks": hooks}),
-                self.param.inputs_result if key == "inputs" else self.session.param.result))
+                self._frame_of(build),
+                self.param.inputs_result if key == "inputs" else self.session.param.result,
+            )).opts({
+                **options,
+                "Curve": {"framewise": True, **options["Curve"]},
+                "Overlay": {**common, "hooks": [named(key), self._watch_zoom],
+                            **options["Overlay"]},
+            }, backend="bokeh")
             self._panes.append(pn.pane.HoloViews(
                 dmap, sizing_mode="stretch_width", linked_axes=True,
                 css_classes=[f"nx-pane-{key}"]))
@@ -148,15 +179,12 @@ class TimeSeriesPlots(Viewer):
         self._x_view = None
         self._y_views.clear()
 
-    def _frame_of(self, build: Callable[[dict[str, np.ndarray]], hv.Overlay],
-                  opts: dict[str, Any]) -> Callable[[SimulationResult | None], hv.Overlay]:
+    def _frame_of(self, build: Callable[[dict[str, np.ndarray]], hv.Overlay]
+                  ) -> Callable[[SimulationResult | None], hv.Overlay]:
         def callback(result: SimulationResult | None) -> hv.Overlay:
             if result is None:
-                return hv.Overlay([hv.Curve([], TIME, "value")]).opts(**opts)
-            overlay = build(self._columns(result)).opts(**opts)
-            for element in overlay:
-                element.opts(framewise=True)
-            return overlay
+                return hv.Overlay([hv.Curve([], TIME, "value")])
+            return build(self._columns(result))
 
         return callback
 
@@ -171,39 +199,28 @@ class TimeSeriesPlots(Viewer):
         return self.session.result.scenario.params
 
     def _n_plot(self, d: dict[str, np.ndarray]) -> hv.Overlay:
-        n = _curve(d, "N", "N", "N(t)", tools=["hover"], line_width=2,
-                   hooks=[named("N", source="nx-source-N")])
-        target = _hline(self._params.N_target).opts(color="#E69F00")
-        return (n * target).opts(title="State N(t) and target N*", show_legend=False)
+        return _curve(d, "N", "N", "N(t)") * hv.HLine(self._params.N_target)
 
     def _flows_plot(self, d: dict[str, np.ndarray]) -> hv.Overlay:
         return (_curve(d, "I", "flow", "issuance I", ylabel="rate")
-                * _curve(d, "B", "flow", "burn B", ylabel="rate")
-                ).opts(title="Issuance I vs burn B", legend_position="right")
+                * _curve(d, "B", "flow", "burn B", ylabel="rate"))
 
     def _s_plot(self, d: dict[str, np.ndarray]) -> hv.Overlay:
-        return hv.Overlay([_curve(d, "S", "S", "S(t)", ylim=(0, 1.02))]).opts(
-            title="System health S(t)", show_legend=False)
+        return hv.Overlay([_curve(d, "S", "S", "S(t)")])
 
     def _phi_plot(self, d: dict[str, np.ndarray]) -> hv.Overlay:
         limit = self._params.phi_limit
-        return (_curve(d, "Phi", "Phi", "Φ(t)", ylabel="Φ")
-                * _hline(limit) * _hline(-limit)).opts(
-            title=f"Controller output Φ(t), limit ±{limit:g}", show_legend=False)
+        return _curve(d, "Phi", "Phi", "Φ(t)", ylabel="Φ") * hv.HLine(limit) * hv.HLine(-limit)
 
     def _cumulative_plot(self, d: dict[str, np.ndarray]) -> hv.Overlay:
-        return (_curve(d, "cumulative_I", "cumulative", "issued ∫I dt", ylabel="cumulative")
-                .opts(color=PALETTE["I"])
-                * _curve(d, "cumulative_B", "cumulative", "burned ∫B dt", ylabel="cumulative")
-                .opts(color=PALETTE["B"])).opts(title="Cumulative issuance vs burn",
-                                                legend_position="right")
+        return (_curve(d, "cumulative_I", "cumulative", "issued ∫I dt")
+                * _curve(d, "cumulative_B", "cumulative", "burned ∫B dt"))
 
     def _inputs_plot(self, d: dict[str, np.ndarray]) -> hv.Overlay:
         curves = [_curve(d, n, "level", n, ylabel="input level")
                   for n in INPUT_NAMES if n != "E"]
-        curves.append(_curve(d, "E", "E", "E", ylabel="E (0–1)", line_dash="dotted"))
-        return hv.Overlay(curves).opts(title="Inputs (E on the right axis)", multi_y=True,
-                                       legend_position="right")
+        curves.append(_curve(d, "E", "E", "E", ylabel="E (0–1)"))
+        return hv.Overlay(curves)
 
     def __panel__(self) -> pn.Column:
         return self._grid

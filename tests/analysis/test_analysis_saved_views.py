@@ -12,10 +12,13 @@ import panel as pn
 import pytest
 from bokeh.models import Model
 
+from nexus_panel.analysis import GainSet, ParameterRange
 from nexus_panel.analysis.specs import slider_range
 from nexus_panel.models import Scenario
 from nexus_panel.storage import ScenarioStore
+from nexus_panel.views.analysis_controller import ControllerView
 from nexus_panel.views.analysis_mc import MonteCarloView
+from nexus_panel.views.analysis_sensitivity import SensitivityView
 from nexus_panel.views.analysis_stability import StabilityView
 from nexus_panel.views.session import ScenarioSession
 
@@ -104,3 +107,48 @@ def test_unknown_or_misplaced_ids_say_why(sqlite_url: str) -> None:
         assert not stability.open_saved(view.saved_id)
         assert "open it on the /montecarlo page" in stability.load_error
     assert not MonteCarloView(session=session()).open_saved(1)  # no storage at all
+
+
+def test_the_page_reads_and_writes_analysis_in_its_address(
+        sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from nexus_panel.pages import site
+
+    store = ScenarioStore(sqlite_url)
+    monkeypatch.setitem(site._STORE, "store", store)  # the site's process-wide store
+    saved = MonteCarloView(session=session(), store=store)
+    saved.spec.n_runs = 20
+    saved.run_now()
+    saved.param.trigger("save")
+
+    page = site.Site("montecarlo", query={"analysis": [str(saved.saved_id).encode()]},
+                     loader=None)
+    assert not page.alert.visible  # analysis= is the page's key, not an unknown one
+    assert page.body.saved_id == saved.saved_id
+    assert page.session.scenario.name == "team base"
+    assert page.url_sink.value == f"?s={page.token}&analysis={saved.saved_id}"
+    page.session.scenario.params.beta = 3.0  # edited: the address no longer names it
+    assert page.url_sink.value == f"?s={page.token}"
+
+    missing = site.Site("montecarlo", query={"analysis": ["77"]}, loader=None)
+    assert not missing.alert.visible and "no saved analysis with id 77" in missing.body.load_error
+    assert missing.url_sink.value == f"?s={missing.token}"
+    store.close()
+
+
+@pytest.mark.parametrize("view_cls", [SensitivityView, StabilityView, ControllerView])
+def test_every_analysis_page_saves_and_reopens(view_cls: type, sqlite_url: str) -> None:
+    setups = {
+        SensitivityView: {"method": "oat", "parameters": [ParameterRange(parameter="K_p")]},
+        StabilityView: {"x_points": 3, "y_points": 2},
+        ControllerView: {"gain_sets": [GainSet(K_p=0.1), GainSet(K_p=0.4, label="stiff")]},
+    }
+    with ScenarioStore(sqlite_url) as store:
+        view = view_cls(session=session(), store=store)
+        view.spec.param.update(**setups[view_cls])
+        result = view.run_now()
+        view.param.trigger("save")
+        opened = view_cls(session=session(alpha=2.0), store=store)
+        assert opened.open_saved(view.saved_id), opened.load_error
+    assert opened.spec.to_dict() == result.spec.to_dict()  # form and base scenario
+    assert opened.result.to_dict() == result.to_dict()
+    assert "GlyphRenderer" in {type(m).__name__ for m in pn.panel(opened).get_root().references()}

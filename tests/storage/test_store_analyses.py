@@ -91,7 +91,8 @@ def test_a_damaged_arrays_blob_is_a_storage_error(store: ScenarioStore, db_url: 
     scenario = make_scenario("damaged", num_steps=120)
     record = store.save_analysis(scenario, "montecarlo", small_mc(scenario, 10))
     execute(db_url, f"UPDATE analyses SET arrays = NULL WHERE id = {record.id}")
-    store.load_analysis(record.id)  # no arrays: loads; restoring then needs them
+    with pytest.raises(ValidationError, match="a complete saved Monte Carlo result"):
+        restore_result(*store.load_analysis(record.id))  # loads; rebuilding needs arrays
     blob = "X'00ff'" if db_url.startswith("sqlite") else "'\\x00ff'::bytea"
     execute(db_url, f"UPDATE analyses SET arrays = {blob} WHERE id = {record.id}")
     with pytest.raises(StorageError, match=f"stored analysis {record.id} is unreadable"):

@@ -8,6 +8,12 @@ Not a test (timings are reported, not asserted). Against a running server::
 Each move presses ArrowRight on the alpha slider's handle (one step of 0.1, sent as a
 throttled value like a drag release) and times until the browser's copy of the N(t) data
 (the Bokeh source ``nx-source-N``) has changed and the next frame is painted.
+
+``--server-cpu`` instead builds the Simulate page into a Bokeh document in this process
+and reports the CPU time of the server's share of one alpha change (run through the memo,
+update of KPIs, plots, links), without a browser or a network::
+
+    .venv/bin/python tests/views/latency_probe.py --server-cpu --steps 5000
 """
 
 from __future__ import annotations
@@ -43,12 +49,39 @@ LAST_N = """() => { const d = Bokeh.documents[0].get_model_by_name("nx-source-N"
                     return d[d.length - 1]; }"""
 
 
+def server_cpu(steps: int, moves: int) -> None:
+    from bokeh.document import Document
+    from panel.io.state import set_curdoc
+
+    from nexus_panel.pages import site
+
+    site.warm_up_pages()
+    doc = Document()
+    with set_curdoc(doc):
+        page = site.Site("simulate", query={"num_steps": [str(steps)]}, loader=None)
+        page.template().server_doc(doc)
+        params = page.session.scenario.params
+        cpu = []
+        for i in range(moves):
+            start = time.process_time()
+            params.alpha = 1.0 + (i % 2) * 0.1 + i * 1e-3  # a new scenario every time
+            cpu.append((time.process_time() - start) * 1e3)
+    print(f"server CPU per alpha change ({steps} steps, {moves} changes): "
+          f"median {statistics.median(cpu):.0f} ms, max {max(cpu):.0f} ms")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("base_url")
+    parser.add_argument("base_url", nargs="?")
     parser.add_argument("--steps", type=int, default=5000)
     parser.add_argument("--moves", type=int, default=15)
+    parser.add_argument("--server-cpu", action="store_true")
     args = parser.parse_args()
+    if args.server_cpu:
+        server_cpu(args.steps, args.moves)
+        return
+    if not args.base_url:
+        parser.error("base_url is required unless --server-cpu is given")
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})

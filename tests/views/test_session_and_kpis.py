@@ -103,7 +103,7 @@ def test_weight_warnings_shown_beside_the_cards() -> None:
     session.scenario.params.w_H = 0.9
     assert cards._warnings.visible
     assert "Issuance weights w_H + w_M + w_D + w_E sum to 1.5" in cards._warnings.object
-    assert cards._cards.object.count("nx-kpi-value") == 4
+    assert cards._cards.object.count('class="nx-kpi-value"') == 4
 
 
 def test_bad_values_raise_an_error_notification_in_a_served_page() -> None:
