@@ -32,7 +32,8 @@ def canonical_json(data: Any) -> str:
 class Scenario(param.Parameterized):
     """Everything that defines one run of the Nexus model, plus its name and notes."""
 
-    name = param.String(default="Untitled", doc="Short name, unique among saved scenarios.")
+    name = param.String(default="Untitled", constant=False,
+                        doc="Short name, unique among saved scenarios.")
     description = param.String(default="", doc="Free-text notes about the scenario.")
     params = param.ClassSelector(class_=EngineParams, default=EngineParams(), instantiate=True,
                                  doc="Engine coefficients.")

@@ -115,9 +115,7 @@ class ScenarioSession(param.Parameterized):
     # --- changing many values at once -----------------------------------------------------
     def apply(self, scenario: Scenario) -> None:
         """Copy every value of ``scenario`` into the live scenario, with a single run."""
-        with self.hold(), param.edit_constant(self.scenario):
-            # Scenario.name inherits param's constant=True for ``name``; the session owns
-            # this live object, so renaming it in place is deliberate.
+        with self.hold():
             self.scenario.param.update(name=scenario.name, description=scenario.description)
             self.scenario.params.param.update(**scenario.params.to_dict())
             for name, signal in self.scenario.inputs.signals().items():
