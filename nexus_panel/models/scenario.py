@@ -73,27 +73,21 @@ class Scenario(param.Parameterized):
         for key in ("name", "description"):
             if key in data and not isinstance(data[key], str):
                 errors.append(FieldError(key, data[key], "a string"))
-        params = inputs = None
-        raw_params = data.get("params", {})
-        if not isinstance(raw_params, dict):
-            errors.append(FieldError("params", raw_params, "an object of parameter values"))
-        else:
+        parts: dict[str, Any] = {}
+        for key, part, what in (("params", EngineParams, "an object of parameter values"),
+                                ("inputs", Inputs, "an object of input signals")):
+            raw = data.get(key, {})
+            if not isinstance(raw, dict):
+                errors.append(FieldError(key, raw, what))
+                continue
             try:
-                params = EngineParams.from_dict(raw_params)
+                parts[key] = part.from_dict(raw)
             except ValidationError as exc:
-                errors += exc.prefixed("params").errors
-        raw_inputs = data.get("inputs", {})
-        if not isinstance(raw_inputs, dict):
-            errors.append(FieldError("inputs", raw_inputs, "an object of input signals"))
-        else:
-            try:
-                inputs = Inputs.from_dict(raw_inputs)
-            except ValidationError as exc:
-                errors += exc.prefixed("inputs").errors
+                errors += exc.prefixed(key).errors
         if errors:
             raise ValidationError(errors)
         scenario = cls(name=data.get("name", "Untitled"),
-                       description=data.get("description", ""), params=params, inputs=inputs)
+                       description=data.get("description", ""), **parts)
         scenario.validate()
         return scenario
 

@@ -19,6 +19,7 @@ from panel.viewable import Viewer
 
 from nexus_panel.models import EngineParams, ValidationError
 from nexus_panel.views.session import ScenarioSession
+from nexus_panel.views.tables import Table
 
 ANY_PARAMETER = "(no parameter filter)"
 LIST_COLUMNS = ("name", "revision", "updated", "description")
@@ -78,7 +79,7 @@ class ScenariosView(Viewer):
         if self.session is None:
             self.session = ScenarioSession()
         self._sync_save_fields()
-        self._list = pn.widgets.Tabulator(
+        self._list = Table(
             self._table(), disabled=True, selectable=1, show_index=False, pagination=None,
             layout="fit_columns", widths={"name": "34%", "revision": "10%", "updated": "18%",
                                           "description": "38%"},
@@ -120,7 +121,8 @@ class ScenariosView(Viewer):
         self.param.update(filter_min=lo, filter_max=hi)
 
     def _on_row_selected(self, event: param.parameterized.Event) -> None:
-        if event.new:
+        # A selection made on a table the server has since replaced may point past its end.
+        if event.new and event.new[0] < len(self._list.value):
             self.selected = str(self._list.value.iloc[event.new[0]]["name"])
 
     @param.depends("selected", "version", watch=True, on_init=True)

@@ -75,7 +75,8 @@ def test_delete_asks_first_then_restore_brings_it_back(page: Page, server_store:
     page.goto("/scenarios")
     wait_for_page(page)
     fill(page, ".nx-search", name)
-    expect(row(page, name)).to_have_count(1)
+    # wait, as a user would, until the list shows only the match before clicking it
+    expect(page.locator(".nx-scenario-list .tabulator-row")).to_have_count(1)
     row(page, name).click()
     click(page, ".nx-delete")
     expect(page.locator(".nx-delete-confirmation")).to_contain_text(f"Delete '{name}'?")
