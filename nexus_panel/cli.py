@@ -30,7 +30,9 @@ class CommandError(Exception):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="nexus-panel", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="nexus-panel",
+        description="Simulate, analyse, store and serve scenarios of the Nexus equation.")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMAND_MODULES:
         try:
