@@ -64,5 +64,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 141
 
 
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+if __name__ == "__main__":  # pragma: no cover - tested in a subprocess
+    # ``python -m nexus_panel.cli``: this file runs as ``__main__``, but the commands raise
+    # ``nexus_panel.cli.CommandError``, a different class from ``__main__.CommandError``;
+    # dispatch through the imported module so their errors are caught as one line.
+    from nexus_panel.cli import main as _main
+
+    sys.exit(_main())

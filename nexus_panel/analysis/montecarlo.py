@@ -33,17 +33,19 @@ import numpy as np
 import pandas as pd
 import param
 
-from nexus_panel.analysis.bands import PERCENTILES, PILOT, BandCounts, BandGrid
+from nexus_panel.analysis.bands import BINS, PERCENTILES, PILOT, BandCounts, BandGrid
 from nexus_panel.analysis.chunks import Progress, chunk_response, iter_reduced, run_durations
 from nexus_panel.analysis.distributions import ParameterDistribution, sample_parameters
 from nexus_panel.analysis.response import classify
 from nexus_panel.analysis.saved import frame_arrays, frame_from_arrays, frame_from_rows, frame_rows
 from nexus_panel.analysis.specs import (
+    MAX_TASK_BYTES,
     METRICS,
     SpecBase,
     chunk_param,
     scenario_param,
     seed_param,
+    task_memory_errors,
 )
 from nexus_panel.analysis.statistics import COLUMN_LABELS, summary_statistics
 from nexus_panel.engine.batch import BatchChunk, BatchPlan
@@ -79,6 +81,20 @@ class MonteCarloSpec(SpecBase):
             seen.add(dist.parameter)
             out += [FieldError(f"parameters[{i}].{e.field}", e.value, e.allowed)
                     for e in dist.check(float(getattr(params, dist.parameter)))]
+        return out + self._memory_errors()
+
+    def _memory_errors(self) -> list[FieldError]:
+        steps = self.base_scenario.params.num_steps
+        # a task holds its trajectories and one set of band counters
+        out = task_memory_errors("a Monte Carlo", steps, min(self.chunk_size, self.n_runs),
+                                 point_bytes=(BINS + 2) * 4)
+        keep = min(self.keep_sample, self.n_runs)
+        if keep * (steps + 1) * 4 > MAX_TASK_BYTES:
+            out.append(FieldError(
+                "keep_sample", self.keep_sample,
+                f"at most {MAX_TASK_BYTES // ((steps + 1) * 4):,} trajectories of "
+                f"{steps + 1:,} points (the kept sample may hold "
+                f"{MAX_TASK_BYTES // 2**20} MiB)"))
         return out
 
 

@@ -41,6 +41,7 @@ from nexus_panel.analysis.specs import (
     scenario_param,
     seed_param,
     slider_range,
+    task_memory_errors,
 )
 from nexus_panel.engine.batch import BatchPlan
 from nexus_panel.engine.kernel import SUMMARY_FIELDS
@@ -111,6 +112,9 @@ class SensitivitySpec(SpecBase):
                                   f"at least {least} different parameter(s)"))
         if self.method == "sobol" and self.n_base & (self.n_base - 1):
             out.append(FieldError("n_base", self.n_base, "a power of 2 for Sobol sampling"))
+        if any(o in RESPONSE_FIELDS for o in self.outputs):  # runs keep N(t) for these
+            out += task_memory_errors("a sensitivity analysis of response metrics",
+                                      self.base_scenario.params.num_steps, self.chunk_size)
         return out
 
     def problem(self) -> dict[str, Any]:

@@ -32,6 +32,28 @@ RESPONSE_FIELDS: tuple[str, ...] = (
 METRICS: tuple[str, ...] = SUMMARY_FIELDS + RESPONSE_FIELDS
 """Every per-run output an analysis can report."""
 
+MAX_TASK_BYTES = 256 * 2**20
+"""Memory one task in flight may hold (its runs' float64 trajectories, plus per-point
+counters for a Monte Carlo). Without this limit a scenario with num_steps near its bound
+(1e6, which a single run handles easily) made one Monte Carlo task ask for 8 GB and a
+stability map's for 3.5 GB: the server process died for every session. Checked by the
+specs' validation, before anything runs."""
+
+
+def task_memory_errors(what: str, num_steps: int, runs_per_task: int,
+                       point_bytes: int = 0) -> list[FieldError]:
+    """A FieldError on the scenario's num_steps if one task of ``runs_per_task`` runs that
+    keep their trajectories (plus ``point_bytes`` per time point) exceeds MAX_TASK_BYTES."""
+    per_point = runs_per_task * 8 + point_bytes
+    if (num_steps + 1) * per_point <= MAX_TASK_BYTES:
+        return []
+    most = MAX_TASK_BYTES // per_point - 1
+    return [FieldError("scenario.params.num_steps", num_steps,
+                       f"at most {most:,} for {what} with chunk size {runs_per_task:,} "
+                       f"(each task may hold {MAX_TASK_BYTES // 2**20} MiB; a smaller chunk "
+                       "size allows more)")]
+
+
 S = TypeVar("S", bound="SpecBase")
 
 

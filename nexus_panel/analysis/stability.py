@@ -30,6 +30,7 @@ from nexus_panel.analysis.specs import (
     parameter_selector,
     scenario_param,
     slider_range,
+    task_memory_errors,
 )
 from nexus_panel.engine.batch import BatchPlan
 from nexus_panel.models import FieldError
@@ -88,7 +89,9 @@ class StabilitySpec(SpecBase):
             if values[0] >= values[-1]:
                 out.append(FieldError(f"{which}_low", float(values[0]),
                                       f"less than {which}_high ({values[-1]:g})"))
-        return out
+        runs = self.x_points * self.y_points  # every run keeps N(t) for its response metrics
+        return out + task_memory_errors("a stability map", self.base_scenario.params.num_steps,
+                                        min(self.chunk_size, runs))
 
 
 @dataclass

@@ -21,6 +21,7 @@ from typing import Any
 
 from nexus_panel.cli import CommandError
 from nexus_panel.commands.db import add_database_option, open_store
+from nexus_panel.files import write_atomically
 
 HELP = {
     "mc": "Monte Carlo ensemble: percentile bands of N(t) and statistics of run metrics",
@@ -65,16 +66,16 @@ def _load(args: argparse.Namespace) -> Any:
     from nexus_panel.models import Scenario
 
     try:
-        data = json.loads(Path(args.spec).read_text(encoding="utf-8"))
+        data = json.loads(Path(args.spec).read_bytes())
     except OSError as exc:
         raise CommandError(f"cannot read {args.spec}: {exc.strerror}") from None
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # bad syntax or UTF-8; too deeply nested
         raise CommandError(f"{args.spec} is not valid JSON: {exc}") from None
     if not isinstance(data, dict):
         raise CommandError(f"{args.spec} must hold a JSON object")
     if args.scenario:
         try:
-            text = Path(args.scenario).read_text(encoding="utf-8")
+            text = Path(args.scenario).read_bytes()  # from_json reports bad UTF-8 as a file error
         except OSError as exc:
             raise CommandError(f"cannot read {args.scenario}: {exc.strerror}") from None
         data["scenario"] = Scenario.from_json(text).to_dict()
@@ -120,9 +121,9 @@ def _print_report(name: str, result: Any) -> None:
 def _write_out(result: Any, out: str | None) -> None:
     if not out:
         return
-    try:
-        Path(out).write_text(json.dumps(result.to_dict(), indent=1, allow_nan=False),
-                             encoding="utf-8")
+    text = json.dumps(result.to_dict(), indent=1, allow_nan=False)
+    try:  # complete or not at all
+        write_atomically(out, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     except OSError as exc:
         raise CommandError(f"cannot write {out}: {exc.strerror}") from None
     print(f"wrote {out}", file=sys.stderr)

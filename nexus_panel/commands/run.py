@@ -10,15 +10,14 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from nexus_panel.cli import CommandError
 from nexus_panel.engine import SimulationResult
+from nexus_panel.files import write_atomically
 from nexus_panel.models import Scenario
 
 
@@ -70,7 +69,7 @@ def run_command(args: argparse.Namespace) -> int:
     for note in result.warnings:
         print(f"warning: {note}", file=sys.stderr)
     if writer is not None:
-        write_atomically(args.out, lambda tmp: writer(result, tmp))
+        write_output(args.out, lambda tmp: writer(result, tmp))
         print(f"wrote {args.out}")
     return 0
 
@@ -86,21 +85,12 @@ def format_summary(result: SimulationResult) -> str:
     return "\n".join(lines)
 
 
-def write_atomically(target: Path, write: Callable[[Path], None]) -> None:
-    """Write via a temporary file in the target's directory, then rename over it."""
-    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    os.close(fd)
-    tmp = Path(name)
+def write_output(target: Path, write: Callable[[Path], None]) -> None:
+    """Write ``target`` atomically (complete or not at all); failures are one line."""
     try:
-        write(tmp)
-        umask = os.umask(0)
-        os.umask(umask)
-        tmp.chmod(0o666 & ~umask)  # mkstemp makes it private; give it a normal file's mode
-        os.replace(tmp, target)
+        write_atomically(target, write)
     except OSError as exc:
         raise CommandError(f"cannot write {target}: {exc.strerror or exc}") from None
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def _finite_or_none(values: Any) -> list[float | None]:

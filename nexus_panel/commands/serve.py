@@ -88,10 +88,24 @@ def server_options(args: argparse.Namespace) -> dict[str, Any]:
     return options
 
 
+def check_database_url(url: str) -> None:
+    """Refuse, before serving, a database URL that can never work (unparseable, or not
+    PostgreSQL/SQLite). An unreachable database is not refused: the app runs without
+    storage and says so."""
+    from nexus_panel.storage import StorageError, database
+
+    try:
+        database.make_engine(database.resolve_url(url)).dispose()
+    except StorageError as exc:
+        raise CommandError(str(exc)) from None
+
+
 def run(args: argparse.Namespace) -> int:
     options = server_options(args)
     if args.database_url:
         os.environ["DATABASE_URL"] = args.database_url
+    if os.environ.get("DATABASE_URL"):
+        check_database_url(os.environ["DATABASE_URL"])
     import panel as pn
 
     from nexus_panel.pages.site import routes, warm_up_pages

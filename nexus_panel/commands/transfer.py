@@ -59,6 +59,7 @@ def _format(args: argparse.Namespace) -> str:
 
 def export_command(args: argparse.Namespace) -> int:
     from nexus_panel.storage import StorageError
+    from nexus_panel.storage.rows import split_ref
 
     fmt = _format(args)
     store = open_store(args)
@@ -71,7 +72,16 @@ def export_command(args: argparse.Namespace) -> int:
             print(f"wrote {output}: {record.label} with {runs} run(s)")
             return 0
         run_id = args.run
-        if run_id is None:
+        label = record.label
+        if run_id is not None:
+            # The run must belong to the scenario (and revision, when one was named):
+            # otherwise another scenario's data would be written under this one's name.
+            run = store.run_info(run_id)
+            label = f"{run.scenario_name}@{run.revision}"
+            if run.scenario_id != record.scenario_id or (
+                    split_ref(args.scenario)[1] is not None and run.revision != record.number):
+                raise CommandError(f"run {run_id} is a run of {label}, not of {args.scenario}")
+        else:
             runs = store.runs(record.scenario_id, record.number)
             if runs:
                 run_id = runs[-1].id
@@ -81,7 +91,7 @@ def export_command(args: argparse.Namespace) -> int:
                 raise CommandError(f"{record.label} has no stored run: add --simulate to run "
                                    "and store it now")
         store.export_run(run_id, output, fmt)
-        print(f"wrote {output}: run {run_id} of {record.label}")
+        print(f"wrote {output}: run {run_id} of {label}")
         return 0
     except StorageError as exc:
         raise CommandError(str(exc)) from None

@@ -90,14 +90,20 @@ class BatchPlan:
     ) -> None:
         scenario.validate()
         self.scenario = scenario
-        overrides = {k: np.asarray(v, dtype=np.float64) for k, v in (overrides or {}).items()}
+        if n_runs is not None:
+            _check_counts(n_runs, master_seed)
+        overrides = _as_vectors(overrides or {})
         sizes = {len(v) for v in overrides.values()}
         if n_runs is None:
             if len(sizes) != 1:
-                raise ValueError("give n_runs, or overrides of one common length")
+                raise ValidationError([FieldError(
+                    "n_runs", None, "a whole number ≥ 0 when there are no overrides or "
+                    "they differ in length")])
             n_runs = sizes.pop()
         elif sizes and sizes != {n_runs}:
-            raise ValueError(f"every override needs n_runs = {n_runs} values")
+            raise ValidationError([FieldError(name, f"{len(v)} values", f"{n_runs} values "
+                                              "(one per run)")
+                                   for name, v in overrides.items() if len(v) != n_runs])
         _check_overrides(overrides)
         _check_counts(n_runs, master_seed)
         self.n_runs = int(n_runs)
@@ -215,6 +221,25 @@ class BatchPlan:
         if chunk_size < 1:
             raise ValueError(f"chunk_size must be at least 1, got {chunk_size}")
         return [(s, min(s + chunk_size, self.n_runs)) for s in range(0, self.n_runs, chunk_size)]
+
+
+def _as_vectors(overrides: Mapping[str, object]) -> dict[str, np.ndarray]:
+    """Each override as a 1-D float64 vector; anything else (a scalar, a matrix, strings,
+    nested junk) is a ValidationError naming the parameter."""
+    out: dict[str, np.ndarray] = {}
+    errors: list[FieldError] = []
+    for name, values in overrides.items():
+        try:
+            vector = np.asarray(values, dtype=np.float64)
+        except (TypeError, ValueError, OverflowError):
+            vector = None
+        if vector is None or vector.ndim != 1:
+            errors.append(FieldError(str(name), values, "a sequence of numbers, one per run"))
+        else:
+            out[name] = vector
+    if errors:
+        raise ValidationError(errors)
+    return out
 
 
 def _check_overrides(overrides: Mapping[str, np.ndarray]) -> None:

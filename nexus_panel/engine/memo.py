@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import os
 import threading
 from pathlib import Path
@@ -61,12 +62,13 @@ def memo_dir() -> Path:
 
 
 def size_limit_bytes() -> int:
-    """``NEXUS_CACHE_SIZE_MB`` in bytes (default 1 GiB); a bad value falls back, logged."""
+    """``NEXUS_CACHE_SIZE_MB`` in bytes (default 1 GiB); a bad value (not a positive finite
+    number) falls back, logged."""
     raw = os.environ.get("NEXUS_CACHE_SIZE_MB")
     if raw:
         try:
             mb = float(raw)
-            if mb > 0:
+            if 0 < mb < math.inf:  # "inf" parses, but no cache can be that large
                 return int(mb * 2**20)
         except ValueError:
             pass

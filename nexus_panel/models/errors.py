@@ -7,8 +7,22 @@ with its value and what is allowed, instead of fixing them one round-trip at a t
 
 from __future__ import annotations
 
+import reprlib
 from dataclasses import dataclass
 from typing import Any
+
+_SHOWN = reprlib.Repr()  # Python 3.11: no keyword arguments yet
+_SHOWN.maxstring = _SHOWN.maxother = 80
+_SHOWN.maxlist = _SHOWN.maxtuple = _SHOWN.maxdict = _SHOWN.maxset = 8
+_SHOWN.maxlevel = 3
+"""How a rejected value appears in a message: a pasted 10 MB list or a 900-deep nested
+one must still give a short, one-line message (and not a RecursionError from repr)."""
+SHOWN_LENGTH = 120
+"""At most this many characters of a rejected value appear in a message."""
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= SHOWN_LENGTH else text[:SHOWN_LENGTH - 3] + "..."
 
 
 @dataclass(frozen=True)
@@ -20,7 +34,15 @@ class FieldError:
     allowed: str
 
     def __str__(self) -> str:
-        return f"{self.field} = {self.value!r} (allowed: {self.allowed})"
+        try:
+            shown = _SHOWN.repr(self.value)
+        except ValueError:  # an int too long to print (over 4300 digits)
+            shown = f"<{type(self.value).__name__} too long to show>"
+        # The field can be an unknown key from a file: quote it if it holds a line break
+        # or other control characters, so the message stays one line.
+        field = str(self.field)
+        field = field if field.isprintable() else repr(field)
+        return f"{_cut(field)} = {_cut(shown)} (allowed: {self.allowed})"
 
 
 class ValidationError(ValueError):

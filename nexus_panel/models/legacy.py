@@ -34,15 +34,16 @@ def from_original_export(data: dict[str, Any]) -> Any:
         spec = {k: v for k, v in config.items() if k != "type"}
         spec["kind"] = config.get("type", "constant")
         inputs[name] = spec
+    try:
+        scenario = Scenario.from_dict({"name": "Imported", "params": params, "inputs": inputs,
+                                       "description": "Imported from the original app's "
+                                                      "export."})
+    except ValidationError as exc:  # reported with the rest: every problem at once
+        errors += [FieldError(_original_field(e.field), e.value, e.allowed)
+                   for e in exc.errors]
     if errors:
         raise ValidationError(errors)
-    try:
-        return Scenario.from_dict({"name": "Imported", "params": params, "inputs": inputs,
-                                   "description": "Imported from the original app's export."})
-    except ValidationError as exc:
-        renamed = [FieldError(_original_field(e.field), e.value, e.allowed)
-                   for e in exc.errors]
-        raise ValidationError(renamed) from None
+    return scenario
 
 
 def _original_field(field: str) -> str:

@@ -29,6 +29,17 @@ def canonical_json(data: Any) -> str:
     return json.dumps(data, sort_keys=True, separators=(",", ":"), allow_nan=False)
 
 
+def parse_json(text: str | bytes, source: str | None = None) -> Any:
+    """Decode JSON text; anything undecodable (bad syntax, bad UTF-8, nesting deeper than
+    the parser's recursion limit) is a ValidationError on the field ``file``, which names
+    ``source`` (a path) when given."""
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
+        shown = "(not JSON)" if source is None else source
+        raise ValidationError([FieldError("file", shown, f"valid JSON ({exc})")]) from None
+
+
 class Scenario(param.Parameterized):
     """Everything that defines one run of the Nexus model, plus its name and notes."""
 
@@ -93,11 +104,7 @@ class Scenario(param.Parameterized):
 
     @classmethod
     def from_json(cls, text: str | bytes) -> Scenario:
-        try:
-            data = json.loads(text)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise ValidationError([FieldError("file", str(exc), "valid JSON")]) from None
-        return cls.from_dict(data)
+        return cls.from_dict(parse_json(text))
 
     def copy(self, **changes: Any) -> Scenario:
         """An independent deep copy, optionally with ``name``/``description`` changed."""

@@ -23,6 +23,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import reprlib
 import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -39,6 +40,9 @@ PAGE_KEYS: tuple[str, ...] = ("analysis",)
 saved analysis, opened by the analysis pages)."""
 MAX_TOKEN_CHARS = 20_000
 """Longer ``s`` values are refused before decoding (a scenario needs well under 1,000)."""
+MAX_JSON_BYTES = 100_000
+"""A token may inflate to at most this much JSON (a scenario is about 1 KB): zlib packs
+up to ~1,000:1, so a 20,000-character token could otherwise become 15 MB of JSON."""
 
 Loader = Callable[[str, int | None], Scenario]
 """Loads stored scenario ``name`` at revision ``rev`` (None: latest); raises on failure."""
@@ -62,11 +66,15 @@ def decode_scenario(token: str) -> Scenario:
         raise bad(f"at most {MAX_TOKEN_CHARS} characters")
     try:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-        text = zlib.decompress(raw)
-        data = json.loads(text)
+        inflate = zlib.decompressobj()
+        text = inflate.decompress(raw, MAX_JSON_BYTES)
+        too_big = bool(inflate.unconsumed_tail)
+        data = None if too_big else json.loads(text)
     except (binascii.Error, ValueError, zlib.error):
         raise bad("a scenario link token (base64url of compressed JSON); "
                   "the link looks truncated or edited") from None
+    if too_big:
+        raise bad(f"a scenario link token that inflates to at most {MAX_JSON_BYTES:,} bytes")
     return Scenario.from_dict(data)
 
 
@@ -107,8 +115,9 @@ def _number(text: str) -> Any:
 
 
 def _describe(exc: ValidationError, prefix: str = "") -> list[str]:
-    return [f"{prefix}{e.field} = {e.value!r} is not allowed (allowed: {e.allowed})"
-            for e in exc.errors]
+    # reprlib: a rejected value can be megabytes (or deeply nested) in a crafted token
+    return [f"{prefix}{e.field} = {reprlib.repr(e.value)} is not allowed "
+            f"(allowed: {e.allowed})" for e in exc.errors]
 
 
 def read_link(query: Mapping[str, Any], loader: Loader | None = None) -> LinkReading:

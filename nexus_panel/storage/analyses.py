@@ -152,7 +152,8 @@ def check_id(analysis_id: Any) -> int:
     """A usable analysis id (links and the CLI hand in text)."""
     try:
         value = int(analysis_id)
-        if isinstance(analysis_id, bool) or value < 1 or str(value) != str(analysis_id).strip():
+        if isinstance(analysis_id, bool) or not 1 <= value < 2**63 \
+                or str(value) != str(analysis_id).strip():  # (2**63: beyond any row id)
             raise ValueError
     except (TypeError, ValueError):
         raise ValidationError([FieldError("analysis", analysis_id,

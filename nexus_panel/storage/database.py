@@ -12,6 +12,7 @@ schema to the newest Alembic revision. Every failure here becomes a one-line
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -60,8 +61,9 @@ def resolve_url(url: str | sa.URL | None = None) -> sa.URL:
         return sa.make_url(f"sqlite:///{folder / DB_FILENAME}")
     try:
         parsed = sa.make_url(raw)
-    except sa.exc.ArgumentError:
-        raise StorageError(f"bad database URL {str(raw)!r}: expected e.g. "
+    except (sa.exc.ArgumentError, ValueError):  # ValueError: e.g. a port that is no number
+        shown = re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", str(raw))  # hide a password
+        raise StorageError(f"bad database URL {shown!r}: expected e.g. "
                            "postgresql://user:password@host:5432/dbname or "
                            "sqlite:///path/to/file.db") from None
     if parsed.drivername in ("postgres", "postgresql"):

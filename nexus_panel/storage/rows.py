@@ -6,7 +6,9 @@ steps (save a revision, attach runs, log the import) into one transaction.
 
 from __future__ import annotations
 
+import math
 import re
+from numbers import Integral
 from typing import Any
 
 import sqlalchemy as sa
@@ -31,14 +33,29 @@ _REVISION_SUFFIX = re.compile(r"@(\d+)$")
 
 
 def check_name(name: str, field: str = "name") -> str:
-    """A usable scenario name: 1-200 characters, not blank, no ``@<digits>`` ending
-    (that suffix means "revision" in references such as ``baseline@3``)."""
+    """A usable scenario name: 1-200 printable characters, not blank, no ``@<digits>``
+    ending (that suffix means "revision" in references such as ``baseline@3``).
+
+    Control characters are refused: a line break would split listings and one-line
+    messages, and PostgreSQL cannot store NUL at all (SQLite can, so without this check a
+    scenario saved on one would not import into the other)."""
     clean = name.strip() if isinstance(name, str) else name
     if not isinstance(clean, str) or not clean or len(clean) > NAME_LENGTH \
-            or _REVISION_SUFFIX.search(clean):
-        raise ValidationError([FieldError(field, name, f"1 to {NAME_LENGTH} characters, not "
-                                          "blank, not ending in @<number>")])
+            or not clean.isprintable() or _REVISION_SUFFIX.search(clean):
+        raise ValidationError([FieldError(field, name, f"1 to {NAME_LENGTH} printable "
+                                          "characters, not blank, not ending in @<number>")])
     return clean
+
+
+def is_whole(value: Any) -> bool:
+    """An integer (Python or numpy), not a bool."""
+    return isinstance(value, Integral) and not isinstance(value, bool)
+
+
+def id_in_range(value: Any) -> bool:
+    """False for a whole number no row id can have (< 1 or beyond 64-bit integers); such
+    ids are "not found" without asking the database, whose driver would overflow."""
+    return not is_whole(value) or 1 <= value < 2**63
 
 
 def split_ref(ref: Any) -> tuple[Ref, int | None]:
@@ -60,7 +77,7 @@ def find_scenario(session: Session, ref: Ref, *, lock: bool = False,
     query = sa.select(ScenarioRow).where(column == ref)
     if lock:
         query = query.with_for_update()
-    row = session.scalar(query)
+    row = session.scalar(query) if id_in_range(ref) else None
     if row is None:
         what = f"id {ref}" if isinstance(ref, int) else f"named {ref!r}"
         raise NotFoundError(f"no scenario {what}")
@@ -71,8 +88,12 @@ def find_scenario(session: Session, ref: Ref, *, lock: bool = False,
 
 def find_revision(session: Session, scenario: ScenarioRow, number: int | None) -> RevisionRow:
     wanted = scenario.revision_count if number is None else number
-    row = session.scalar(sa.select(RevisionRow).where(RevisionRow.scenario_id == scenario.id,
-                                                      RevisionRow.number == wanted))
+    # A number outside 1..revision_count cannot exist; asking the database anyway fails on
+    # numbers beyond its integer type ("baseline@99999999999999999999" is an OverflowError
+    # on SQLite, a DataError on PostgreSQL) instead of saying there is no such revision.
+    in_range = not is_whole(wanted) or 1 <= wanted <= scenario.revision_count
+    row = None if not in_range else session.scalar(sa.select(RevisionRow).where(
+        RevisionRow.scenario_id == scenario.id, RevisionRow.number == wanted))
     if row is None:
         raise NotFoundError(f"scenario {scenario.name!r} has no revision {wanted} "
                             f"(revisions 1 to {scenario.revision_count})")
@@ -155,11 +176,9 @@ def range_filters(ranges: dict[str, Any]) -> list[sa.ColumnElement[bool]]:
             continue
         column = getattr(RevisionRow, name)
         bounds = spec if isinstance(spec, tuple | list) else (spec, spec)
-        if len(bounds) != 2 or not all(b is None or (isinstance(b, int | float)
-                                                     and not isinstance(b, bool))
-                                       for b in bounds):
-            errors.append(FieldError(name, spec, "(low, high) with numbers or None, "
-                                     "or one number"))
+        if len(bounds) != 2 or not all(b is None or _bound(b) for b in bounds):
+            errors.append(FieldError(name, spec, "(low, high) with numbers (not NaN) or "
+                                     "None, or one number"))
             continue
         low, high = bounds
         if low is not None:
@@ -169,6 +188,19 @@ def range_filters(ranges: dict[str, Any]) -> list[sa.ColumnElement[bool]]:
     if errors:
         raise ValidationError(errors)
     return clauses
+
+
+def _bound(value: Any) -> bool:
+    """A usable range bound: an int or float, not NaN (PostgreSQL ranks NaN above every
+    number, SQLite binds it as NULL: the same filter gave different lists) and not an int
+    beyond the float range (the SQLite driver cannot bind it). ±inf is fine: both
+    databases compare it as an open side."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    try:
+        return not math.isnan(float(value))
+    except OverflowError:
+        return False
 
 
 def like_pattern(text: str) -> str:

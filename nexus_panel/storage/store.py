@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from nexus_panel.engine import CorruptResultError, SimulationResult, simulate
 from nexus_panel.engine.simulate import package_version
+from nexus_panel.files import write_atomically
 from nexus_panel.models import FieldError, Scenario, ValidationError
 from nexus_panel.storage import analyses, audit, database, transfer
 from nexus_panel.storage.analyses import AnalysisRecord
@@ -49,6 +50,7 @@ from nexus_panel.storage.rows import (
     check_name,
     find_revision,
     find_scenario,
+    id_in_range,
     info_query,
     info_record,
     like_pattern,
@@ -403,7 +405,8 @@ class ScenarioStore:
 
     def run_info(self, run_id: int) -> RunRecord:
         def work(s: Session) -> RunRecord:
-            row = s.execute(run_query().where(RunRow.id == run_id)).one_or_none()
+            row = (s.execute(run_query().where(RunRow.id == run_id)).one_or_none()
+                   if id_in_range(run_id) else None)
             if row is None:
                 raise NotFoundError(f"no stored run with id {run_id}")
             return run_record(row)
@@ -411,8 +414,8 @@ class ScenarioStore:
 
     def load_run(self, run_id: int) -> SimulationResult:
         """The stored result, identical bit for bit to the one recorded."""
-        blob = self._read(lambda s: s.scalar(sa.select(RunRow.data).where(RunRow.id == run_id)),
-                          f"load run {run_id}")
+        blob = self._read(lambda s: s.scalar(sa.select(RunRow.data).where(RunRow.id == run_id))
+                          if id_in_range(run_id) else None, f"load run {run_id}")
         if blob is None:
             raise NotFoundError(f"no stored run with id {run_id}")
         try:
@@ -459,25 +462,34 @@ class ScenarioStore:
     def export_bundle(self, revision: RevisionRef, author: str | None = None
                       ) -> dict[str, Any]:
         """A revision and all its runs as a JSON-ready dict (audited as an export)."""
+        data, obj, details = self._bundle(revision)
+        self._log(author, "export", obj, details)
+        return data
+
+    def _bundle(self, revision: RevisionRef) -> tuple[dict[str, Any], str, dict[str, Any]]:
+        """The bundle, and the object and details of its audit event."""
         record = self.revision(revision)
         runs = [(r, self.load_run(r.id)) for r in self.runs(record.scenario_id, record.number)]
-        self._log(author, "export", f"scenario:{record.scenario_id}",
-                  {"revision": record.number, "runs": [r.id for r, _ in runs],
-                   "format": "json"})
-        return transfer.bundle(record, runs)
+        return (transfer.bundle(record, runs), f"scenario:{record.scenario_id}",
+                {"revision": record.number, "runs": [r.id for r, _ in runs], "format": "json"})
 
     def export_scenario(self, revision: RevisionRef, path: str | Path,
                         author: str | None = None) -> Path:
-        """Write :meth:`export_bundle` to a JSON file."""
-        transfer.write_json(self.export_bundle(revision, author), path)
+        """Write :meth:`export_bundle` to a JSON file: complete or not at all, and audited
+        only once written."""
+        author = self._author(author)
+        data, obj, details = self._bundle(revision)
+        _write_file(path, lambda tmp: transfer.write_json(data, tmp))
+        self._log(author, "export", obj, details)
         return Path(path)
 
     def export_run(self, run_id: int, path: str | Path, fmt: str | None = None,
                    author: str | None = None) -> Path:
         """Write a stored run's time series as CSV or Parquet (by ``fmt`` or suffix)."""
+        author = self._author(author)
         chosen = transfer.table_format(path, fmt)
         result = self.load_run(run_id)
-        transfer.write_table(result, path, chosen)
+        _write_file(path, lambda tmp: transfer.write_table(result, tmp, chosen))
         self._log(author, "export", f"run:{run_id}", {"format": chosen})
         return Path(path)
 
@@ -526,3 +538,10 @@ class ScenarioStore:
                                               f"1 to {NAME_LENGTH} characters")])
         return chosen.strip()
 
+
+def _write_file(path: str | Path, write: Callable[[Path], object]) -> None:
+    """Write an export atomically; a path that cannot be written is a StorageError."""
+    try:
+        write_atomically(path, write)
+    except OSError as exc:
+        raise StorageError(f"cannot write {path}: {exc.strerror or exc}") from None

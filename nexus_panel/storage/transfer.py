@@ -27,7 +27,7 @@ import pandas as pd
 
 from nexus_panel.engine import COLUMNS, SUMMARY_FIELDS, SimulationResult
 from nexus_panel.engine.result import make_frame
-from nexus_panel.models import FieldError, Scenario, ValidationError
+from nexus_panel.models import FieldError, Scenario, ValidationError, parse_json
 from nexus_panel.storage.records import RevisionRecord, RunRecord
 
 FORMAT = "nexus_panel.scenario"
@@ -38,6 +38,8 @@ PROVENANCE_FIELDS: tuple[str, ...] = (
 )
 TABLE_FORMATS: tuple[str, ...] = ("csv", "parquet")
 PARQUET_KEY = b"nexus_panel.result"
+VERSION_LENGTH = 40
+"""Longest version string a run row holds (``schema.RunRow.*_version``)."""
 _NON_FINITE = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
 
 
@@ -92,15 +94,19 @@ def run_from_payload(payload: Any, scenario: Scenario, where: str
             errors.append(FieldError(f"{where}.{key}", None, "present"))
     if errors:
         raise ValidationError(errors)
+    errors = provenance_errors(payload, where)
+    if errors:
+        raise ValidationError(errors)
     if payload["content_hash"] != scenario.content_hash():
         raise ValidationError([FieldError(
             f"{where}.content_hash", payload["content_hash"],
             f"{scenario.content_hash()} (the hash of the scenario in this file)")])
     rows, data, summary = payload["rows"], payload["data"], payload["summary"]
-    if not isinstance(data, dict) or set(data) != set(COLUMNS) or not all(
-            isinstance(v, list) and len(v) == rows for v in data.values()):
-        raise ValidationError([FieldError(f"{where}.data", "…", f"{rows} values for each of "
-                                          + ", ".join(COLUMNS))])
+    expected = scenario.params.num_steps + 1  # a run of n steps has n + 1 time points
+    if rows != expected or not isinstance(data, dict) or set(data) != set(COLUMNS) or not all(
+            isinstance(v, list) and len(v) == expected for v in data.values()):
+        raise ValidationError([FieldError(f"{where}.data", "…", f"{expected} values for each "
+                                          "of " + ", ".join(COLUMNS))])
     if not isinstance(summary, dict) or set(summary) != set(SUMMARY_FIELDS):
         raise ValidationError([FieldError(f"{where}.summary", "…",
                                           "the figures " + ", ".join(SUMMARY_FIELDS))])
@@ -110,17 +116,45 @@ def run_from_payload(payload: Any, scenario: Scenario, where: str
     result = SimulationResult(
         scenario=scenario, frame=make_frame(values),
         summary={k: decode_float(summary[k], f"{where}.summary.{k}") for k in SUMMARY_FIELDS},
-        warnings=[str(w) for w in payload.get("warnings", [])],
+        warnings=list(payload.get("warnings", [])),
         engine_version=str(payload["engine_version"]), content_hash=payload["content_hash"])
     provenance = {k: payload[k] for k in PROVENANCE_FIELDS if payload.get(k) is not None}
     for key in ("created_at", "started_at"):
         if key in provenance:
             try:
-                provenance[key] = datetime.fromisoformat(provenance[key])
+                stamp = datetime.fromisoformat(provenance[key])
+                # Without an offset it means UTC (what we export), not this machine's zone.
+                provenance[key] = stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
             except (TypeError, ValueError):
                 raise ValidationError([FieldError(f"{where}.{key}", provenance[key],
                                                   "an ISO 8601 timestamp")]) from None
     return result, provenance
+
+
+def provenance_errors(payload: dict[str, Any], where: str) -> list[FieldError]:
+    """Type problems in a run payload's provenance and warnings: they go into typed (and,
+    on PostgreSQL, length-limited) columns, where a wrong type is a driver error or, on
+    SQLite, a stored value the records cannot read back."""
+    errors: list[FieldError] = []
+    for key in ("engine_version", "numpy_version", "numba_version", "package_version"):
+        value = payload.get(key)
+        if (value is not None or key == "engine_version") and not (
+                isinstance(value, str) and 0 < len(value) <= VERSION_LENGTH):
+            errors.append(FieldError(f"{where}.{key}", value,
+                                     f"a version string of 1 to {VERSION_LENGTH} characters"))
+    duration = payload.get("duration_s")
+    if duration is not None and (isinstance(duration, bool) or not isinstance(
+            duration, int | float) or not 0 <= duration < math.inf):
+        errors.append(FieldError(f"{where}.duration_s", duration,
+                                 "a finite number of seconds ≥ 0, or null"))
+    seeds = payload.get("seeds")
+    if seeds is not None and not (isinstance(seeds, dict) and all(
+            isinstance(v, int) and not isinstance(v, bool) for v in seeds.values())):
+        errors.append(FieldError(f"{where}.seeds", seeds, "an object of input name -> seed"))
+    warnings = payload.get("warnings", [])
+    if not (isinstance(warnings, list) and all(isinstance(w, str) for w in warnings)):
+        errors.append(FieldError(f"{where}.warnings", warnings, "a list of strings"))
+    return errors
 
 
 # --- bundles --------------------------------------------------------------------------------
@@ -162,6 +196,9 @@ def parse_import(data: Any) -> ParsedImport:
             raise ValidationError([FieldError("runs", type(runs).__name__, "a list")])
         parsed = [run_from_payload(r, scenario, f"runs[{i}]") for i, r in enumerate(runs)]
         revision = data.get("revision") or {}
+        if not isinstance(revision, dict):
+            raise ValidationError([FieldError("revision", revision,
+                                              "an object (number, message, ...)")])
         message = f"Imported (exported as revision {revision.get('number', '?')}"
         if revision.get("message"):
             message += f": {revision['message']}"
@@ -174,14 +211,11 @@ def parse_import(data: Any) -> ParsedImport:
 
 def read_json(path: str | Path) -> Any:
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        raw = Path(path).read_bytes()
     except OSError as exc:
         raise ValidationError([FieldError("file", str(path), f"a readable file "
                                           f"({exc.strerror})")]) from None
-    try:
-        return json.loads(text)
-    except ValueError as exc:
-        raise ValidationError([FieldError("file", str(path), f"valid JSON ({exc})")]) from None
+    return parse_json(raw, str(path))
 
 
 def write_json(data: Any, path: str | Path) -> None:
@@ -238,12 +272,19 @@ def read_parquet_result(path: str | Path) -> SimulationResult:
     """A full result (scenario, summary, frame) from a Parquet file written here."""
     import pyarrow.parquet as pq
 
-    meta = (pq.read_schema(path).metadata or {}).get(PARQUET_KEY)
-    if meta is None:
-        raise ValidationError([FieldError("file", str(path),
-                                          "a Parquet file exported by nexus_panel")])
-    info = json.loads(meta)
-    scenario = Scenario.from_dict(info["scenario"])
+    not_ours = ValidationError([FieldError("file", str(path),
+                                           "a Parquet file exported by nexus_panel")])
+    try:
+        meta = (pq.read_schema(path).metadata or {}).get(PARQUET_KEY)
+    except (OSError, ValueError):  # unreadable, or not Parquet (pyarrow.ArrowInvalid)
+        raise not_ours from None
+    info = parse_json(meta, str(path)) if meta is not None else None
+    if not (isinstance(info, dict) and isinstance(info.get("summary"), dict)
+            and all(k in info["summary"] for k in SUMMARY_FIELDS)
+            and isinstance(info.get("warnings"), list)
+            and all(isinstance(info.get(k), str) for k in ("engine_version", "content_hash"))):
+        raise not_ours
+    scenario = Scenario.from_dict(info.get("scenario"))
     return SimulationResult(
         scenario=scenario, frame=read_table(path),
         summary={k: decode_float(info["summary"][k], f"summary.{k}") for k in SUMMARY_FIELDS},

@@ -65,6 +65,7 @@ class MonteCarloView(AnalysisView):
 
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)
+        self._fan: tuple[MonteCarloResult, hv.Overlay] | None = None
         self._editor = ItemsEditor(self.spec, "parameters", "parameter",
                                    list(VARIABLE_PARAMETERS), self._new_distribution)
 
@@ -82,6 +83,14 @@ class MonteCarloView(AnalysisView):
         names = [] if self.result is None else [d.parameter for d in self.result.spec.parameters]
         self.param.scatter_x.objects = names
         self.scatter_x = names[0] if names else None
+
+    def _fan_chart(self) -> hv.Overlay:
+        """The fan chart of the current result, built once per result: it is shown twice
+        (on top, and under the selected runs), and a change of metric or scatter axis
+        redraws only the plots that depend on them."""
+        if self._fan is None or self._fan[0] is not self.result:
+            self._fan = (self.result, fan_chart(self.result))
+        return self._fan[1]
 
     def _selected_runs(self, index: list[int]) -> hv.Overlay:
         result = self.result
@@ -108,7 +117,7 @@ class MonteCarloView(AnalysisView):
         chosen = hv.DynamicMap(self._selected_runs, streams=[selection])
         return pn.Column(pn.Row(hist, points, sizing_mode="stretch_width"),
                          pn.pane.HoloViews(
-                             (fan_chart(result) * chosen).opts(
+                             (self._fan_chart() * chosen).opts(
                                  title="Selected runs over the bands", responsive=True,
                                  height=340), sizing_mode="stretch_width"),
                          sizing_mode="stretch_width")
@@ -122,7 +131,7 @@ class MonteCarloView(AnalysisView):
                  f"mean; the 5th–95th percentiles are where 90 % of the runs fall.",
                  *result.notes]
         return pn.Column(
-            fan_chart(result),
+            self._fan_chart(),
             pn.Param(self, parameters=["metric", "scatter_x"], show_name=False,
                      default_layout=pn.Row),
             self._metric_plots,

@@ -16,7 +16,8 @@ import panel as pn
 import param
 from panel.viewable import Viewer
 
-from nexus_panel.models import Scenario
+from nexus_panel.models import Scenario, ValidationError
+from nexus_panel.storage.errors import StorageError
 from nexus_panel.views.compare_data import (
     COMPARE_OUTPUTS,
     MAX_COMPARED,
@@ -100,7 +101,13 @@ class CompareView(Viewer):
         if not self.plotted:
             return pn.pane.Alert("Pick at least one output to plot.", alert_type="info",
                                  css_classes=["nx-compare-hint"])
-        scenarios = self.scenarios()
+        try:
+            scenarios = self.scenarios()
+        except (ValidationError, StorageError, LookupError) as exc:
+            # a choice deleted since the list was read, or current values that cannot run
+            return pn.pane.Alert(f"Cannot compare these: {exc}. Press **Refresh list** to "
+                                 "re-read the saved scenarios.", alert_type="danger",
+                                 css_classes=["nx-compare-error"])
         table = differing_parameters(scenarios)
         table_view: pn.viewable.Viewable = (
             pn.pane.Markdown("The scenarios have identical parameters and inputs.")

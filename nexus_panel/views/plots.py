@@ -84,7 +84,7 @@ class TimeSeriesPlots(Viewer):
 
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)
-        self._cache: tuple[int, dict[str, np.ndarray]] | None = None
+        self._cache: tuple[SimulationResult, dict[str, np.ndarray]] | None = None
         self._inputs_key: Any = None
         # Styles per plot, as {element type: options}, applied once to each DynamicMap.
         plots: dict[str, tuple[Callable[[dict[str, np.ndarray]], hv.Overlay],
@@ -189,9 +189,10 @@ class TimeSeriesPlots(Viewer):
         return callback
 
     def _columns(self, result: SimulationResult) -> dict[str, np.ndarray]:
-        # The six callbacks of one update share one conversion of the frame.
-        if self._cache is None or self._cache[0] != id(result):
-            self._cache = (id(result), columns_of(result))
+        # The six callbacks of one update share one conversion of the frame. The result
+        # itself is kept (not its id): a freed result's id can be reused by a new one.
+        if self._cache is None or self._cache[0] is not result:
+            self._cache = (result, columns_of(result))
         return self._cache[1]
 
     @property

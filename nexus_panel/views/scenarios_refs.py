@@ -1,8 +1,8 @@
-"""Naming saved scenarios and revisions for pickers, and running them through the memo.
+"""Naming saved scenarios and revisions for pickers, and loading what a name points at.
 
-Compare and the Scenarios page both let a user point at "scenario X" (its latest
-revision) or "scenario X at revision N"; this module gives each such reference one label
-(``X`` or ``X @ rN``), so pickers, tests and links agree on what a choice means.
+Compare lets a user point at "scenario X" (its latest revision) or "scenario X at
+revision N"; this module gives each such reference one label (``X`` or ``X @ rN``), so
+pickers and tests agree on what a choice means.
 """
 
 from __future__ import annotations

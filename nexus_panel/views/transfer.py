@@ -9,6 +9,7 @@ notebook (no server routes) the same buttons fall back to ``FileDownload`` widge
 
 from __future__ import annotations
 
+import reprlib
 from typing import Any
 
 import panel as pn
@@ -55,8 +56,9 @@ class TransferView(Viewer):
         try:
             parsed = import_bytes(self.upload)
         except ValidationError as exc:
-            lines = "\n".join(f"- **{e.field}** = {e.value!r} (allowed: {e.allowed})"
-                              for e in exc.errors)
+            # reprlib: the rejected value may be the whole 10 MB file's content
+            lines = "\n".join(f"- **{e.field}** = {reprlib.repr(e.value)} "
+                              f"(allowed: {e.allowed})" for e in exc.errors)
             self.param.update(message_kind="danger", message=(
                 f"**{label} was not loaded** — {len(exc.errors)} problem(s):\n\n{lines}"))
             return

@@ -144,3 +144,23 @@ def test_memory_stays_bounded_as_runs_stream() -> None:
     finally:
         tracemalloc.stop()
     assert peak < every_trajectory / 2  # measured: about 49 MB
+
+
+def test_a_run_too_long_for_memory_is_refused_before_anything_runs() -> None:
+    # 1e6 steps is a valid single run; as a Monte Carlo it asked for 8 GB per chunk and
+    # 2 GB of kept sample, which killed the server. Now both fields are named, with the
+    # most that fits: (n+1) * (1024*8 + 1026*4) <= 256 MiB -> n <= 21,830.
+    from nexus_panel.models import ValidationError
+
+    with pytest.raises(ValidationError) as info:  # from_dict validates; nothing is run
+        MonteCarloSpec.from_dict({"scenario": {"params": {"num_steps": 1_000_000}},
+                                  "n_runs": 2000, "parameters": [ALPHA]})
+    assert info.value.fields == ["scenario.params.num_steps", "keep_sample"]
+    assert "at most 21,830 for a Monte Carlo with chunk size 1,024" in str(info.value)
+    fits = MonteCarloSpec.from_dict({"scenario": {"params": {"num_steps": 21_830}},
+                                     "n_runs": 2000, "keep_sample": 0, "chunk_size": 1024})
+    assert fits.errors() == []
+    small_chunks = MonteCarloSpec.from_dict({"scenario": {"params": {"num_steps": 40_000}},
+                                             "n_runs": 2000, "keep_sample": 10,
+                                             "chunk_size": 64})
+    assert small_chunks.errors() == []

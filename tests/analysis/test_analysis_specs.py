@@ -58,3 +58,25 @@ def test_controller_shock_needs_a_constant_input() -> None:
         ANALYSES["controller"].spec.from_dict({
             "shock_input": "H", "scenario": {"inputs": {"H": {"kind": "ramp"}}}})
     assert info.value.fields == ["shock_input"] and "ramp" in str(info.value)
+
+
+def test_batched_runs_that_would_not_fit_in_memory_are_refused() -> None:
+    # 1e6 steps is one valid run; 441 of them in one task of a stability map held
+    # 441 x 1,000,001 x 8 bytes = 3.5 GB (the server died). Limit: 256 MiB per task.
+    from nexus_panel.analysis import SensitivitySpec, StabilitySpec
+
+    long_run = {"params": {"num_steps": 1_000_000}}
+    with pytest.raises(ValidationError) as info:
+        StabilitySpec.from_dict({"scenario": long_run})
+    assert info.value.fields == ["scenario.params.num_steps"]
+    # 268,435,456 // (441 x 8) - 1 = 76,086 steps fit in one task of the 21 x 21 map
+    assert "at most 76,086 for a stability map with chunk size 441" in str(info.value)
+    assert StabilitySpec.from_dict({"scenario": {"params": {"num_steps": 76_086}}}).errors() \
+        == []
+    ranges = [{"parameter": "alpha"}, {"parameter": "beta"}]
+    with pytest.raises(ValidationError, match="sensitivity analysis of response metrics"):
+        SensitivitySpec.from_dict({"scenario": long_run, "parameters": ranges,
+                                   "outputs": ["settling_time"]})
+    # summary outputs are computed as the run goes: no trajectories, no limit
+    assert SensitivitySpec.from_dict({"scenario": long_run, "parameters": ranges,
+                                      "outputs": ["final_N"]}).errors() == []

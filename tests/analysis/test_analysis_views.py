@@ -79,3 +79,28 @@ def test_stability_and_controller_views_render(session: ScenarioSession) -> None
     assert result.metrics["regime"].iloc[0] in {"settles", "drifts"}
     assert len(result.runs) == 2
     assert "GlyphRenderer" in models(controller)
+
+
+def test_monte_carlo_builds_its_trajectory_density_once_per_result(
+        session: ScenarioSession, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The fan chart (a 2-D histogram of every kept trajectory) was built twice per result
+    # and twice again on every change of the metric picker, which does not affect it.
+    from nexus_panel.views import analysis_mc
+
+    built: list[int] = []
+    real = analysis_mc.density_image
+
+    def counted(*args: Any) -> Any:
+        built.append(1)
+        return real(*args)
+
+    monkeypatch.setattr(analysis_mc, "density_image", counted)
+    view = MonteCarloView(session=session)
+    view.spec.n_runs = 200
+    view._editor.param.trigger("add")
+    pn.panel(view).get_root()
+    view.run_now()
+    assert len(built) == 1
+    view.metric = "settling_time"
+    view.run_now()
+    assert len(built) == 2

@@ -120,3 +120,31 @@ def test_console_entry_point_exit_codes(scenario_file: Path, tmp_path: Path) -> 
     assert bad.returncode == 2
     assert "Traceback" not in bad.stderr
     assert bad.stderr.strip().startswith("nexus-panel run: cannot read")
+
+
+def test_python_dash_m_entry_gives_one_line_errors(tmp_path: Path) -> None:
+    """``python -m nexus_panel.cli``: cli.py runs as ``__main__``, whose CommandError is not
+    the one the commands raise; a missing file must still be one line, exit code 2."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    bad = subprocess.run([sys.executable, "-m", "nexus_panel.cli", "run",
+                          str(tmp_path / "missing.json")], env=env, check=False,
+                         capture_output=True, text=True, timeout=120)
+    assert (bad.returncode, bad.stdout) == (2, "")
+    assert bad.stderr.startswith("nexus-panel run: cannot read ")
+    assert bad.stderr.count("\n") == 1
+
+
+def test_out_file_appears_whole_with_normal_permissions(scenario_file: Path,
+                                                        tmp_path: Path) -> None:
+    out = tmp_path / "r.csv"
+    out.write_text("old")
+    assert main(["run", str(scenario_file), "--out", str(out)]) == 0
+    assert len(pd.read_csv(out)) == 1001
+    current = os.umask(0)
+    os.umask(current)
+    assert out.stat().st_mode & 0o777 == 0o666 & ~current
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["demo.json", "r.csv"]
+    folder = tmp_path / "taken.csv"
+    folder.mkdir()
+    assert main(["run", str(scenario_file), "--out", str(folder)]) == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["demo.json", "r.csv", "taken.csv"]

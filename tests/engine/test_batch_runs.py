@@ -159,3 +159,19 @@ def test_runs_that_clamp_and_saturate_match_simulate_too() -> None:
         assert result.summary.iloc[run][list(SUMMARY_FIELDS)].tolist() == list(
             single.summary.values())
         assert np.array_equal(result.trajectories[run], single.frame["N"].to_numpy())
+
+
+@pytest.mark.parametrize(("kwargs", "fields"), [
+    ({"overrides": {"alpha": ["x", 1.0]}}, ["alpha"]),
+    ({"overrides": {"alpha": 1.0}}, ["alpha"]),  # a scalar, not one value per run
+    ({"overrides": {"alpha": [[1.0, 2.0]]}}, ["alpha"]),
+    ({"overrides": {"alpha": {"a": 1}}}, ["alpha"]),
+    ({"overrides": {"alpha": [1.0, 2.0]}, "n_runs": "2"}, ["n_runs"]),
+    ({"overrides": {"alpha": [1.0, 2.0], "beta": [1.0]}}, ["n_runs"]),
+    ({"overrides": {"alpha": [1.0, 2.0], "beta": [1.0]}, "n_runs": 2}, ["beta"]),
+])
+def test_malformed_overrides_are_validation_errors_naming_them(kwargs: dict,
+                                                               fields: list[str]) -> None:
+    with pytest.raises(ValidationError) as err:
+        run_batch(WALKS, **kwargs)
+    assert err.value.fields == fields

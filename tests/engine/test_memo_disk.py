@@ -147,6 +147,20 @@ def test_size_limit_evicts_least_recently_used(tmp_path: Path,
         assert memo_key(scenarios[0]) not in cache  # the oldest went first
 
 
+@pytest.mark.parametrize("raw", ["inf", "1e400", "nan", "-5", "lots"])
+def test_a_bad_size_setting_falls_back_to_the_default_and_still_caches(
+        raw: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """NEXUS_CACHE_SIZE_MB=inf parses as a float but is no size: it must fall back to the
+    default (logged), not turn the memo off or make memo_stats() raise OverflowError."""
+    monkeypatch.setenv("NEXUS_CACHE_DIR", str(tmp_path / f"size-{raw}"))
+    monkeypatch.setenv("NEXUS_CACHE_SIZE_MB", raw)
+    scenario = Scenario(params=EngineParams(num_steps=50))
+    cached_simulate(scenario)
+    stats = memo_stats()
+    assert stats["size_limit"] == 1024 * 2**20
+    assert stats["entries"] == 1
+
+
 def test_bad_scenario_raises_before_touching_the_cache() -> None:
     with pytest.raises(ValidationError):
         cached_simulate(Scenario.from_dict({"params": {"kappa": -1}}))

@@ -73,3 +73,28 @@ def scenario_dicts(max_steps: int = 60) -> st.SearchStrategy[dict[str, Any]]:
         "params": engine_params(max_steps),
         "inputs": st.fixed_dictionaries({n: signal_dicts(max_steps) for n in INPUT_NAMES}),
     })
+
+
+def json_values() -> st.SearchStrategy[Any]:
+    """Any JSON document, NaN and infinities included (Python's json reads them)."""
+    scalars = (st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8)
+               | st.sampled_from([10**400, "constant", "pulse", "random_walk"]))
+    return st.recursive(scalars, lambda inner: st.lists(inner, max_size=4)
+                        | st.dictionaries(st.text(max_size=6), inner, max_size=4),
+                        max_leaves=12)
+
+
+def hostile_scenario_dicts() -> st.SearchStrategy[dict[str, Any]]:
+    """Scenario-shaped documents whose keys are mostly right and whose values are junk."""
+    junk = json_values()
+    signal_keys = st.sampled_from(["kind", *(n for n in Signal.param if n != "name")])
+    signal = st.dictionaries(signal_keys, junk, max_size=5) | junk
+    return st.fixed_dictionaries({}, optional={
+        "schema_version": junk, "name": junk, "description": junk,
+        "params": st.dictionaries(st.sampled_from(EngineParams.names()) | st.text(max_size=4),
+                                  junk, max_size=5) | junk,
+        "inputs": st.dictionaries(st.sampled_from(INPUT_NAMES) | st.text(max_size=3), signal,
+                                  max_size=4) | junk,
+        "parameters": junk, "signal_configs": st.dictionaries(
+            st.sampled_from(INPUT_NAMES), signal, max_size=3) | junk,
+    })

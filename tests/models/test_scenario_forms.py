@@ -188,3 +188,40 @@ def test_whole_numbers_assigned_as_ints_hash_like_floats() -> None:
     scenario.inputs.H.value = 100
     assert scenario.content_hash() == Scenario().content_hash()
     assert json.dumps(scenario.to_dict()) == json.dumps(Scenario().to_dict())
+
+
+def test_undecodable_json_files_are_validation_errors() -> None:
+    """Nesting deeper than the parser's recursion limit and bytes that are not UTF-8 are
+    bad files like any other, not a RecursionError or UnicodeDecodeError traceback."""
+    for text in ("[" * 100_000 + "]" * 100_000, b"\xff\xfe{", b'{"name": "\xe9"}'):
+        with pytest.raises(ValidationError) as err:
+            Scenario.from_json(text)
+        assert err.value.fields == ["file"]
+        assert str(err.value).startswith("1 invalid value: file = '(not JSON)' (allowed: "
+                                         "valid JSON (")
+
+
+def test_huge_or_deeply_nested_bad_values_give_a_short_message() -> None:
+    nested: list = []
+    for _ in range(50_000):
+        nested = [nested]
+    for value, shown in ((list(range(1_000_000)), "[0, 1, 2, 3, 4, 5, 6, 7, ...]"),
+                         (nested, "[[[[...]]]]"), ("x" * 10_000, "'xxxxxxxxxxxxxxxxxxxxxxxxxx"),
+                         (10**5000, "<int too long to show>")):
+        with pytest.raises(ValidationError) as err:
+            EngineParams(alpha=value)
+        message = str(err.value)
+        assert message.startswith(f"1 invalid value: alpha = {shown}")
+        assert message.endswith("(allowed: a finite number in [0, 5])")
+        assert len(message) < 200
+
+
+def test_original_export_reports_every_problem_at_once() -> None:
+    """A malformed ``parameters`` block must not hide the bad signal configs (and vice
+    versa): the user fixes the file in one round trip."""
+    with pytest.raises(ValidationError) as err:
+        Scenario.from_dict({"parameters": [], "results": {},
+                            "signal_configs": {"Q": {"type": "constant"},
+                                               "H": {"type": "wave"}}, "extra": 1})
+    assert sorted(err.value.fields) == ["extra", "parameters", "signal_configs.H.type",
+                                        "signal_configs.Q"]

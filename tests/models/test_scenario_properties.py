@@ -4,11 +4,17 @@ invalid value is refused with an error naming its field."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scenario_strategies import invalid_number, scenario_dicts
+from scenario_strategies import (
+    hostile_scenario_dicts,
+    invalid_number,
+    json_values,
+    scenario_dicts,
+)
 
 from nexus_panel import simulate
 from nexus_panel.models import (
@@ -97,3 +103,18 @@ def test_every_bad_field_is_reported_at_once() -> None:
         assert str(exc).startswith("4 invalid values")
     else:
         raise AssertionError("accepted")
+
+
+@settings(max_examples=400, deadline=None)
+@given(hostile_scenario_dicts() | json_values())
+def test_any_json_document_is_a_scenario_or_one_short_validation_error(data: Any) -> None:
+    """Nested junk, NaN, huge integers, wrong types anywhere: a Scenario, or a
+    ValidationError naming fields in one short line; never another exception."""
+    try:
+        scenario = Scenario.from_dict(data)
+    except ValidationError as exc:
+        message = str(exc)
+        assert exc.fields and "\n" not in message
+        assert len(message) < 400 * len(exc.errors)
+    else:
+        assert Scenario.from_json(scenario.to_json()).to_dict() == scenario.to_dict()

@@ -46,6 +46,9 @@ def test_database_url_selects_the_database(monkeypatch: pytest.MonkeyPatch, db_u
 
 @pytest.mark.parametrize(("url", "message"), [
     ("not a url", "bad database URL 'not a url': expected e.g. postgresql://"),
+    ("postgresql://u:s3cret@h:port/db", "bad database URL 'postgresql://u:***@h:port/db': "
+                                        "expected e.g. postgresql://"),
+    ("postgresql://u:s3cret@[::1:5432/db", "bad database URL 'postgresql://u:***@[::1:5432/db'"),
     ("mysql://u@h/db", "unsupported database 'mysql://u@h/db': use PostgreSQL"),
     (UNREACHABLE, "cannot connect to the database at "
                   "postgresql+psycopg://postgres:***@127.0.0.1:9/nexus: connection failed"),

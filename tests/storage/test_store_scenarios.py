@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 
 import pytest
@@ -170,3 +171,56 @@ def test_save_many_is_all_or_nothing(store: ScenarioStore) -> None:
     with pytest.raises(ConflictError, match="'b' is deleted"):
         store.save_many([make_scenario("c"), make_scenario("b", alpha=3.0)])
     assert not store.exists("c")
+
+
+def test_names_with_control_characters_are_refused_on_both_databases(
+        store: ScenarioStore) -> None:
+    """PostgreSQL cannot hold NUL and SQLite can: the same name must get the same answer
+    (a ValidationError naming the field) on both, and a line break would split listings."""
+    for bad in ("a\x00b", "two\nlines", "tab\there"):
+        with pytest.raises(ValidationError) as caught:
+            store.save(make_scenario(bad))
+        assert caught.value.fields == ["name"]
+        assert "\n" not in str(caught.value)
+    store.save(make_scenario("Café ☕ 2"))
+    with pytest.raises(ValidationError) as caught:
+        store.duplicate("Café ☕ 2", "copy\x00")
+    assert caught.value.fields == ["new_name"]
+    assert [s.name for s in store.list()] == ["Café ☕ 2"]
+
+
+def test_ids_and_revision_numbers_beyond_the_integer_columns_are_not_found(
+        store: ScenarioStore) -> None:
+    """"baseline@99999999999999999999" from a link or the CLI: "no such revision", not an
+    OverflowError from the SQLite driver or a DataError from PostgreSQL."""
+    store.save(make_scenario())
+    huge = 10**23
+    with pytest.raises(NotFoundError, match=r"has no revision 100000000000000000000000 "):
+        store.revision(f"baseline@{huge}")
+    for number in (huge, 0, -1, 2):
+        with pytest.raises(NotFoundError, match=r"\(revisions 1 to 1\)"):
+            store.load("baseline", revision=number)
+    with pytest.raises(NotFoundError, match="no scenario id"):
+        store.revisions(huge)
+    for run_id in (huge, -huge):
+        with pytest.raises(NotFoundError, match="no stored run"):
+            store.load_run(run_id)
+        with pytest.raises(NotFoundError, match="no stored run"):
+            store.run_info(run_id)
+    with pytest.raises(ValidationError) as caught:
+        store.analysis_info(huge)
+    assert caught.value.fields == ["analysis"]
+    assert store.load("baseline", revision=1).params.num_steps == 200
+
+
+def test_list_refuses_nan_and_overflowing_range_bounds_on_both_databases(
+        store: ScenarioStore) -> None:
+    """PostgreSQL ranks NaN above every number and SQLite binds it as NULL, so the same
+    filter gave different lists; a 400-digit int overflowed the SQLite driver."""
+    store.save(make_scenario(alpha=2.0))
+    for spec in ((math.nan, None), (None, math.nan), (10**400, None), math.nan):
+        with pytest.raises(ValidationError) as caught:
+            store.list(alpha=spec)
+        assert caught.value.fields == ["alpha"]
+    assert [s.name for s in store.list(alpha=(1.5, math.inf))] == ["baseline"]
+    assert [s.name for s in store.list(alpha=(-math.inf, 1.5))] == []

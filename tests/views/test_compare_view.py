@@ -76,3 +76,19 @@ def test_the_current_unsaved_scenario_can_be_compared(sqlite_url: str) -> None:
     view.select(CURRENT, "saved")
     table = view._body()[2][0].object
     assert table.loc["kappa"].tolist() == [0.05, 0.01]
+
+
+def test_a_choice_deleted_meanwhile_is_reported_not_raised(sqlite_url: str) -> None:
+    # another user deletes "gone" after this page listed it: changing the outputs used
+    # to raise in the page callback (a server traceback, the plots never redrawn)
+    store = ScenarioStore(sqlite_url)
+    store.save(Scenario(name="kept"))
+    store.save(Scenario(name="gone"))
+    view = CompareView(store=store)
+    view.select("kept", "gone")
+    store.delete("gone")
+    view.plotted = ["N"]
+    body = view._body()
+    assert isinstance(body, pn.pane.Alert) and body.alert_type == "danger"
+    assert "Cannot compare these" in body.object and "gone" in body.object
+    assert "Refresh list" in body.object

@@ -123,3 +123,32 @@ def test_stored_link_without_storage_says_so() -> None:
 
 def test_rev_without_scenario_is_reported() -> None:
     assert "without scenario=NAME" in read_link({"rev": ["2"]}).problems[0]
+
+
+def _token(data: dict) -> str:
+    raw = zlib.compress(json.dumps(data).encode(), 9)
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def test_link_that_inflates_to_megabytes_is_refused() -> None:
+    # 6,000 characters that used to open a scenario with a 5 MB description (zlib packs
+    # ~1,000:1): the page, its copy link and the Scenarios form all carried it.
+    data = Scenario().to_dict()
+    data["description"] = "x" * 5_000_000
+    token = _token(data)
+    assert len(token) < 20_000
+    reading = read_link({"s": [token.encode()]})
+    assert reading.scenario.description == ""
+    assert len(reading.problems) == 1
+    assert "inflates to at most 100,000 bytes" in reading.problems[0]
+
+
+def test_problem_shows_a_huge_bad_value_shortened() -> None:
+    data = Scenario().to_dict()
+    data["params"]["alpha"] = [0] * 20_000  # 60 KB of JSON, under the cap
+    reading = read_link({"s": [_token(data).encode()]})
+    assert len(reading.problems) == 1
+    problem = reading.problems[0]
+    assert problem.startswith("link value params.alpha = [0, 0, 0, 0, 0, 0, ...] is not "
+                              "allowed")
+    assert len(problem) < 300

@@ -71,3 +71,14 @@ def test_outside_a_server_downloads_fall_back_to_file_download() -> None:
     assert [b.filename.rsplit(".", 1)[1] for b in buttons] == ["csv", "json", "parquet"]
     data = buttons[0].callback().getvalue()
     assert data.startswith(b"t,N,I,B,S,Phi")
+
+
+def test_upload_with_a_huge_bad_value_gets_a_short_message() -> None:
+    # a 10 MB upload used to put its whole content into the page's alert
+    view = TransferView(session=ScenarioSession())
+    view.upload_name = "big.json"
+    view.upload = json.dumps({"x": "a" * 10_000_000}).encode()
+    assert view.message_kind == "danger"
+    assert "big.json was not loaded" in view.message
+    assert "**x** = 'aaaaaaaaaaaa...aaaaaaaaaaaaa' (allowed: not a scenario key" in view.message
+    assert len(view.message) < 500
