@@ -17,7 +17,7 @@ from typing import Any, ClassVar, TypeVar
 import param
 
 from nexus_panel.engine.kernel import SUMMARY_FIELDS
-from nexus_panel.models import EngineParams, FieldError, Scenario, ValidationError
+from nexus_panel.models import EngineParams, FieldError, Scenario, ValidationError, parse_json
 from nexus_panel.models.checks import check_number, check_values
 
 VARIABLE_PARAMETERS: tuple[str, ...] = tuple(n for n in EngineParams.names() if n != "num_steps")
@@ -160,11 +160,7 @@ class SpecBase(param.Parameterized):
 
     @classmethod
     def from_json(cls: type[S], text: str | bytes) -> S:
-        try:
-            data = json.loads(text)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise ValidationError([FieldError("file", str(exc), "valid JSON")]) from None
-        return cls.from_dict(data)
+        return cls.from_dict(parse_json(text))
 
     @classmethod
     def from_file(cls: type[S], path: str | Path) -> S:

@@ -12,6 +12,7 @@ import json
 import math
 import sys
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("scenario", type=Path, help="scenario JSON file")
     parser.add_argument("--out", type=Path, metavar="FILE",
                         help="also write the result: .csv (the frame), .json (scenario, "
-                             "summary and columns) or .parquet (the frame, scenario in "
+                             "summary and columns) or .parquet (the frame, scenario and summary in "
                              "its metadata)")
     parser.add_argument("--no-cache", action="store_true",
                         help="compute even if the disk memo holds this scenario")
@@ -114,21 +115,15 @@ def _write_json(result: SimulationResult, path: Path) -> None:
     path.write_text(json.dumps(result_document(result), allow_nan=False))
 
 
-def _write_csv(result: SimulationResult, path: Path) -> None:
-    result.frame.to_csv(path, index=False)
+def _write_table(result: SimulationResult, path: Path, fmt: str) -> None:
+    # The storage layer's writer, so `run --out x.parquet` files are the same format as
+    # `export` files and read back whole with storage.transfer.read_parquet_result.
+    from nexus_panel.storage.transfer import write_table
 
-
-def _write_parquet(result: SimulationResult, path: Path) -> None:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    table = pa.Table.from_pandas(result.frame, preserve_index=False)
-    meta = dict(table.schema.metadata or {})
-    meta[b"nexus_panel.scenario"] = result.scenario.to_json(indent=None).encode()
-    meta[b"nexus_panel.summary"] = json.dumps(result.summary).encode()
-    pq.write_table(table.replace_schema_metadata(meta), path)
+    write_table(result, path, fmt)  # path is a temporary name: give the format
 
 
 WRITERS: dict[str, Callable[[SimulationResult, Path], None]] = {
-    ".csv": _write_csv, ".json": _write_json, ".parquet": _write_parquet,
+    ".csv": partial(_write_table, fmt="csv"), ".json": _write_json,
+    ".parquet": partial(_write_table, fmt="parquet"),
 }

@@ -79,7 +79,7 @@ class Scenario(param.Parameterized):
         errors = [FieldError(k, data[k], "not a scenario key (" + ", ".join(sorted(_TOP_KEYS))
                              + ")") for k in data if k not in _TOP_KEYS]
         version = data.get("schema_version", SCHEMA_VERSION)
-        if version != SCHEMA_VERSION:
+        if version != SCHEMA_VERSION or isinstance(version, bool):  # True == 1 in Python
             errors.append(FieldError("schema_version", version, str(SCHEMA_VERSION)))
         for key in ("name", "description"):
             if key in data and not isinstance(data[key], str):

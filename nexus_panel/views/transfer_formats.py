@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from nexus_panel.engine import SimulationResult
-from nexus_panel.models import FieldError, ValidationError
+from nexus_panel.models import FieldError, ValidationError, parse_json
 from nexus_panel.storage import transfer
 
 
@@ -68,8 +68,4 @@ def import_bytes(data: bytes) -> transfer.ParsedImport:
     if len(data) > MAX_UPLOAD_BYTES:
         raise ValidationError([FieldError("file", f"{len(data)} bytes",
                                           f"at most {MAX_UPLOAD_BYTES} bytes")])
-    try:
-        document = json.loads(data)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ValidationError([FieldError("file", "(not JSON)", f"valid JSON ({exc})")]) from None
-    return transfer.parse_import(document)
+    return transfer.parse_import(parse_json(data))

@@ -80,3 +80,11 @@ def test_batched_runs_that_would_not_fit_in_memory_are_refused() -> None:
     # summary outputs are computed as the run goes: no trajectories, no limit
     assert SensitivitySpec.from_dict({"scenario": long_run, "parameters": ranges,
                                       "outputs": ["final_N"]}).errors() == []
+
+
+@pytest.mark.parametrize("text", ["[" * 100_000, b"\xff\xfe{", "{not json"])
+def test_undecodable_spec_files_are_one_validation_error(text: str | bytes) -> None:
+    for analysis in ANALYSES.values():
+        with pytest.raises(ValidationError) as caught:
+            analysis.spec.from_json(text)
+        assert caught.value.fields == ["file"]

@@ -17,6 +17,7 @@ import nexus_panel
 from nexus_panel import Scenario, simulate
 from nexus_panel.cli import main
 from nexus_panel.models import EngineParams
+from nexus_panel.storage.transfer import read_parquet_result
 
 ROOT = Path(nexus_panel.__file__).resolve().parents[1]
 
@@ -61,8 +62,9 @@ def test_run_writes_json_csv_and_parquet(scenario_file: Path, tmp_path: Path) ->
     pd.testing.assert_frame_equal(csv, expected.frame)  # exact round trip of every value
     table = pq.read_table(tmp_path / "result.parquet")
     pd.testing.assert_frame_equal(table.to_pandas(), expected.frame)
-    stored = json.loads(table.schema.metadata[b"nexus_panel.scenario"])
-    assert Scenario.from_dict(stored).content_hash() == expected.content_hash
+    back = read_parquet_result(tmp_path / "result.parquet")  # the `export` format, whole
+    assert back.scenario.content_hash() == expected.content_hash
+    assert back.summary == expected.summary
 
 
 def test_original_app_export_runs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -225,3 +225,10 @@ def test_original_export_reports_every_problem_at_once() -> None:
                                                "H": {"type": "wave"}}, "extra": 1})
     assert sorted(err.value.fields) == ["extra", "parameters", "signal_configs.H.type",
                                         "signal_configs.Q"]
+
+
+@pytest.mark.parametrize("version", [True, 2, "1", None, 1.5])
+def test_schema_version_must_be_exactly_the_current_one(version: object) -> None:
+    with pytest.raises(ValidationError) as caught:
+        Scenario.from_dict({"schema_version": version})
+    assert caught.value.fields == ["schema_version"]
