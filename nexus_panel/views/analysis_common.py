@@ -54,6 +54,8 @@ def param_form(obj: param.Parameterized, **kwargs: Any) -> pn.Param:
         if isinstance(p, param.Number) and (p.allow_None or huge):
             kind = pn.widgets.IntInput if isinstance(p, param.Integer) else pn.widgets.FloatInput
             widgets[name] = {"type": kind, **({"end": None} if huge else {})}
+            if p.allow_None:  # say what an empty box means instead of looking unfilled
+                widgets[name]["placeholder"] = "empty = default (see ?)"
     return pn.Param(obj, widgets=widgets, sizing_mode="stretch_width", **kwargs)
 
 

@@ -104,3 +104,13 @@ def test_monte_carlo_builds_its_trajectory_density_once_per_result(
     view.metric = "settling_time"
     view.run_now()
     assert len(built) == 2
+
+
+def test_optional_numbers_say_what_empty_means() -> None:
+    from nexus_panel.analysis.stability import StabilitySpec
+    from nexus_panel.views.analysis_common import param_form
+
+    form = param_form(StabilitySpec(), parameters=["x_low", "x_high"])
+    boxes = [w for w in form.layout.objects if isinstance(w, pn.widgets.FloatInput)]
+    assert len(boxes) == 2
+    assert all(b.value is None and "empty = default" in b.placeholder for b in boxes)
