@@ -20,8 +20,8 @@ import param
 
 from nexus_panel.analysis.response import classify, response_table
 from nexus_panel.analysis.saved import frame_from_rows, frame_rows
-from nexus_panel.analysis.specs import RESPONSE_FIELDS, SpecBase, scenario_param
-from nexus_panel.engine import SimulationResult, simulate
+from nexus_panel.analysis.specs import MAX_TASK_BYTES, RESPONSE_FIELDS, SpecBase, scenario_param
+from nexus_panel.engine import COLUMNS, SimulationResult, simulate
 from nexus_panel.models import INPUT_NAMES, EngineParams, FieldError, Scenario
 
 GAINS: tuple[str, ...] = ("K_p", "K_i", "K_d")
@@ -87,6 +87,7 @@ class ControllerSpec(SpecBase):
         scenario = self.base_scenario
         if len(self.gain_sets) > MAX_SETS:
             out.append(FieldError("gain_sets", len(self.gain_sets), f"at most {MAX_SETS} sets"))
+        out += self._memory_errors(scenario.params.num_steps)
         if self.shock_input == "N_initial":
             value = scenario.params.N_target + self.shock_size
             if value < 0:
@@ -103,6 +104,17 @@ class ControllerSpec(SpecBase):
                                   f"an input whose signal is constant ({self.shock_input} is "
                                   f"{signal.kind})"))
         return out
+
+    def _memory_errors(self, num_steps: int) -> list[FieldError]:
+        # Every gain set keeps its whole run (16 float64 columns) for the side-by-side plots.
+        sets = max(1, len(self.gain_sets))
+        per_point = sets * len(COLUMNS) * 8
+        if (num_steps + 1) * per_point <= MAX_TASK_BYTES:
+            return []
+        most = MAX_TASK_BYTES // per_point - 1
+        return [FieldError("scenario.params.num_steps", num_steps,
+                           f"at most {most:,} for {sets} gain sets (each keeps its full run; "
+                           f"together at most {MAX_TASK_BYTES // 2**20} MiB)")]
 
     def shocked_scenario(self) -> Scenario:
         """The base scenario with the shock applied."""

@@ -88,3 +88,16 @@ def test_undecodable_spec_files_are_one_validation_error(text: str | bytes) -> N
         with pytest.raises(ValidationError) as caught:
             analysis.spec.from_json(text)
         assert caught.value.fields == ["file"]
+
+
+def test_controller_gain_sets_that_would_not_fit_in_memory_are_refused() -> None:
+    # Each gain set keeps its full 16-column run: 12 sets x 1,000,001 x 16 x 8 bytes
+    # = 1.5 GB. 12 x 16 x 8 = 1,536 bytes per time point: at most 174,761 steps in 256 MiB.
+    spec = ANALYSES["controller"].spec
+    twelve = [{"K_p": 0.1 + 0.01 * i} for i in range(12)]
+    with pytest.raises(ValidationError) as info:
+        spec.from_dict({"scenario": {"params": {"num_steps": 1_000_000}}, "gain_sets": twelve})
+    assert info.value.fields == ["scenario.params.num_steps"]
+    assert "at most 174,761 for 12 gain sets" in str(info.value)
+    spec.from_dict({"scenario": {"params": {"num_steps": 174_761}}, "gain_sets": twelve})
+    spec.from_dict({"scenario": {"params": {"num_steps": 1_000_000}}})  # one set: 128 MB
