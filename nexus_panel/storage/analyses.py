@@ -9,9 +9,11 @@ and ``arrays()`` (named numpy arrays, per-run data); this module splits that int
 * ``arrays``: one ``numpy.savez_compressed`` blob (zip + deflate, i.e. zlib, read back
   with ``allow_pickle=False``: strings are stored as fixed-width unicode arrays).
 
-The storage layer never imports the analysis package: it checks only that the result's
-spec describes the scenario being saved (same content hash), so a saved analysis can
-never be attached to a scenario it was not run on. Rebuilding result objects is
+The storage layer does not build analyses: it checks that ``kind`` is one the analysis
+registry declares (``nexus_panel.analysis.registry``, imported only when an analysis is
+saved, so adding an analysis needs no migration) and that the result's spec describes
+the scenario being saved (same content hash), so a saved analysis can never be attached
+to a scenario it was not run on. Rebuilding result objects is
 ``nexus_panel.analysis.registry.restore_result``.
 """
 
@@ -32,7 +34,6 @@ from nexus_panel.storage import audit
 from nexus_panel.storage.errors import NotFoundError, StorageError
 from nexus_panel.storage.rows import scenario_of
 from nexus_panel.storage.schema import (
-    ANALYSIS_KINDS,
     AnalysisRow,
     RevisionRow,
     ScenarioRow,
@@ -77,8 +78,9 @@ class PreparedAnalysis:
 
 def prepare(scenario: Scenario, kind: str, result: Any) -> PreparedAnalysis:
     """Check ``kind`` and that ``result`` analysed ``scenario``; encode its parts."""
-    if kind not in ANALYSIS_KINDS:
-        raise ValidationError([FieldError("kind", kind, "one of " + ", ".join(ANALYSIS_KINDS))])
+    from nexus_panel.analysis.registry import by_kind
+
+    by_kind(kind)  # ValidationError naming the registered kinds
     try:
         data = dict(result.to_dict())
         spec = dict(data.pop("spec"))

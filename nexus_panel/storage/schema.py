@@ -171,10 +171,6 @@ class AuditEventRow(Base):
     hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
 
 
-ANALYSIS_KINDS: tuple[str, ...] = ("montecarlo", "sensitivity", "stability", "controller")
-"""What ``analyses.kind`` may hold (nexus_panel.analysis.registry names the same kinds)."""
-
-
 class AnalysisRow(Base):
     """One saved analysis of a revision: its spec and results, never updated.
 
@@ -183,10 +179,6 @@ class AnalysisRow(Base):
     spec. ``arrays``: the per-run data as a compressed .npz (docs/storage.md), or None."""
 
     __tablename__ = "analyses"
-    __table_args__ = (
-        sa.CheckConstraint("kind IN (" + ", ".join(f"'{k}'" for k in ANALYSIS_KINDS) + ")",
-                           name="known_kind"),
-    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     revision_id: Mapped[int] = mapped_column(sa.ForeignKey("scenario_revisions.id"), index=True)
