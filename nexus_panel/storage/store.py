@@ -34,7 +34,7 @@ from nexus_panel.engine import CorruptResultError, SimulationResult, simulate
 from nexus_panel.engine.simulate import package_version
 from nexus_panel.files import write_atomically
 from nexus_panel.models import FieldError, Scenario, ValidationError
-from nexus_panel.storage import analyses, audit, database, transfer
+from nexus_panel.storage import analyses, audit, database, locking, transfer
 from nexus_panel.storage.analyses import AnalysisRecord
 from nexus_panel.storage.errors import ConflictError, NotFoundError, StorageError, first_line
 from nexus_panel.storage.records import (
@@ -138,12 +138,18 @@ class ScenarioStore:
                 # A concurrent writer got there first (same new name, same chain link):
                 # the transaction rolled back entirely, so it is safe to try again.
                 if attempt + 1 < WRITE_ATTEMPTS:
-                    time.sleep(0.01 * (attempt + 1))
+                    time.sleep(locking.backoff_s(attempt))
                     continue
                 raise StorageError(f"could not {doing}: {first_line(exc)} "
                                    "(nothing was saved)") from None
             except sa.exc.DBAPIError as exc:
-                raise self._error(exc, doing, " (nothing was saved)") from None
+                if not locking.is_transient(exc):
+                    raise self._error(exc, doing, " (nothing was saved)") from None
+                if attempt + 1 < WRITE_ATTEMPTS:  # a deadlock: rolled back, run it again
+                    time.sleep(locking.backoff_s(attempt))
+                    continue
+                raise self._error(exc, doing, f", after {WRITE_ATTEMPTS} attempts "
+                                  "(nothing was saved)") from None
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _error(self, exc: sa.exc.DBAPIError, doing: str, suffix: str = "") -> StorageError:
@@ -174,23 +180,21 @@ class ScenarioStore:
             scenario.validate()
         names = [check_name(sc.name) for sc in scenarios]
         author = self._author(author)
-        return self._write(lambda s: [self._save_in(s, sc, name, message, author)
-                                      for sc, name in zip(scenarios, names, strict=True)],
-                           f"save {len(scenarios)} scenarios")
+
+        def work(s: Session) -> list[RevisionRecord]:
+            locking.claim_scenarios(s, names, self.user)  # every row before the audit lock
+            return [self._save_in(s, sc, name, message, author)
+                    for sc, name in zip(scenarios, names, strict=True)]
+        return self._write(work, f"save {len(scenarios)} scenarios")
 
     def _save_in(self, session: Session, scenario: Scenario, name: str, message: str,
                  author: str, *, base_revision: int | None = None,
                  details: dict[str, Any] | None = None, must_be_new: bool = False
                  ) -> RevisionRecord:
-        row = session.scalar(sa.select(ScenarioRow).where(ScenarioRow.name == name)
-                             .with_for_update())
+        row = locking.claim_scenarios(session, [name], self.user)[name]
         content_hash = scenario.content_hash()
         now = utcnow()
-        if row is None:
-            row = ScenarioRow(name=name, description=scenario.description, owner=self.user,
-                              revision_count=0, deleted=False, created_at=now, updated_at=now)
-            session.add(row)
-            session.flush()
+        if row.revision_count == 0:  # claimed just now: a new scenario
             action = "create"
         else:
             if must_be_new:
