@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from nexus_panel.engine import SimulationResult
+from nexus_panel.filenames import safe_filename
 from nexus_panel.models import FieldError, ValidationError, parse_json
 from nexus_panel.storage import transfer
 
@@ -36,8 +37,8 @@ MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
 
 def export_filename(result: SimulationResult, fmt: str) -> str:
-    stem = "".join(c if c.isalnum() or c in "-_" else "_" for c in result.scenario.name)
-    return f"{stem or 'scenario'}-{result.content_hash[:8]}.{fmt}"
+    """The download's file name: the scenario's name made safe, its hash, the format."""
+    return safe_filename(result.scenario.name, f"-{result.content_hash[:8]}.{fmt}")
 
 
 def current_bundle(result: SimulationResult) -> dict[str, Any]:
