@@ -53,7 +53,7 @@ _CACHES: dict[tuple[int, str], Caches] = {}
 _OPENED: dict[tuple[int, str], tuple[int, int] | None] = {}
 """Identity of each memo folder as opened (a damaged one is moved aside only once)."""
 _BROKEN: set[tuple[int, str]] = set()
-_OPEN_LOCK = threading.RLock()
+_OPEN_LOCK = threading.Lock()
 _STATS = {"hits": 0, "misses": 0, "computed": 0, "corrupt": 0, "uncached": 0,
           "damaged": 0}
 
