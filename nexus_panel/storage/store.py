@@ -8,6 +8,11 @@ Guarantees, on SQLite and PostgreSQL alike:
   delete is a reversible flag;
 * every write is one transaction, audit event included: it happens completely or not at
   all; an integrity clash (two first saves of one name racing) is retried a few times;
+* writers never deadlock one another: scenario rows are claimed in one global order before
+  the audit lock (``locking``); a deadlock or serialisation failure caused by another
+  client is retried with backoff, a bounded number of times;
+* text follows one rule on both databases (``models.text``); imported runs are recomputed
+  and refused unless they match (``verify``);
 * reads survive a dropped connection (pre-ping at checkout plus a bounded retry);
 * every failure surfaces as ``ValidationError`` (bad input) or ``StorageError`` (with a
   one-line message), never a driver traceback.
