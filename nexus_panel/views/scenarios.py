@@ -132,7 +132,11 @@ class ScenariosView(Viewer):
     @param.depends("search", "filter_param", "filter_min", "filter_max", "show_deleted",
                    "version", watch=True)
     def _on_filter(self) -> None:
-        table = self._table()
+        try:
+            table = self._table()
+        except ValidationError as exc:  # e.g. a search longer than the text rule allows
+            self._report("{why}", "danger", why=exc)
+            return
         self._list.value = table
         names = list(table["name"])
         if self.selected not in names:

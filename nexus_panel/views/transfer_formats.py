@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from nexus_panel.engine import SimulationResult
+from nexus_panel.filenames import safe_filename
 from nexus_panel.models import FieldError, Scenario, ValidationError, parse_json
 from nexus_panel.storage import run_files, transfer
 
@@ -32,11 +33,9 @@ MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
 
 def export_filename(run: SimulationResult | Scenario, fmt: str) -> str:
-    """``<name>-<first 8 of the content hash>.<fmt>``, the name reduced to safe characters."""
+    """The download's file name: the scenario's name made safe, its hash, the format."""
     scenario = run if isinstance(run, Scenario) else run.scenario
-    stem = "".join(c if c.isascii() and (c.isalnum() or c in "-_") else "_"
-                   for c in scenario.name)[:80]
-    return f"{stem or 'scenario'}-{scenario.content_hash()[:8]}.{fmt}"
+    return safe_filename(scenario.name, f"-{scenario.content_hash()[:8]}.{fmt}")
 
 
 def export_bytes(result: SimulationResult, fmt: str) -> bytes:
