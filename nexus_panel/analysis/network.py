@@ -84,21 +84,26 @@ LORENZ_POINTS = 201
 # --- inequality --------------------------------------------------------------------------
 def gini(x: np.ndarray) -> float:
     """Gini coefficient of non-negative holdings (0: equal; 1 - 1/n: one holds all)."""
-    total = float(x.sum())
     n = len(x)
-    if n == 0 or total <= 0:
+    top = float(x.max()) if n else 0.0
+    if not math.isfinite(top):
+        return math.nan
+    if top <= 0:
         return 0.0
-    ranks = np.arange(1, n + 1)
-    return float(2.0 * np.dot(ranks, np.sort(x)) / (n * total) - (n + 1) / n)
+    y = np.sort(x) / top  # in [0, 1]: no overflow or underflow in the sums
+    return float(2.0 * np.dot(np.arange(1, n + 1), y) / (n * y.sum()) - (n + 1) / n)
 
 
 def top_share(x: np.ndarray, fraction: float = 0.1) -> float:
     """Share of the total held by the richest ``fraction`` of agents (at least one)."""
-    total = float(x.sum())
-    if total <= 0:
+    top = float(x.max())
+    if not math.isfinite(top):
+        return math.nan
+    if top <= 0:
         return 0.0
+    y = x / top
     count = max(1, math.ceil(fraction * len(x)))
-    return float(np.partition(x, len(x) - count)[len(x) - count:].sum() / total)
+    return float(np.partition(y, len(y) - count)[len(y) - count:].sum() / y.sum())
 
 
 def lorenz(x: np.ndarray, points: int = LORENZ_POINTS) -> tuple[np.ndarray, np.ndarray]:

@@ -95,12 +95,15 @@ def _update_block(b, x, y, A, indptr, indices, P, f, partial):  # noqa: PLR0917 
     """Agents of block ``b``: read holdings ``x`` (start of step), write ``y`` (end).
 
     ``f`` holds the step's scalars: issuance coefficients aH, aM, aD, aE; burn
-    coefficients bC, bQ, bE; Phi per unit of holdings and per agent; floor per agent
-    below / at or above the threshold; the threshold; kappa; dt; tau*dt.
+    coefficients bC, bQ, bE; Phi shared pro rata and per agent; floor per agent
+    below / at or above the threshold; the threshold; kappa; dt; tau*dt; and the
+    holdings' sum (an agent's Phi is phi * (x / sum): phi / sum or 1 / sum would overflow
+    for sums near the smallest floats).
     """
     aH, aM, aD, aE, bC, bQ, bE, phi_k, phi_e, fl_below, fl_other, thr, kappa, dt, pay = (
         f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9], f[10], f[11], f[12],
         f[13], f[14])
+    total = f[15]
     lo = b * BLOCK
     hi = min(lo + BLOCK, x.shape[0])
     sumx = 0.0
@@ -113,7 +116,7 @@ def _update_block(b, x, y, A, indptr, indices, P, f, partial):  # noqa: PLR0917 
         issued = aH * A[A_FSH, i] + aM * A[A_FSM, i] + aD * A[A_FSD, i] + aE * A[A_F, i]
         burned = bC * A[A_SC, i] + bQ * A[A_SQ, i] + bE
         floor = fl_below if xi < thr else fl_other
-        dn = issued - burned - kappa * xi + (phi_k * xi + phi_e) + floor
+        dn = issued - burned - kappa * xi + (phi_k * (xi / total) + phi_e) + floor
         received = 0.0
         for e in range(indptr[i], indptr[i + 1]):
             received += P[e] * x[indices[e]]
@@ -167,7 +170,7 @@ def _aggregate_step(p, q, inputs, k, n, st, agg):  # noqa: PLR0917 (numba)
     agg[k, C_PHI] = phi
     agg[k, C_E] = err
     agg[k, C_DN] = dn
-    f = np.empty(15)
+    f = np.empty(16)
     f[0] = k_i * p[W_H] * H
     f[1] = k_i * p[W_M] * M
     f[2] = k_i * p[W_D] * D
@@ -177,11 +180,13 @@ def _aggregate_step(p, q, inputs, k, n, st, agg):  # noqa: PLR0917 (numba)
     f[6] = k_b * p[G_E] * load / n
     sumx = st[ST_SUMX]
     if sumx > 0.0:
-        f[7] = phi / sumx
+        f[7] = phi
         f[8] = 0.0
+        f[15] = sumx
     else:
         f[7] = 0.0
         f[8] = phi / n
+        f[15] = 1.0
     f[11] = q[Q_THETA] * sumx / n
     f[12] = p[KAPPA]
     f[13] = p[DT]
