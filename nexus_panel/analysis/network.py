@@ -404,7 +404,6 @@ def run_network(
         notes.append(f"The graph is disconnected: {components:,} components (isolated "
                      "agents pay and receive no transfers).")
     runs = pd.DataFrame(rows, columns=list(RUN_FIELDS))
-    runs.index.name = "run"
     return NetworkResult(spec=spec, aggregates=pd.DataFrame(first.aggregates,
                                                             columns=list(AGG_COLUMNS)),
                          snapshot_steps=spec.snapshot_steps(), snapshots=first.snapshots,
