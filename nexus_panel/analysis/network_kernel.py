@@ -16,8 +16,9 @@ What it computes is written down in docs/network.md; in short, every step k
 Both passes run over fixed blocks of ``BLOCK`` agents; each block writes its own row of
 ``partial`` and the rows are summed in block order afterwards, so every total is the same
 whatever the number of threads. ``advance_parallel`` runs the blocks with ``prange``
-(worth it from about ``PARALLEL_AGENTS`` agents: below that, launching the threads twice a
-step costs more than the work); ``advance_serial`` is the same code on one thread.
+(worth it from about ``PARALLEL_AGENTS`` agents: below that, two parallel regions a step
+cost more than they save on a shared 2-core machine); ``advance_serial`` is the same code
+on one thread.
 
 The kernel advances a run from step k0 to k1 and keeps its whole state in arrays, so the
 caller can report progress, take agent snapshots and honour a cancel between calls.
@@ -47,8 +48,12 @@ from nexus_panel.engine.kernel import (
 
 BLOCK = 2048
 """Agents per block of the passes (and per row of ``partial``)."""
-PARALLEL_AGENTS = 20_000
-"""From this many agents on, the passes run on all numba threads."""
+PARALLEL_AGENTS = 250_000
+"""From this many agents on, the passes run on all numba threads. Each step opens two
+parallel regions, and each ends at a barrier: on a busy 2-core machine (load 5, as
+measured here) a barrier often waits a whole scheduler time slice for a descheduled
+thread, and 100,000 agents x 300 steps took 4.5-7.5 s in parallel against 0.9-2 s on
+one thread. From about this size a pass (a few ms) outweighs that wait."""
 
 # Rows of the per-agent array ``A`` (n columns each).
 A_FSH, A_FSM, A_FSD, A_F, A_SC, A_SQ, A_PAYS = range(7)

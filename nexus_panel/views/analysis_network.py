@@ -16,7 +16,12 @@ import panel as pn
 import param
 
 from nexus_panel.analysis.network import NetworkResult
-from nexus_panel.analysis.network_graph import read_agent_table, read_edge_csv
+from nexus_panel.analysis.network_graph import (
+    csv_line,
+    edge_arrays,
+    read_agent_table,
+    read_edge_csv,
+)
 from nexus_panel.analysis.network_spec import AGENT_ATTRIBUTES, AgentDistribution, GraphSpec
 from nexus_panel.models import ValidationError
 from nexus_panel.views.analysis_common import AnalysisView, ItemsEditor, param_form, result_table
@@ -86,10 +91,13 @@ class NetworkView(AnalysisView):
             if kind == "edges":
                 rows = read_edge_csv(bytes(data), name)
                 graph = self.spec.graph
+                if self.spec.agents > 1:  # errors name the file's line, not a list index
+                    edge_arrays(rows, self.spec.agents, graph.duplicates, name,
+                                csv_line(name))
                 graph.param.update(kind="edge_list", edges=[
                     [int(r[0]), int(r[1]), *([float(r[2])] if len(r) > 2 else [])]
                     for r in rows.tolist()])
-                note = f"Edge list {shown}: {len(rows):,} rows (checked when you run)."
+                note = f"Edge list {shown}: {len(rows):,} rows."
             else:
                 table = read_agent_table(bytes(data), name)
                 self.spec.agent_table = table
@@ -104,7 +112,7 @@ class NetworkView(AnalysisView):
     def extra_controls(self) -> list[Any]:
         clear = pn.widgets.Button(name="Clear agent table", button_type="light")
         clear.on_click(lambda _e: self._clear_table())
-        return [pn.pane.Markdown("**Graph**"), self._graph_form(),
+        return [pn.pane.Markdown("**Graph**"), self._graph_form,
                 pn.pane.Markdown("Edge list (CSV: source,target[,weight]; agents 0 .. n-1)"),
                 self._upload("edges"),
                 pn.pane.Markdown("**Agents differ by** (weights; 1 when not listed)"),
@@ -165,7 +173,8 @@ class NetworkView(AnalysisView):
         table = result.community_table()
         parts: list[Any] = [
             pn.pane.Markdown(head, css_classes=["nx-network-summary"]),
-            pn.pane.HoloViews(aggregate_plots(result), sizing_mode="stretch_width"),
+            *[pn.pane.HoloViews(plot, sizing_mode="stretch_width")
+              for plot in aggregate_plots(result)],
             pn.Row(pn.pane.HoloViews(inequality_plot(result), sizing_mode="stretch_width"),
                    pn.Column(pn.Param(self, parameters=["lorenz_steps"], show_name=False,
                                       widgets={"lorenz_steps": pn.widgets.MultiChoice}),

@@ -101,8 +101,9 @@ def _curves(t: np.ndarray, series: list[tuple[np.ndarray, str, str]], y: str,
                                    show_grid=True, legend_position="top_left")
 
 
-def aggregate_plots(result: NetworkResult) -> hv.Layout:
-    """N(t) (with the range over seeds), issuance and burn, health and Phi."""
+def aggregate_plots(result: NetworkResult) -> list[hv.Overlay]:
+    """N(t) (with the range over seeds), issuance and burn, health and Phi (one plot each:
+    Panel links their t axes when they are shown in one layout)."""
     agg = result.aggregates
     t = agg["t"].to_numpy()
     n_plot = _curves(t, [(agg["N"].to_numpy(), "N (run 1)", PALETTE[0])], "N",
@@ -119,7 +120,7 @@ def aggregate_plots(result: NetworkResult) -> hv.Layout:
     control = _curves(t, [(agg["S"].to_numpy(), "S health", PALETTE[3]),
                           (agg["Phi"].to_numpy(), "Φ control", PALETTE[4])], "value",
                       "Health S and controller Φ")
-    return hv.Layout([n_plot, flows, control]).cols(1).opts(shared_axes=True)
+    return [n_plot, flows, control]
 
 
 def inequality_plot(result: NetworkResult) -> hv.Overlay:
