@@ -15,10 +15,10 @@ What it computes is written down in docs/network.md; in short, every step k
 
 Both passes run over fixed blocks of ``BLOCK`` agents; each block writes its own row of
 ``partial`` and the rows are summed in block order afterwards, so every total is the same
-whatever the number of threads. ``advance_parallel`` runs the blocks with ``prange``
-(worth it from about ``PARALLEL_AGENTS`` agents: below that, two parallel regions a step
-cost more than they save on a shared 2-core machine); ``advance_serial`` is the same code
-on one thread.
+whatever the number of threads. ``advance_parallel`` runs the blocks with ``prange`` (worth
+it from about ``PARALLEL_AGENTS`` agents: below that, two parallel regions a step cost more
+than they save on a shared 2-core machine); ``advance_serial`` does the same on the
+calling thread.
 
 The kernel advances a run from step k0 to k1 and keeps its whole state in arrays, so the
 caller can report progress, take agent snapshots and honour a cancel between calls.
@@ -146,15 +146,10 @@ def _update_block(b, x, y, A, indptr, indices, P, f, partial):  # noqa: PLR0917 
 @numba.njit(cache=True, nogil=True, inline="always")
 def _aggregate_step(p, q, inputs, k, n, st, agg):  # noqa: PLR0917 (numba)
     """Step k of the aggregate (the engine's ``_step``), and the per-agent scalars."""
-    H = inputs[0, k]
-    M = inputs[1, k]
-    D = inputs[2, k]
-    E = min(max(inputs[3, k], 0.0), 1.0)
-    cc = inputs[4, k]
-    cd = inputs[5, k]
-    N = st[ST_N]
-    S, I, B, err, integral, raw, phi, dn = _step(p, N, st[ST_INTEGRAL], st[ST_EPREV], H, M,
-                                                 D, E, cc, cd)
+    H, M, D, cc, cd = inputs[0, k], inputs[1, k], inputs[2, k], inputs[4, k], inputs[5, k]
+    E = min(max(inputs[3, k], 0.0), 1.0)  # clipped as the engine does
+    S, I, B, err, integral, raw, phi, dn = _step(p, st[ST_N], st[ST_INTEGRAL], st[ST_EPREV],
+                                                 H, M, D, E, cc, cd)
     st[ST_INTEGRAL] = integral
     st[ST_EPREV] = err
     if raw > p[PHI_LIMIT] or raw < -p[PHI_LIMIT]:
@@ -243,28 +238,49 @@ def _book(st, agg, k, n, partial, dn, dt, below):  # noqa: PLR0917 (numba)
     st[ST_CUR] = 1.0 - st[ST_CUR]
 
 
+@numba.njit(cache=True, nogil=True, inline="always")
+def _begin_step(p, q, inputs, k, X2, st, agg):  # noqa: PLR0917 (numba)
+    """Record the state at t_k and run the aggregate step; the step's buffers and scalars."""
+    cur = int(st[ST_CUR])
+    agg[k, C_T] = k * p[DT]
+    agg[k, C_N] = st[ST_N]
+    agg[k, C_SUMX] = st[ST_SUMX]
+    dn, f = _aggregate_step(p, q, inputs, k, X2.shape[1], st, agg)
+    return X2[cur], X2[1 - cur], dn, f
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _count_blocks(x, thr, partial):
+    for b in range(partial.shape[0]):
+        _count_block(b, x, thr, partial)
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _update_blocks(x, y, A, indptr, indices, P, f, partial):  # noqa: PLR0917 (numba)
+    for b in range(partial.shape[0]):
+        _update_block(b, x, y, A, indptr, indices, P, f, partial)
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _settle_floor(p, n, f, partial):
+    """The count of agents below the threshold (block order) and their floor shares."""
+    below = 0.0
+    for b in range(partial.shape[0]):
+        below += partial[b, P_BELOW]
+    _floor_shares(p, n, f, below)
+    return below
+
+
 @numba.njit(cache=True, nogil=True)
 def advance_serial(p, q, inputs, k0, k1, A, indptr, indices, P, X2, st, agg,  # noqa: PLR0917
                    partial):
-    """Steps k0 .. k1-1 on one thread (see the module doc for the arrays)."""
+    """Steps k0 .. k1-1 on the calling thread (see the module doc for the arrays)."""
     n = X2.shape[1]
-    blocks = partial.shape[0]
     for k in range(k0, k1):
-        cur = int(st[ST_CUR])
-        x = X2[cur]
-        y = X2[1 - cur]
-        agg[k, C_T] = k * p[DT]
-        agg[k, C_N] = st[ST_N]
-        agg[k, C_SUMX] = st[ST_SUMX]
-        dn, f = _aggregate_step(p, q, inputs, k, n, st, agg)
-        for b in range(blocks):
-            _count_block(b, x, f[11], partial)
-        below = 0.0
-        for b in range(blocks):
-            below += partial[b, P_BELOW]
-        _floor_shares(p, n, f, below)
-        for b in range(blocks):
-            _update_block(b, x, y, A, indptr, indices, P, f, partial)
+        x, y, dn, f = _begin_step(p, q, inputs, k, X2, st, agg)
+        _count_blocks(x, f[11], partial)
+        below = _settle_floor(p, n, f, partial)
+        _update_blocks(x, y, A, indptr, indices, P, f, partial)
         _book(st, agg, k, n, partial, dn, p[DT], below)
 
 
@@ -275,19 +291,10 @@ def advance_parallel(p, q, inputs, k0, k1, A, indptr, indices, P, X2, st,  # noq
     n = X2.shape[1]
     blocks = partial.shape[0]
     for k in range(k0, k1):
-        cur = int(st[ST_CUR])
-        x = X2[cur]
-        y = X2[1 - cur]
-        agg[k, C_T] = k * p[DT]
-        agg[k, C_N] = st[ST_N]
-        agg[k, C_SUMX] = st[ST_SUMX]
-        dn, f = _aggregate_step(p, q, inputs, k, n, st, agg)
+        x, y, dn, f = _begin_step(p, q, inputs, k, X2, st, agg)
         for b in numba.prange(blocks):
             _count_block(b, x, f[11], partial)
-        below = 0.0
-        for b in range(blocks):
-            below += partial[b, P_BELOW]
-        _floor_shares(p, n, f, below)
+        below = _settle_floor(p, n, f, partial)
         for b in numba.prange(blocks):
             _update_block(b, x, y, A, indptr, indices, P, f, partial)
         _book(st, agg, k, n, partial, dn, p[DT], below)
