@@ -15,11 +15,11 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from models.scenario_strategies import scenario_dicts
 
 from nexus_panel.analysis.network import gini, lorenz, run_network, top_share
 from nexus_panel.analysis.network_spec import NetworkSpec
 from nexus_panel.engine import simulate
-from models.scenario_strategies import scenario_dicts
 
 
 def spec(**data: Any) -> NetworkSpec:
@@ -120,7 +120,7 @@ def test_transfers_alone_conserve_and_reach_the_stationary_distribution() -> Non
     """With every other flow switched off, transfers move holdings but never the total;
     on a connected graph holdings tend to be proportional to each agent's degree (the
     stationary distribution of the walk "pay in proportion to edge weights")."""
-    zero = {k: 0.0 for k in ("alpha", "beta", "kappa", "eta", "K_p", "K_i", "K_d")}
+    zero = dict.fromkeys(("alpha", "beta", "kappa", "eta", "K_p", "K_i", "K_d"), 0.0)
     result = run_network(spec(
         agents=300, scenario={"params": {"num_steps": 3000, "delta_t": 1.0, **zero}},
         graph={"kind": "barabasi_albert", "m": 3}, transfer_rate=0.5,

@@ -20,7 +20,7 @@ def summary(page: Page) -> str:
     return str(host.evaluate("(e) => (e.shadowRoot || e).textContent"))
 
 
-def test_network_page_runs_uploads_saves_and_reopens(
+def test_network_page_runs_uploads_saves_and_reopens(  # noqa: PLR0917 (pytest fixtures)
         page: Page, browser: Browser, base_url: str, server_store: Any, tmp_path: Path,
         browser_context_args: dict[str, Any]) -> None:
     errors = ConsoleErrors(page)
