@@ -38,12 +38,16 @@ BASELINE = "engine.python_loop_10k_steps"
 
 @dataclass(frozen=True)
 class Figure:
-    """One benchmark result: a median in seconds, the target it should meet (or None)."""
+    """One benchmark result: a median in seconds (or in ``unit``), the target it should meet
+    (or None)."""
 
     name: str
     seconds: float
+    """The measured value: seconds, unless ``unit`` says otherwise."""
     target: float | None = None
     note: str = ""
+    unit: str = "s"
+    """"s" for times (shown with their ratio to the baseline), "MiB" for memory."""
 
     @property
     def meets_target(self) -> bool | None:

@@ -19,7 +19,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Measure every benchmark figure in this run and print medians and their "
                     "ratio to a plain-Python loop of the spec.")
     parser.add_argument("--json", action="store_true",
-                        help="print one JSON object: figure name -> seconds")
+                        help="print one JSON object: figure name -> seconds (MiB for "
+                             "memory figures)")
     parser.add_argument("--only", default="", metavar="PREFIX",
                         help="only figures whose name starts with PREFIX (e.g. engine.batch)")
     parser.add_argument("--quick", action="store_true",
@@ -50,10 +51,12 @@ def format_table(found: list[Figure]) -> str:
     header = ("figure", "median", "x baseline", "target", "")
     rows = [header]
     for f in found:
-        ratio = f"{f.seconds / baseline:.3g}" if baseline else "-"
-        target = "-" if f.target is None else f"≤ {_human(f.target)}"
+        timed = f.unit == "s"
+        ratio = f"{f.seconds / baseline:.3g}" if baseline and timed else "-"
+        shown = _human if timed else (lambda v, u=f.unit: f"{v:.3g} {u}")
+        target = "-" if f.target is None else f"≤ {shown(f.target)}"
         verdict = {True: "ok", False: "MISSED", None: ""}[f.meets_target]
-        rows.append((f.name, _human(f.seconds), ratio, target, verdict))
+        rows.append((f.name, shown(f.seconds), ratio, target, verdict))
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
              for r in rows]

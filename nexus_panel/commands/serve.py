@@ -54,6 +54,9 @@ def register(subparsers: Any) -> None:
                         "local SQLite file)")
     p.add_argument("--dev", action="store_true",
                    help="development mode: reload on code changes, show the browser")
+    p.add_argument("--session-expiry", type=int, default=None, metavar="MS",
+                   help="free a closed page's session after this many milliseconds "
+                        "(default Bokeh's 15000, checked every 17000)")
     p.add_argument("--no-warm-up", action="store_true",
                    help="skip compiling the kernels and pre-building the home page")
     add_setting_flags(p)
@@ -99,8 +102,15 @@ def server_options(args: argparse.Namespace) -> dict[str, Any]:
         "websocket_origin": args.allow_websocket_origin,
     }
     from nexus_panel.pages.export_route import ROUTES as EXPORT_ROUTES  # /export/<fmt>
+    from nexus_panel.pages.status_route import ROUTES as STATUS_ROUTES  # /status
 
-    options["extra_patterns"] = list(EXPORT_ROUTES)
+    options["extra_patterns"] = [*EXPORT_ROUTES, *STATUS_ROUTES]
+    if args.session_expiry is not None:
+        if not 100 <= args.session_expiry <= 3_600_000:
+            raise CommandError(f"--session-expiry {args.session_expiry} is not allowed "
+                               "(allowed: 100 to 3600000 milliseconds)")
+        options["unused_session_lifetime_milliseconds"] = args.session_expiry
+        options["check_unused_sessions_milliseconds"] = args.session_expiry
     if args.cookie_secret:
         options["cookie_secret"] = args.cookie_secret
     if args.prefix:

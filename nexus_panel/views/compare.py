@@ -72,6 +72,7 @@ class CompareView(Viewer):
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)
         self._refs: dict[str, ScenarioRef] = {}
+        self._widgets: list[pn.widgets.MultiChoice] = []
         self._on_refresh()
 
     @param.depends("refresh", watch=True)
@@ -80,6 +81,12 @@ class CompareView(Viewer):
         current = [CURRENT] if self.session is not None else []
         self.param.choices.objects = current + list(self._refs)
         self.choices = [c for c in self.choices if c in self.param.choices.objects]
+        self._sync_widgets()
+
+    def _sync_widgets(self, *_: Any) -> None:
+        for widget in self._widgets:
+            widget.param.update(options=safe.html_options(self.param.choices.objects),
+                                value=list(self.choices))
 
     def select(self, *labels: str) -> None:
         """Choose what to compare by label (``name`` or ``name @ rN``)."""

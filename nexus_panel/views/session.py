@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import weakref
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from typing import Any
@@ -34,6 +35,10 @@ from nexus_panel.engine import SimulationResult
 from nexus_panel.models import EngineParams, Inputs, Scenario, Signal, ValidationError
 
 log = logging.getLogger(__name__)
+
+LIVE_SESSIONS: weakref.WeakSet[ScenarioSession] = weakref.WeakSet()
+"""Every session object not yet garbage-collected (what ``/status`` counts): closed pages
+must leave this set, or something global still holds them."""
 
 
 def run_scenario(scenario: Scenario) -> SimulationResult:
@@ -80,6 +85,7 @@ class ScenarioSession(param.Parameterized):
         self._running = False
         self._pending: tuple[int, Scenario] | None = None
         self._watch_parts()
+        LIVE_SESSIONS.add(self)
         self.run()
 
     # --- wiring ---------------------------------------------------------------------------

@@ -4,6 +4,7 @@ and the problem, never a raw pandas/pyarrow exception or a silently accepted val
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pyarrow as pa
@@ -14,7 +15,7 @@ from nexus_panel import EngineParams, Scenario, simulate
 from nexus_panel.engine import COLUMNS
 from nexus_panel.models import ValidationError
 from nexus_panel.storage import transfer
-from nexus_panel.views.transfer_formats import current_bundle
+from nexus_panel.views.transfer_formats import export_bytes
 
 
 @pytest.fixture(scope="module")
@@ -97,7 +98,8 @@ def _message(path: Path) -> str:
 @pytest.mark.parametrize("version", [True, 1.0, "1", None, [1], 2])
 def test_format_version_must_be_the_integer_one(version: object) -> None:
     """``true`` and ``1.0`` compare equal to 1 in Python and were accepted."""
-    bundle = current_bundle(simulate(Scenario(params=EngineParams(num_steps=5))))
+    bundle = json.loads(export_bytes(simulate(Scenario(params=EngineParams(num_steps=5))),
+                                     "json"))
     bundle["format_version"] = version
     with pytest.raises(ValidationError) as err:
         transfer.parse_import(bundle)
@@ -114,7 +116,8 @@ def test_format_version_must_be_the_integer_one(version: object) -> None:
 ])
 def test_a_bundles_revision_fields_are_checked(revision: dict[str, object],
                                                field: str) -> None:
-    bundle = current_bundle(simulate(Scenario(params=EngineParams(num_steps=5))))
+    bundle = json.loads(export_bytes(simulate(Scenario(params=EngineParams(num_steps=5))),
+                                     "json"))
     bundle["revision"] = revision
     with pytest.raises(ValidationError) as err:
         transfer.parse_import(bundle)

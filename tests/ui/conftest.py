@@ -35,7 +35,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    srv = Server(tmp_path_factory.mktemp("nexus-serve"))
+    # Long runs allowed (the tests exercise million-step links); closed pages are freed
+    # after one second instead of Bokeh's 15 (the session-memory test waits for it).
+    srv = Server(tmp_path_factory.mktemp("nexus-serve"),
+                 extra_args=("--max-steps", "1000000", "--session-expiry", "1000"))
     try:
         srv.wait_ready()
         yield srv

@@ -19,11 +19,12 @@ def scenario_in(url: str):  # -> Scenario
 def nudge_alpha(page: Page, presses: int) -> float:
     """Move the alpha slider like a user does with the keyboard (one 0.1 step per press),
     and wait until the address bar holds the final value; returns that alpha."""
+    start = scenario_in(page.url).params.alpha if "s=" in page.url else 1.0
     handle = page.locator(".nx-param-alpha .noUi-handle").first
     handle.focus()
     for _ in range(presses):
         handle.press("ArrowRight")
-    target = round(1.0 + 0.1 * presses, 10)
+    target = round(start + 0.1 * presses, 10)
     deadline = time.monotonic() + 15
     while scenario_in(page.url).params.alpha != target:
         assert time.monotonic() < deadline, f"address bar never showed alpha = {target}"
