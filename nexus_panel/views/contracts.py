@@ -1,0 +1,361 @@
+"""Contracts: read a scenario's generated Solidity contract or Rust crate, download it as a
+zip, and verify it by compiling and executing it against the fixed-point reference.
+
+The code follows the chosen scenario (the page's current one, or a saved scenario or
+revision) and language at once. Verify runs in a worker thread (compiling takes seconds,
+py-evm executes some 60 steps a second) with a progress bar and Cancel, polled from the
+event loop like the analysis pages. A server runs one verification at a time
+(:data:`VERIFY_SLOTS`), each capped in length (``verify.STEP_CAPS``), so one visitor
+cannot make the server compile and execute without bound.
+
+Every scenario name and error text shown is escaped: they come from links, files and the
+database.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+import holoviews as hv
+import holoviews.plotting.bokeh  # registers the backend that .opts targets
+import numpy as np
+import panel as pn
+import param
+from panel.viewable import Viewer
+
+from nexus_panel.contracts.codegen import LANGUAGES, generate
+from nexus_panel.contracts.evm import Cancelled
+from nexus_panel.contracts.generated import GENERATOR_VERSION, GeneratedCode
+from nexus_panel.contracts.verify import STEP_CAPS, Verification, verify
+from nexus_panel.models import Scenario, ValidationError
+from nexus_panel.views.scenarios_refs import ScenarioRef, list_refs
+from nexus_panel.views.session import ScenarioSession
+
+CURRENT = "(current scenario)"
+"""Choice label of the page's own, possibly unsaved, scenario (the one in the link)."""
+LANGUAGE_LABELS = {"solidity": "Solidity", "rust": "Rust"}
+EDITOR_MODES = {".sol": "javascript", ".rs": "rust", ".toml": "toml"}
+"""Ace has no Solidity mode; JavaScript's highlights its braces, comments and strings."""
+POLL_MS = 200
+PLOT_POINTS = 4000
+"""Long trajectories are thinned to about this many points per curve for the browser."""
+VERIFY_SLOTS = threading.BoundedSemaphore(1)
+"""Verifications running at once in this server process."""
+_RUNNER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nexus-contract-verify")
+
+
+def _escaped(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+def _thin(values: np.ndarray, reduce: Any = None) -> tuple[np.ndarray, np.ndarray]:
+    """(step indices, values) with at most about PLOT_POINTS points: every k-th point, or
+    ``reduce`` (e.g. np.max) over each block of k, so a single spike is not lost."""
+    steps = np.arange(len(values))
+    k = max(1, len(values) // PLOT_POINTS)
+    if k == 1:
+        return steps, values
+    cut = len(values) - len(values) % k
+    if reduce is None:
+        return steps[::k], values[::k]
+    return steps[:cut:k], reduce(values[:cut].reshape(-1, k), axis=1)
+
+
+def verification_plots(result: Verification) -> hv.Layout:
+    """N executed vs the float engine, their difference, and gas per step (Solidity)."""
+    where = "EVM" if result.language == "solidity" else "Rust"
+    common = min(len(result.N_executed), len(result.N_engine))
+    opts = {"responsive": True, "height": 240, "show_grid": True, "tools": ["hover"],
+            "backend_opts": {"plot.output_backend": "canvas", "plot.toolbar.logo": None}}
+    n_plot = hv.Overlay([
+        hv.Curve(_thin(result.N_engine[:common]), "step", "N", label="float engine").opts(
+            color="#1f77b4", line_width=3, alpha=0.5),
+        hv.Curve(_thin(result.N_executed[:common]), "step", "N", label=where).opts(
+            color="#d62728", line_dash="dashed"),
+    ]).opts(title=f"N after each step: {where} and the float engine",
+            legend_position="top_left", **opts)
+    gap = np.abs(result.N_executed[:common] - result.N_engine[:common])
+    plots = [n_plot, hv.Curve(_thin(gap, np.max), "step", "|ΔN|").opts(
+        title=f"|N {where} − N engine|", color="#9467bd", **opts)]
+    if result.gas:
+        plots.append(hv.Curve((np.arange(len(result.gas)), result.gas), "step", "gas").opts(
+            title="Gas used by each step transaction", color="#2ca02c", **opts))
+    return hv.Layout(plots).cols(1).opts(shared_axes=False)
+
+
+def verification_summary(result: Verification) -> str:
+    """HTML lines: the outcome, largest deviations, gas, what was capped."""
+    verdict = ("equal to the fixed-point reference at every step" if result.ok
+               else f"DIFFERENT from the reference at {result.mismatched_steps} step(s), "
+                    f"first at step {result.first_mismatch}")
+    lines = [
+        f"<b>{_escaped(result.name)}</b> executed {result.steps:,} of {result.num_steps:,} "
+        f"steps: {verdict}.",
+        f"Largest deviation from the fixed-point reference: "
+        f"<b data-testid='max-abs-diff'>{result.max_abs_diff}</b> units of 1e-18.",
+        f"Largest deviation from the float engine: "
+        f"<b data-testid='engine-diff'>{result.engine_max_abs_diff:.3g}</b> in N "
+        f"({result.engine_max_rel_diff:.3g} relative to max(1, max |N|)).",
+    ]
+    if result.gas:
+        lines.append(f"Gas per step: <b data-testid='gas-per-step'>{result.gas_per_step:,.0f}"
+                     f"</b> on average (min {min(result.gas):,}, max {max(result.gas):,}); "
+                     f"deployment {result.deploy_gas:,}.")
+    if result.reference_failed_at is not None or result.executed_failed_at is not None:
+        lines.append(f"Range failure at step: reference {result.reference_failed_at}, "
+                     f"executed {result.executed_failed_at}.")
+    if result.capped:
+        lines.append(f"The scenario has {result.num_steps:,} steps; a verification executes "
+                     f"at most {result.cap:,} ({LANGUAGE_LABELS[result.language]}).")
+    timing = ", ".join(f"{k} {v:.2f} s" for k, v in result.timings.items())
+    lines.append(f"Timings: {timing}. {_escaped(result.tool_version)}")
+    return "<br>".join(lines)
+
+
+class ContractsView(Viewer):
+    """Generated code of a scenario: read it, download it, verify it."""
+
+    session = param.ClassSelector(class_=ScenarioSession, default=None, allow_None=True,
+                                  doc="The page's live scenario, offered as a choice.")
+    store = param.Parameter(default=None, doc="A ScenarioStore (or None): saved choices.")
+    choice = param.Selector(default=CURRENT, objects=[CURRENT], label="Scenario",
+                            doc="The current scenario, or a saved scenario or revision.")
+    language = param.Selector(default="solidity", objects=list(LANGUAGES), label="Language",
+                              doc="Solidity contract or std-only Rust crate.")
+    file = param.Selector(default=None, objects=[], label="File",
+                          doc="Which generated file the editor shows.")
+    refresh = param.Event(label="Refresh list", doc="Re-read the saved scenarios.")
+    verify = param.Event(label="Verify", doc="Compile, execute and compare with the "
+                                             "fixed-point reference and the float engine.")
+    cancel = param.Event(label="Cancel", doc="Stop the running verification.")
+    error = param.String(default="", doc="Why the chosen scenario has no code ('' if it has).")
+    running = param.Boolean(default=False)
+    progress = param.Integer(default=0, bounds=(0, 100))
+    status = param.String(default="")
+    result = param.Parameter(default=None, doc="The latest Verification.")
+    version = param.Integer(default=0, doc="Bumped whenever the generated code changes.")
+
+    def __init__(self, **params: Any) -> None:
+        super().__init__(**params)
+        self._refs: dict[str, ScenarioRef] = {}
+        self._code: GeneratedCode | None = None
+        self._scenario: Scenario | None = None
+        self._revision: int | None = None
+        self._stop = threading.Event()
+        self._done = [0, 1]
+        self._future: Future[Verification] | None = None
+        self._poller: Any = None
+        self._editor = pn.widgets.CodeEditor(
+            value="", readonly=True, language="javascript", theme="chrome", height=520,
+            sizing_mode="stretch_width", css_classes=["nx-contract-editor"])
+        self._download = pn.widgets.FileDownload(
+            callback=self._zip, filename="contract.zip", label="⬇ Download zip",
+            color="primary", css_classes=["nx-contract-download"], disabled=True)
+        if self.session is not None:
+            self.session.param.watch(self._on_session, "version")
+        self._on_refresh()
+
+    # --- the chosen scenario and its code -------------------------------------------------
+    @param.depends("refresh", watch=True)
+    def _on_refresh(self) -> None:
+        try:
+            refs = list_refs(self.store)
+        except Exception as exc:  # storage down: the current scenario still works
+            refs = []
+            self.status = f"Saved scenarios cannot be listed: {exc}"
+        self._refs = {ref.label: ref for ref in refs}
+        self.param.choice.objects = [CURRENT, *self._refs]
+        if self.choice not in self.param.choice.objects:
+            self.choice = CURRENT
+        self._regenerate()
+
+    def _on_session(self, _event: Any) -> None:
+        if self.choice == CURRENT:
+            self._regenerate()
+
+    def select(self, label: str) -> None:
+        """Choose a scenario by label (``(current scenario)``, ``name``, ``name @ rN``)."""
+        if label not in self.param.choice.objects:
+            raise ValueError(f"not a choice: {label}")
+        self.choice = label
+
+    def _chosen(self) -> tuple[Scenario, int | None]:
+        if self.choice == CURRENT:
+            if self.session is None:
+                return Scenario(), None
+            return self.session.snapshot(), None
+        ref = self._refs[self.choice]
+        scenario = self.store.load(ref.name, revision=ref.revision)
+        number = ref.revision or max(r.number for r in self.store.revisions(ref.name))
+        return scenario, number
+
+    @param.depends("choice", "language", watch=True)
+    def _regenerate(self) -> None:
+        try:
+            scenario, revision = self._chosen()
+            code = generate(scenario, self.language, revision)
+        except ValidationError as exc:
+            self._show_code(None, None, None, f"No code for these values: {exc}")
+            return
+        except Exception as exc:  # a saved scenario deleted meanwhile, storage down
+            self._show_code(None, None, None, f"Cannot open {self.choice}: {exc}")
+            return
+        self._show_code(code, scenario, revision, "")
+
+    def _show_code(self, code: GeneratedCode | None, scenario: Scenario | None,
+                   revision: int | None, error: str) -> None:
+        self._code, self._scenario, self._revision = code, scenario, revision
+        files = list(code.files) if code is not None else []
+        keep = self.file if self.file in files else (files[0] if files else None)
+        self.param.file.objects = files
+        with param.parameterized.discard_events(self):
+            self.file = keep
+        self._download.disabled = code is None
+        if code is not None:
+            self._download.filename = code.zip_filename
+        self.param.update(error=error, version=self.version + 1)
+        self._on_file()
+
+    @param.depends("file", watch=True)
+    def _on_file(self) -> None:
+        if self._code is None or self.file is None:
+            self._editor.value = ""
+            return
+        suffix = "." + self.file.rsplit(".", 1)[-1]
+        self._editor.param.update(value=self._code.files[self.file],
+                                  language=EDITOR_MODES.get(suffix, "text"),
+                                  filename=self.file)
+
+    def _zip(self) -> io.BytesIO:
+        return io.BytesIO(self._code.zip_bytes() if self._code is not None else b"")
+
+    @property
+    def code(self) -> GeneratedCode | None:
+        return self._code
+
+    # --- verification ----------------------------------------------------------------------
+    @param.depends("verify", watch=True)
+    def _on_verify(self) -> None:
+        if self.running or self._code is None or self._scenario is None:
+            return
+        if not VERIFY_SLOTS.acquire(blocking=False):
+            self.status = ("Another verification is running on this server; try again when "
+                           "it has finished.")
+            return
+        self._stop.clear()
+        self._done = [0, 1]
+        scenario, code, revision = self._scenario, self._code, self._revision
+        self.param.update(running=True, progress=0, result=None,
+                          status=f"Compiling {code.name} and executing it…")
+        self._future = _RUNNER.submit(self._verify_in_thread, scenario, code, revision)
+        self._poller = pn.state.add_periodic_callback(self._poll, period=POLL_MS)
+
+    def _verify_in_thread(self, scenario: Scenario, code: GeneratedCode,
+                          revision: int | None) -> Verification:
+        def progress(done: int, total: int) -> None:
+            self._done = [done, total]
+
+        try:
+            return verify(scenario, code.language, revision=revision, code=code,
+                          progress=progress, cancelled=self._stop.is_set)
+        finally:
+            VERIFY_SLOTS.release()
+
+    def run_now(self) -> Verification:
+        """Verify synchronously and show the result (notebooks, tests)."""
+        if self._code is None or self._scenario is None:
+            raise ValueError(self.error or "no code to verify")
+        if not VERIFY_SLOTS.acquire(blocking=False):
+            raise RuntimeError("another verification is running")
+        self._stop.clear()
+        self._show(self._verify_in_thread(self._scenario, self._code, self._revision))
+        return self.result
+
+    def _show(self, result: Verification) -> None:
+        verdict = "equal at every step" if result.ok else "DIFFERENT from the reference"
+        self.param.update(result=result, running=False, progress=100,
+                          status=f"Verified {result.steps:,} steps: {verdict}.")
+
+    def _poll(self) -> None:
+        done, total = self._done
+        self.progress = int(100 * done / max(total, 1))
+        if self._future is None or not self._future.done():
+            return
+        if self._poller is not None:
+            self._poller.stop()
+        future, self._future = self._future, None
+        try:
+            result = future.result()
+        except Cancelled:
+            self.param.update(running=False, status="Cancelled.")
+            return
+        except Exception as exc:  # a tool missing or failing, bad values: shown, not raised
+            self.param.update(running=False, status=f"Verification failed: {exc}")
+            return
+        self._show(result)
+
+    @param.depends("cancel", watch=True)
+    def _on_cancel(self) -> None:
+        self._stop.set()
+
+    # --- rendering -------------------------------------------------------------------------
+    @param.depends("version")
+    def _header(self) -> pn.viewable.Viewable:
+        if self.error:
+            return pn.pane.Alert(_escaped(self.error), alert_type="danger",
+                                 css_classes=["nx-contract-error"], sizing_mode="stretch_width")
+        code, scenario = self._code, self._scenario
+        assert code is not None and scenario is not None
+        revision = "unsaved" if self._revision is None else f"revision {self._revision}"
+        cap = STEP_CAPS[code.language]
+        return pn.pane.HTML(
+            f"<b>{_escaped(code.name)}</b> from <i>{_escaped(scenario.name)}</i> "
+            f"({revision}, content hash {scenario.content_hash()[:12]}…, generator "
+            f"{GENERATOR_VERSION}); {len(code.files)} file(s). Verify executes the first "
+            f"{min(cap, scenario.params.num_steps):,} steps (at most {cap:,}).",
+            css_classes=["nx-contract-header"], sizing_mode="stretch_width")
+
+    @param.depends("status", "running", "progress")
+    def _status(self) -> pn.viewable.Viewable:
+        parts: list[Any] = []
+        if self.running:
+            parts.append(pn.indicators.Progress(value=self.progress, max=100, width=300,
+                                                css_classes=["nx-contract-progress"]))
+        if self.status:
+            parts.append(pn.pane.HTML(_escaped(self.status), css_classes=["nx-contract-status"]))
+        return pn.Row(*parts) if parts else pn.Spacer(height=0)
+
+    @param.depends("result")
+    def _result(self) -> pn.viewable.Viewable:
+        if self.result is None:
+            return pn.Spacer(height=0)
+        return pn.Column(
+            pn.pane.HTML(verification_summary(self.result), css_classes=["nx-contract-result"],
+                         sizing_mode="stretch_width"),
+            pn.pane.HoloViews(verification_plots(self.result), sizing_mode="stretch_width",
+                              css_classes=["nx-contract-plots"]),
+            sizing_mode="stretch_width")
+
+    def __panel__(self) -> pn.viewable.Viewable:
+        controls = pn.Row(
+            pn.widgets.Select.from_param(self.param.choice, width=260,
+                                         css_classes=["nx-contract-choice"]),
+            pn.widgets.RadioButtonGroup.from_param(
+                self.param.language, options={v: k for k, v in LANGUAGE_LABELS.items()},
+                css_classes=["nx-contract-language"], button_type="primary",
+                button_style="outline", align="end"),
+            pn.widgets.Select.from_param(self.param.file, width=180,
+                                         css_classes=["nx-contract-file"]),
+            pn.widgets.Button.from_param(self.param.refresh, color="light", align="end"),
+            self._download,
+            pn.widgets.Button.from_param(self.param.verify, color="success", align="end",
+                                         css_classes=["nx-contract-verify"]),
+            pn.widgets.Button.from_param(self.param.cancel, color="warning", align="end",
+                                         css_classes=["nx-contract-cancel"]),
+        )
+        return pn.Column(controls, self._header, self._editor, self._status, self._result,
+                         sizing_mode="stretch_width")
