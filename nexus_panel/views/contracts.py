@@ -38,8 +38,9 @@ from nexus_panel.views.session import ScenarioSession
 CURRENT = "(current scenario)"
 """Choice label of the page's own, possibly unsaved, scenario (the one in the link)."""
 LANGUAGE_LABELS = {"solidity": "Solidity", "rust": "Rust"}
-EDITOR_MODES = {".sol": "javascript", ".rs": "rust", ".toml": "toml"}
-"""Ace has no Solidity mode; JavaScript's highlights its braces, comments and strings."""
+EDITOR_MODES = {".sol": "c_cpp", ".rs": "rust", ".toml": "toml"}
+"""Ace has no Solidity mode; C++'s highlights its types, comments and strings (and, unlike
+JavaScript's, runs no syntax checker that would flag every Solidity line)."""
 POLL_MS = 200
 PLOT_POINTS = 4000
 """Long trajectories are thinned to about this many points per curve for the browser."""
@@ -150,11 +151,11 @@ class ContractsView(Viewer):
         self._future: Future[Verification] | None = None
         self._poller: Any = None
         self._editor = pn.widgets.CodeEditor(
-            value="", readonly=True, language="javascript", theme="chrome", height=520,
+            value="", readonly=True, language="c_cpp", theme="chrome", height=520,
             sizing_mode="stretch_width", css_classes=["nx-contract-editor"])
         self._download = pn.widgets.FileDownload(
             callback=self._zip, filename="contract.zip", label="⬇ Download zip",
-            color="primary", css_classes=["nx-contract-download"], disabled=True)
+            color="primary", css_classes=["nx-contract-download"], disabled=True, align="end")
         if self.session is not None:
             self.session.param.watch(self._on_session, "version")
         self._on_refresh()

@@ -66,14 +66,14 @@ def test_files_are_byte_identical_and_name_the_revision(
     assert "wrote" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize(("args", "code", "message"), [
-    (["--steps", "0", "--verify"], 2, "steps = 0 (allowed: a whole number in [1, 300]"),
-    (["--revision", "0"], 2, "--revision 0: a revision number is at least 1"),
+@pytest.mark.parametrize(("args", "message"), [
+    (["--steps", "0", "--verify"], "steps = 0 (allowed: a whole number in [1, 300]"),
+    (["--revision", "0"], "--revision 0: a revision number is at least 1"),
 ])
-def test_bad_options_are_one_line_errors(args: list[str], code: int, message: str,
-                                         scenario_file: Path, tmp_path: Path,
+def test_bad_options_are_one_line_errors(args: list[str], message: str, scenario_file: Path,
+                                         tmp_path: Path,
                                          capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["contract", "rust", str(scenario_file), "--out", str(tmp_path), *args]) == code
+    assert main(["contract", "rust", str(scenario_file), "--out", str(tmp_path), *args]) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
 
