@@ -49,6 +49,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def contract_command(args: argparse.Namespace) -> int:
+    if args.steps is not None and not args.verify:
+        raise CommandError("--steps applies to --verify only")
     if args.revision is not None and args.revision < 1:
         raise CommandError(f"--revision {args.revision}: a revision number is at least 1")
     scenario = load_scenario(args.scenario)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from nexus_panel.contracts.generated import GeneratedCode
-from nexus_panel.contracts.reference import FixedParams, fixed_scenario
+from nexus_panel.contracts.reference import FixedParams, fixed_params
 from nexus_panel.contracts.rust import generate_rust
 from nexus_panel.contracts.solidity import generate_solidity
 from nexus_panel.models import FieldError, Scenario, ValidationError
@@ -26,5 +26,5 @@ def generate(scenario: Scenario, language: str, revision: int | None = None) -> 
     """The code of ``scenario`` in ``language``; a scenario that does not fit the
     fixed-point format raises :class:`ValidationError` naming the field."""
     check_language(language)
-    fp, _ = fixed_scenario(scenario)
+    fp, _ = fixed_params(scenario)
     return LANGUAGES[language](scenario, fp, revision)

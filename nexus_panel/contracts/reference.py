@@ -6,7 +6,7 @@ float engine (``engine/kernel.py``), each operation done in the format of
 sequence of operations; verification runs both and compares them with :func:`run`
 integer for integer, every step.
 
-Before anything is generated a scenario must *fit* (:func:`fixed_scenario`): every
+Before anything is generated a scenario must *fit* (:func:`fixed_params`): every
 parameter representable (within ±1.7e20 and, if not zero, at least 1e-9 in magnitude),
 every input value within range, and an upper bound on every value the first
 ``num_steps`` steps can compute inside the range, so an accepted scenario can never
@@ -202,11 +202,11 @@ def max_fitting_steps(p: dict[str, float], peaks: dict[str, float], limit: int) 
     return lo
 
 
-def fixed_scenario(scenario: Scenario) -> tuple[FixedParams, list[list[int]]]:
-    """The scenario's parameters and generated inputs in fixed point, if it fits.
+def fixed_params(scenario: Scenario) -> tuple[FixedParams, np.ndarray]:
+    """The scenario's parameters in fixed point, if it fits, and its (float) input arrays.
 
-    Raises :class:`ValidationError` naming every field that does not: a parameter out of
-    range or too small to represent, an input series out of range, or ``num_steps``
+    Raises :class:`ValidationError` naming every field that does not fit: a parameter out
+    of range or too small to represent, an input series out of range, or ``num_steps``
     when the values could leave the range within that many steps.
     """
     scenario.validate()
@@ -228,5 +228,12 @@ def fixed_scenario(scenario: Scenario) -> tuple[FixedParams, list[list[int]]]:
             f"at most {most:,} steps for these values: beyond that a value could leave the "
             f"fixed-point range ±{MAX_REAL:.4g} (int128 with 18 decimals)")])
     fixed = {name: to_fixed(values[name]) for name in STEP_PARAMS}
-    fp = FixedParams(fixed, to_fixed(values["N_initial"]), n)
-    return fp, [to_fixed_array(row) for row in arrays]
+    return FixedParams(fixed, to_fixed(values["N_initial"]), n), arrays
+
+
+def fixed_scenario(scenario: Scenario, steps: int | None = None
+                   ) -> tuple[FixedParams, list[list[int]]]:
+    """:func:`fixed_params` and the first ``steps`` (default all) values of each input
+    series in fixed point (INPUT_NAMES order)."""
+    fp, arrays = fixed_params(scenario)
+    return fp, [to_fixed_array(row[:steps]) for row in arrays]

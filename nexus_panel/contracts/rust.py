@@ -35,7 +35,7 @@ def rust_int(value: int) -> str:
 def generate_rust(scenario: Scenario, fp: FixedParams, revision: int | None = None
                   ) -> GeneratedCode:
     """The crate for ``scenario`` whose fixed-point form is ``fp``
-    (from :func:`nexus_panel.contracts.reference.fixed_scenario`)."""
+    (from :func:`nexus_panel.contracts.reference.fixed_params`)."""
     name = crate_name(scenario.name)
     fields = "\n".join(f"{_INDENT}pub {n}: i128," for n in STEP_PARAMS)
     values = "\n".join(f"{_INDENT}{n}: {rust_int(fp.values[n])}, // {format_fixed(fp.values[n])}"

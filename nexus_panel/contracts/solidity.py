@@ -46,7 +46,7 @@ def _setter(name: str, first: bool) -> str:
 def generate_solidity(scenario: Scenario, fp: FixedParams, revision: int | None = None
                       ) -> GeneratedCode:
     """The contract for ``scenario`` whose fixed-point form is ``fp``
-    (from :func:`nexus_panel.contracts.reference.fixed_scenario`)."""
+    (from :func:`nexus_panel.contracts.reference.fixed_params`)."""
     name = contract_name(scenario.name)
     struct = "\n".join(f"{_INDENT}int128 {n};" for n in STEP_PARAMS)
     values = "\n".join(f"{_INDENT}params.{n} = {fp.values[n]}; // {format_fixed(fp.values[n])}"

@@ -23,9 +23,9 @@ from typing import Any
 import numpy as np
 
 from nexus_panel.contracts.codegen import LANGUAGES, check_language
-from nexus_panel.contracts.fixedpoint import to_float_array
+from nexus_panel.contracts.fixedpoint import to_fixed_array, to_float_array
 from nexus_panel.contracts.generated import GeneratedCode
-from nexus_panel.contracts.reference import Trajectory, fixed_scenario, run
+from nexus_panel.contracts.reference import Trajectory, fixed_params, run
 from nexus_panel.models import FieldError, Scenario, ValidationError
 
 STEP_CAPS: dict[str, int] = {"solidity": 2_000, "rust": 200_000}
@@ -142,8 +142,9 @@ def verify(scenario: Scenario, language: str, *, revision: int | None = None,
     check_language(language)
     timings: dict[str, float] = {}
     start = time.perf_counter()
-    fp, inputs = fixed_scenario(scenario)
+    fp, arrays = fixed_params(scenario)
     n = check_steps(language, fp.num_steps, steps)
+    inputs = [to_fixed_array(row[:n]) for row in arrays]
     if code is None:
         code = LANGUAGES[language](scenario, fp, revision)
     timings["generate"] = time.perf_counter() - start

@@ -125,3 +125,15 @@ def test_where_the_bound_stops_holding() -> None:
         H=Signal(kind="sinusoidal", offset=1e9, amplitude=1.0, frequency=0.05),
         C_cons=Signal(value=1e9)))
     assert distance_from_engine(cancelling)["N"] > BOUND
+
+
+def test_every_slider_extreme_fits_for_the_most_steps_allowed() -> None:
+    top = {n: (EngineParams.param[n].softbounds or EngineParams.param[n].bounds)[1]
+           for n in EngineParams.names()}
+    top.update(num_steps=EngineParams.param["num_steps"].bounds[1], N_0=10.0, H_0=1.0,
+               M_0=1.0, delta_t=1.0)
+    level = Signal.param["value"].softbounds[1]
+    scenario = Scenario(params=EngineParams(**top), inputs=Inputs(
+        **{name: Signal(value=level) for name in ("H", "M", "D", "C_cons", "C_disp")}))
+    fp, _ = fixed_scenario(scenario)
+    assert fp.num_steps == 1_000_000
