@@ -20,7 +20,7 @@ from nexus_panel.commands.run import load_scenario
 from nexus_panel.contracts.codegen import LANGUAGES, generate
 from nexus_panel.contracts.generated import GENERATOR_VERSION
 from nexus_panel.contracts.toolchain import ToolchainError
-from nexus_panel.contracts.verify import STEP_CAPS, Verification, verify
+from nexus_panel.contracts.verify import STEP_CAPS, verify
 
 EXIT_MISMATCH = 1
 EXIT_TOOL = 3
@@ -78,28 +78,10 @@ def contract_command(args: argparse.Namespace) -> int:
     else:
         print("\n".join(f"wrote {p}" for p in written))
         if result is not None:
-            print(describe(result))
+            print("\n".join(result.summary_lines()))
     if result is not None and not result.ok:
         print(f"nexus-panel contract: verification FAILED: {result.mismatched_steps} "
               f"step(s) differ from the reference, the first at step {result.first_mismatch}",
               file=sys.stderr)
         return EXIT_MISMATCH
     return 0
-
-
-def describe(result: Verification) -> str:
-    """A few lines on what a verification found (also shown by the page)."""
-    where = "py-evm" if result.language == "solidity" else "the Rust binary"
-    lines = [f"verified {result.steps:,} of {result.num_steps:,} steps in {where}"
-             + (f" (capped at {result.cap:,})" if result.capped else "")
-             + f": largest difference from the fixed-point reference "
-               f"{result.max_abs_diff} units"]
-    if result.reference_failed_at is not None or result.executed_failed_at is not None:
-        lines.append(f"range failure at step: reference {result.reference_failed_at}, "
-                     f"executed {result.executed_failed_at}")
-    if result.gas:
-        lines.append(f"gas per step {result.gas_per_step:,.0f} (min {min(result.gas):,}, "
-                     f"max {max(result.gas):,}); deployment {result.deploy_gas:,}")
-    lines.append(f"distance from the float engine: {result.engine_max_rel_diff:.3g} "
-                 f"relative ({result.engine_max_abs_diff:.3g} in N)")
-    return "\n".join(lines)

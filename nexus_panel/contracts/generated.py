@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from string import Template
 
+from nexus_panel.contracts.fixedpoint import format_fixed
 from nexus_panel.contracts.naming import comment_text
+from nexus_panel.contracts.reference import STEP_PARAMS, FixedParams
 from nexus_panel.files import write_atomically
 from nexus_panel.models import Scenario
 
@@ -28,6 +30,13 @@ _ZIP_TIME = (2000, 1, 1, 0, 0, 0)
 
 def template(name: str) -> Template:
     return Template((_TEMPLATES / name).read_text(encoding="utf-8"))
+
+
+def param_lines(fp: FixedParams, line: str) -> str:
+    """One line per step parameter: ``line`` formatted with ``name``, ``raw`` (the
+    fixed-point integer) and ``text`` (its exact decimal), in declaration order."""
+    return "\n".join(line.format(name=n, raw=fp.values[n], text=format_fixed(fp.values[n]))
+                     for n in STEP_PARAMS)
 
 
 def header_lines(scenario: Scenario, revision: int | None, prefix: str) -> str:

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import param
 
-from nexus_panel.contracts.fixedpoint import format_fixed, to_fixed
-from nexus_panel.contracts.generated import GeneratedCode, header_lines, template
+from nexus_panel.contracts.fixedpoint import to_fixed
+from nexus_panel.contracts.generated import GeneratedCode, header_lines, param_lines, template
 from nexus_panel.contracts.naming import contract_name
 from nexus_panel.contracts.reference import STEP_PARAMS, FixedParams
 from nexus_panel.models import EngineParams, Scenario
@@ -48,9 +48,8 @@ def generate_solidity(scenario: Scenario, fp: FixedParams, revision: int | None 
     """The contract for ``scenario`` whose fixed-point form is ``fp``
     (from :func:`nexus_panel.contracts.reference.fixed_params`)."""
     name = contract_name(scenario.name)
-    struct = "\n".join(f"{_INDENT}int128 {n};" for n in STEP_PARAMS)
-    values = "\n".join(f"{_INDENT}params.{n} = {fp.values[n]}; // {format_fixed(fp.values[n])}"
-                       for n in STEP_PARAMS)
+    struct = param_lines(fp, _INDENT + "int128 {name};")
+    values = param_lines(fp, _INDENT + "params.{name} = {raw}; // {text}")
     setters = "\n".join(_setter(n, i == 0) for i, n in enumerate(STEP_PARAMS))
     source = template("contract.sol.in").substitute(
         header=header_lines(scenario, revision, "//"),

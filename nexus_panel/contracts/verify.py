@@ -77,6 +77,32 @@ class Verification:
     def engine_max_abs_diff(self) -> float:
         return float(np.max(np.abs(self.N_executed - self.N_engine[:len(self.N_executed)])))
 
+    def summary_lines(self) -> list[str]:
+        """What was found, as plain sentences (the CLI prints them, the page shows them)."""
+        where = "py-evm" if self.language == "solidity" else "the Rust binary"
+        verdict = ("equal to the fixed-point reference at every step" if self.ok else
+                   f"DIFFERENT from the fixed-point reference at {self.mismatched_steps} "
+                   f"step(s), the first at step {self.first_mismatch}")
+        lines = [f"{self.name}: {self.steps:,} of {self.num_steps:,} steps executed in "
+                 f"{where}, {verdict}.",
+                 f"Largest deviation from the fixed-point reference: {self.max_abs_diff} "
+                 f"units of 1e-18."]
+        if self.reference_failed_at is not None or self.executed_failed_at is not None:
+            lines.append(f"Left the int128 range at step: reference {self.reference_failed_at}"
+                         f", executed {self.executed_failed_at}.")
+        if self.gas:
+            lines.append(f"Gas per step: {self.gas_per_step:,.0f} on average (min "
+                         f"{min(self.gas):,}, max {max(self.gas):,}); deployment "
+                         f"{self.deploy_gas:,}.")
+        lines.append(f"Largest deviation from the float engine: {self.engine_max_abs_diff:.3g}"
+                     f" in N ({self.engine_max_rel_diff:.3g} relative to max(1, max |N|)).")
+        if self.capped:
+            lines.append(f"The scenario has {self.num_steps:,} steps; a {self.language} "
+                         f"verification executes at most {self.cap:,}.")
+        timing = ", ".join(f"{k} {v:.2f} s" for k, v in self.timings.items())
+        lines.append(f"Timings: {timing}; {self.tool_version}.")
+        return lines
+
     def to_json(self) -> dict[str, Any]:
         """The CLI's ``--json`` document (``gas_per_step`` is null for Rust)."""
         out: dict[str, Any] = {

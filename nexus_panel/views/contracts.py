@@ -3,10 +3,12 @@ zip, and verify it by compiling and executing it against the fixed-point referen
 
 The code follows the chosen scenario (the page's current one, or a saved scenario or
 revision) and language at once. Verify runs in a worker thread (compiling takes seconds,
-py-evm executes some 60 steps a second) with a progress bar and Cancel, polled from the
-event loop like the analysis pages. A server runs one verification at a time
-(:data:`VERIFY_SLOTS`), each capped in length (``verify.STEP_CAPS``), so one visitor
-cannot make the server compile and execute without bound.
+py-evm executes some 40-60 steps a second) with a progress bar and Cancel; the thread
+hands progress and the result to the session's event loop (Bokeh next-tick callbacks), so
+widgets change only there and no callback holds the document while the work runs. A
+server runs one verification at a time (:data:`VERIFY_SLOTS`), each capped in length
+(``verify.STEP_CAPS``), so one visitor cannot make the server compile and execute
+without bound.
 
 Every scenario name and error text shown is escaped: they come from links, files and the
 database.
@@ -17,7 +19,9 @@ from __future__ import annotations
 import html
 import io
 import threading
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
+from functools import partial
 from typing import Any
 
 import holoviews as hv
@@ -41,7 +45,7 @@ LANGUAGE_LABELS = {"solidity": "Solidity", "rust": "Rust"}
 EDITOR_MODES = {".sol": "c_cpp", ".rs": "rust", ".toml": "toml"}
 """Ace has no Solidity mode; C++'s highlights its types, comments and strings (and, unlike
 JavaScript's, runs no syntax checker that would flag every Solidity line)."""
-POLL_MS = 200
+PROGRESS_EVERY_S = 0.2
 PLOT_POINTS = 4000
 """Long trajectories are thinned to about this many points per curve for the browser."""
 VERIFY_SLOTS = threading.BoundedSemaphore(1)
@@ -88,35 +92,6 @@ def verification_plots(result: Verification) -> hv.Layout:
     return hv.Layout(plots).cols(1).opts(shared_axes=False)
 
 
-def verification_summary(result: Verification) -> str:
-    """HTML lines: the outcome, largest deviations, gas, what was capped."""
-    verdict = ("equal to the fixed-point reference at every step" if result.ok
-               else f"DIFFERENT from the reference at {result.mismatched_steps} step(s), "
-                    f"first at step {result.first_mismatch}")
-    lines = [
-        f"<b>{_escaped(result.name)}</b> executed {result.steps:,} of {result.num_steps:,} "
-        f"steps: {verdict}.",
-        f"Largest deviation from the fixed-point reference: "
-        f"<b data-testid='max-abs-diff'>{result.max_abs_diff}</b> units of 1e-18.",
-        f"Largest deviation from the float engine: "
-        f"<b data-testid='engine-diff'>{result.engine_max_abs_diff:.3g}</b> in N "
-        f"({result.engine_max_rel_diff:.3g} relative to max(1, max |N|)).",
-    ]
-    if result.gas:
-        lines.append(f"Gas per step: <b data-testid='gas-per-step'>{result.gas_per_step:,.0f}"
-                     f"</b> on average (min {min(result.gas):,}, max {max(result.gas):,}); "
-                     f"deployment {result.deploy_gas:,}.")
-    if result.reference_failed_at is not None or result.executed_failed_at is not None:
-        lines.append(f"Range failure at step: reference {result.reference_failed_at}, "
-                     f"executed {result.executed_failed_at}.")
-    if result.capped:
-        lines.append(f"The scenario has {result.num_steps:,} steps; a verification executes "
-                     f"at most {result.cap:,} ({LANGUAGE_LABELS[result.language]}).")
-    timing = ", ".join(f"{k} {v:.2f} s" for k, v in result.timings.items())
-    lines.append(f"Timings: {timing}. {_escaped(result.tool_version)}")
-    return "<br>".join(lines)
-
-
 class ContractsView(Viewer):
     """Generated code of a scenario: read it, download it, verify it."""
 
@@ -147,9 +122,7 @@ class ContractsView(Viewer):
         self._scenario: Scenario | None = None
         self._revision: int | None = None
         self._stop = threading.Event()
-        self._done = [0, 1]
-        self._future: Future[Verification] | None = None
-        self._poller: Any = None
+        self._doc: Any = None
         self._editor = pn.widgets.CodeEditor(
             value="", readonly=True, language="c_cpp", theme="chrome", height=520,
             sizing_mode="stretch_width", css_classes=["nx-contract-editor"])
@@ -248,17 +221,31 @@ class ContractsView(Viewer):
                            "it has finished.")
             return
         self._stop.clear()
-        self._done = [0, 1]
+        self._doc = pn.state.curdoc
         scenario, code, revision = self._scenario, self._code, self._revision
         self.param.update(running=True, progress=0, result=None,
                           status=f"Compiling {code.name} and executing it…")
-        self._future = _RUNNER.submit(self._verify_in_thread, scenario, code, revision)
-        self._poller = pn.state.add_periodic_callback(self._poll, period=POLL_MS)
+        future = _RUNNER.submit(self._verify_in_thread, scenario, code, revision)
+        future.add_done_callback(lambda done: self._on_event_loop(self._finish, done))
+
+    def _on_event_loop(self, callback: Any, *args: Any) -> None:
+        """Run ``callback(*args)`` where widgets may change: on the session's event loop
+        when served (Bokeh's next-tick callbacks are thread-safe), else right away."""
+        doc = self._doc
+        if doc is None or doc.session_context is None:
+            callback(*args)
+        else:
+            doc.add_next_tick_callback(partial(callback, *args))
 
     def _verify_in_thread(self, scenario: Scenario, code: GeneratedCode,
                           revision: int | None) -> Verification:
-        def progress(done: int, total: int) -> None:
-            self._done = [done, total]
+        shown = [0.0]
+
+        def progress(done: int, total: int) -> None:  # at most ~5 updates a second
+            now = time.monotonic()
+            if now - shown[0] >= PROGRESS_EVERY_S or done == total:
+                shown[0] = now
+                self._on_event_loop(setattr, self, "progress", int(100 * done / total))
 
         try:
             return verify(scenario, code.language, revision=revision, code=code,
@@ -266,29 +253,7 @@ class ContractsView(Viewer):
         finally:
             VERIFY_SLOTS.release()
 
-    def run_now(self) -> Verification:
-        """Verify synchronously and show the result (notebooks, tests)."""
-        if self._code is None or self._scenario is None:
-            raise ValueError(self.error or "no code to verify")
-        if not VERIFY_SLOTS.acquire(blocking=False):
-            raise RuntimeError("another verification is running")
-        self._stop.clear()
-        self._show(self._verify_in_thread(self._scenario, self._code, self._revision))
-        return self.result
-
-    def _show(self, result: Verification) -> None:
-        verdict = "equal at every step" if result.ok else "DIFFERENT from the reference"
-        self.param.update(result=result, running=False, progress=100,
-                          status=f"Verified {result.steps:,} steps: {verdict}.")
-
-    def _poll(self) -> None:
-        done, total = self._done
-        self.progress = int(100 * done / max(total, 1))
-        if self._future is None or not self._future.done():
-            return
-        if self._poller is not None:
-            self._poller.stop()
-        future, self._future = self._future, None
+    def _finish(self, future: Future[Verification]) -> None:
         try:
             result = future.result()
         except Cancelled:
@@ -297,7 +262,25 @@ class ContractsView(Viewer):
         except Exception as exc:  # a tool missing or failing, bad values: shown, not raised
             self.param.update(running=False, status=f"Verification failed: {exc}")
             return
-        self._show(result)
+        verdict = "equal at every step" if result.ok else "DIFFERENT from the reference"
+        self.param.update(result=result, running=False, progress=100,
+                          status=f"Verified {result.steps:,} steps: {verdict}.")
+
+    def run_now(self) -> Verification:
+        """Verify synchronously and show the result (notebooks, tests)."""
+        if self._code is None or self._scenario is None:
+            raise ValueError(self.error or "no code to verify")
+        if not VERIFY_SLOTS.acquire(blocking=False):
+            raise RuntimeError("another verification is running")
+        self._stop.clear()
+        future: Future[Verification] = Future()
+        try:
+            future.set_result(self._verify_in_thread(self._scenario, self._code,
+                                                     self._revision))
+        except Exception as exc:
+            future.set_exception(exc)
+        self._finish(future)
+        return self.result
 
     @param.depends("cancel", watch=True)
     def _on_cancel(self) -> None:
@@ -332,12 +315,17 @@ class ContractsView(Viewer):
 
     @param.depends("result")
     def _result(self) -> pn.viewable.Viewable:
-        if self.result is None:
+        result = self.result
+        if result is None:
             return pn.Spacer(height=0)
+        lines = "<br>".join(_escaped(line) for line in result.summary_lines())
+        gas = "" if result.gas_per_step is None else f"{result.gas_per_step:.0f}"
         return pn.Column(
-            pn.pane.HTML(verification_summary(self.result), css_classes=["nx-contract-result"],
+            pn.pane.HTML(f'<div class="nx-contract-summary" data-ok="{str(result.ok).lower()}"'
+                         f' data-max-abs-diff="{result.max_abs_diff}" data-gas-per-step='
+                         f'"{gas}">{lines}</div>', css_classes=["nx-contract-result"],
                          sizing_mode="stretch_width"),
-            pn.pane.HoloViews(verification_plots(self.result), sizing_mode="stretch_width",
+            pn.pane.HoloViews(verification_plots(result), sizing_mode="stretch_width",
                               css_classes=["nx-contract-plots"]),
             sizing_mode="stretch_width")
 

@@ -49,24 +49,21 @@ def test_round_div_is_nearest_with_ties_away_from_zero(p: int, d: int) -> None:
     assert round_div(p, d) == nearest_away(Fraction(p, d))
 
 
-@given(raws, raws)
-def test_mul_equals_exact_product_rounded_or_refuses(a: int, b: int) -> None:
-    exact = nearest_away(Fraction(a * b, ONE))
-    if MIN_RAW <= exact <= MAX_RAW:
-        assert mul(a, b) == exact
+@pytest.mark.parametrize(("op", "exact", "divisors"), [
+    (mul, lambda a, b: Fraction(a * b, ONE), raws),
+    (div, lambda a, b: Fraction(a * ONE, b), st.integers(1, MAX_RAW)),
+], ids=["mul", "div"])
+@given(data=st.data())
+def test_products_and_quotients_are_exact_results_rounded_or_refused(
+        op: object, exact: object, divisors: st.SearchStrategy[int], data: st.DataObject
+) -> None:
+    a, b = data.draw(raws), data.draw(divisors)
+    expected = nearest_away(exact(a, b))
+    if MIN_RAW <= expected <= MAX_RAW:
+        assert op(a, b) == expected
     else:
         with pytest.raises(FixedRangeError):
-            mul(a, b)
-
-
-@given(raws, st.integers(1, MAX_RAW))
-def test_div_equals_exact_quotient_rounded_or_refuses(a: int, b: int) -> None:
-    exact = nearest_away(Fraction(a * ONE, b))
-    if MIN_RAW <= exact <= MAX_RAW:
-        assert div(a, b) == exact
-    else:
-        with pytest.raises(FixedRangeError):
-            div(a, b)
+            op(a, b)
 
 
 @given(raws)
