@@ -26,16 +26,15 @@ def generate_rust(scenario: Scenario, fp: FixedParams, revision: int | None = No
     """The crate for ``scenario`` whose fixed-point form is ``fp``
     (from :func:`nexus_panel.contracts.reference.fixed_params`)."""
     name = crate_name(scenario.name)
-    fields = param_lines(fp, _INDENT + "pub {name}: i128,")
-    values = param_lines(fp, _INDENT + "{name}: {raw}, // {text}")
-    common = {"crate": name}
+    lib = template("lib.rs.in").substitute(
+        crate=name, header=header_lines(scenario, revision, "//"),
+        struct_fields=param_lines(fp, _INDENT + "pub {name}: i128,"),
+        param_values=param_lines(fp, _INDENT + "{name}: {raw}, // {text}"),
+        n_initial=fp.N_initial, num_steps=fp.num_steps, div5_magic=DIV5_MAGIC)
     return GeneratedCode("rust", name, {
         "Cargo.toml": template("Cargo.toml.in").substitute(
-            common, header=header_lines(scenario, revision, "#")),
-        "src/lib.rs": template("lib.rs.in").substitute(
-            common, header=header_lines(scenario, revision, "//"), struct_fields=fields,
-            param_values=values, n_initial=fp.N_initial, num_steps=fp.num_steps,
-            div5_magic=DIV5_MAGIC),
+            crate=name, header=header_lines(scenario, revision, "#")),
+        "src/lib.rs": lib,
         "src/main.rs": template("main.rs.in").substitute(
-            common, header=header_lines(scenario, revision, "//")),
+            crate=name, header=header_lines(scenario, revision, "//")),
     })
