@@ -102,8 +102,8 @@ def test_the_peak_bound_covers_every_value_a_run_computes(seed: int) -> None:
     assert largest <= bound < MAX_REAL
 
 
-# Seeds 82 and 138 gave the largest per-step deviations of a 460-scenario sweep.
-@pytest.mark.parametrize("seed", [0, 1, 2, 4, 5, 82, 138])
+# Seeds 82, 138, 635 and 775 gave the largest deviations of a 1,000-scenario sweep.
+@pytest.mark.parametrize("seed", [0, 1, 2, 82, 138, 635, 775])
 def test_within_1e9_of_the_float_engine_over_10k_steps_across_the_sliders(seed: int) -> None:
     distances = distance_from_engine(slider_scenario(seed, num_steps=10_000))
     assert max(distances.values()) <= BOUND, distances
