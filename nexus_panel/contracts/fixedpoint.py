@@ -114,14 +114,18 @@ def format_fixed(raw: int) -> str:
 
 def parse_fixed(text: str) -> int:
     """Inverse of :func:`format_fixed`; also accepts fewer decimals or none. More than 18
-    decimals or anything else is a ValueError (nothing is rounded silently)."""
-    match = _FIXED_TEXT.fullmatch(text.strip())
-    if match is None:
+    decimals, a value beyond int128, spaces or anything else is a ValueError (nothing is
+    rounded or trimmed silently: the Rust binary reads exactly the same texts)."""
+    match = _FIXED_TEXT.fullmatch(text)
+    if match is None or len(match.group(2)) > 21:
         raise ValueError(f"not a fixed-point number with at most {DECIMALS} decimals: "
                          f"{text[:40]!r}")
     sign, whole, frac = match.groups()
     raw = int(whole) * ONE + int((frac or "").ljust(DECIMALS, "0"))
-    return -raw if sign else raw
+    raw = -raw if sign else raw
+    if not MIN_RAW < raw <= MAX_RAW:
+        raise ValueError(f"not a fixed-point number in the int128 range: {text[:40]!r}")
+    return raw
 
 
 _FIXED_TEXT = re.compile(rf"(-?)([0-9]+)(?:\.([0-9]{{1,{DECIMALS}}}))?", re.ASCII)

@@ -11,12 +11,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from nexus_panel import EngineParams, Inputs, Scenario, Signal
 from nexus_panel.contracts.codegen import LANGUAGES
 from nexus_panel.contracts.evm import CompiledContract, compile_solidity, deploy, execute
-from nexus_panel.contracts.fixedpoint import ONE, to_fixed
-from nexus_panel.contracts.native import build_crate, inputs_csv, run_binary
+from nexus_panel.contracts.fixedpoint import ONE, parse_fixed, to_fixed
+from nexus_panel.contracts.native import build_crate, inputs_csv, read_trajectory, run_binary
 from nexus_panel.contracts.reference import fixed_scenario, run, step
 from nexus_panel.contracts.verify import verify
 
@@ -164,3 +166,32 @@ def test_the_crate_passes_its_own_tests_and_its_binary_refuses_bad_input(
         done = subprocess.run([binary], input=text, capture_output=True, text=True,
                               timeout=60, check=False)
         assert done.returncode == 2 and message in done.stderr, done.stderr
+
+
+NEAR_DECIMALS = st.one_of(
+    st.from_regex(r"-?[0-9]{1,22}(\.[0-9]{0,20})?", fullmatch=True),
+    st.text(alphabet="0123456789.-+eE ١x", max_size=12))
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=NEAR_DECIMALS)
+def test_the_binary_reads_exactly_the_decimals_the_reference_reads(
+        text: str, binaries: dict[str, Path]) -> None:
+    fp, inputs = fixed_scenario(SCENARIOS["clamps"])
+    row = [list(series[:1]) for series in inputs]
+    rest = inputs_csv(row, 1).decode().splitlines()[1].split(",", 1)[1]
+    done = subprocess.run([binaries["clamps"]], capture_output=True, text=True, timeout=60,
+                          input=f"H,M,D,E,C_cons,C_disp\n{text},{rest}\n", check=False)
+    try:
+        H = parse_fixed(text)
+    except ValueError:
+        assert done.returncode == 2 and "inputs row 1" in done.stderr
+        return
+    row[0] = [H]
+    expected = run(fp, row, 1)
+    if expected.failed_at is not None:
+        assert done.returncode == 1
+        return
+    assert done.returncode == 0, done.stderr
+    assert read_trajectory(done.stdout, fp.N_initial).series() == expected.series()
