@@ -95,7 +95,7 @@ def _rust_figures() -> list[Figure]:
         Figure(f"contracts.rust_binary_{steps}_steps", seconds,
                None if quick() else 0.5,
                f"read {sizes[0]:.0f} MB of inputs CSV, {steps:,} steps, write {sizes[1]:.0f} "
-               f"MB of trajectory CSV; CPU time {cpu_median:.3f} s "
+               f"MB of trajectory CSV (step,N,clamped); CPU time {cpu_median:.3f} s "
                f"(load average {os.getloadavg()[0]:.1f})"),
         Figure("contracts.cargo_build_release", build, None,
                "cargo build --release --offline of the generated std-only crate"),

@@ -19,7 +19,9 @@ from nexus_panel.models import INPUT_NAMES
 
 BUILD_TIMEOUT = 600.0
 RUN_TIMEOUT = 300.0
-OUTPUT_HEADER = "step,N,S,I,B,Phi,clamped"
+DETAIL_HEADER = "step,N,S,I,B,Phi,clamped"
+"""The header of the binary's ``--detail`` output, which verification reads (without
+``--detail`` it writes ``step,N,clamped``: the trajectory alone, a quarter of the bytes)."""
 EXIT_RANGE = 1
 """The binary's exit status when a step left the i128 range."""
 
@@ -63,9 +65,9 @@ def _value(text: str) -> int:
 
 
 def read_trajectory(text: str, N_initial: int) -> Trajectory:
-    """The binary's output CSV as a Trajectory starting from ``N_initial``."""
+    """The binary's ``--detail`` output CSV as a Trajectory starting from ``N_initial``."""
     lines = text.splitlines()
-    if not lines or lines[0] != OUTPUT_HEADER:
+    if not lines or lines[0] != DETAIL_HEADER:
         raise ToolchainError(f"the Rust binary wrote an unexpected header: {lines[:1]!r}")
     out = Trajectory(N=[N_initial])
     for k, line in enumerate(lines[1:]):
@@ -85,8 +87,9 @@ def read_trajectory(text: str, N_initial: int) -> Trajectory:
 def run_binary(binary: Path, inputs: list[list[int]], steps: int, N_initial: int
                ) -> Trajectory:
     """Run ``steps`` steps; a range failure is recorded as ``failed_at``."""
-    done = run_tool([str(binary)], what=f"the Rust binary {binary.name}", timeout=RUN_TIMEOUT,
-                    stdin=inputs_csv(inputs, steps), ok_codes=(0, EXIT_RANGE))
+    done = run_tool([str(binary), "--detail"], what=f"the Rust binary {binary.name}",
+                    timeout=RUN_TIMEOUT, stdin=inputs_csv(inputs, steps),
+                    ok_codes=(0, EXIT_RANGE))
     out = read_trajectory(done.stdout.decode("ascii"), N_initial)
     if done.returncode == EXIT_RANGE:
         out.failed_at = out.steps

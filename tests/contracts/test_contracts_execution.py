@@ -160,6 +160,11 @@ def test_the_crate_passes_its_own_tests_and_its_binary_refuses_bad_input(
     assert tested.returncode == 0, tested.stderr
     assert "2 passed" in tested.stdout
     good = inputs_csv(inputs, 3).decode()
+    plain = subprocess.run([binary], input=good, capture_output=True, text=True, timeout=60,
+                           check=True).stdout.splitlines()
+    assert plain[0] == "step,N,clamped"
+    reference = run(fp, inputs, 3)
+    assert [parse_fixed(row.split(",")[1]) for row in plain[1:]] == reference.N[1:]
     for text, message in (("H,M\n1,2\n", "header"),
                           (good.replace(",80,", ",8e1,", 1), "inputs row 1"),
                           (good + "1,2,3\n", "inputs row 4: fewer than 6 values")):
@@ -181,7 +186,8 @@ def test_the_binary_reads_exactly_the_decimals_the_reference_reads(
     fp, inputs = fixed_scenario(SCENARIOS["clamps"])
     row = [list(series[:1]) for series in inputs]
     rest = inputs_csv(row, 1).decode().splitlines()[1].split(",", 1)[1]
-    done = subprocess.run([binaries["clamps"]], capture_output=True, text=True, timeout=60,
+    done = subprocess.run([binaries["clamps"], "--detail"], capture_output=True, text=True,
+                          timeout=60,
                           input=f"H,M,D,E,C_cons,C_disp\n{text},{rest}\n", check=False)
     try:
         H = parse_fixed(text)
