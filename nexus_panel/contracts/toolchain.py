@@ -16,7 +16,6 @@ import shutil
 import subprocess
 from pathlib import Path
 
-NODE_MODULES_ENV = "NEXUS_NODE_MODULES"
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SOLC_SCRIPT = Path(__file__).with_name("solc_compile.js")
 OUTPUT_LIMIT = 2000
@@ -28,7 +27,10 @@ class ToolchainError(RuntimeError):
 
 
 def node_modules() -> Path:
-    configured = os.environ.get(NODE_MODULES_ENV)
+    """Where solc-js is: the ``node_modules`` setting, else the repository's."""
+    from nexus_panel.settings import current
+
+    configured = current().node_modules
     return Path(configured) if configured else REPO_ROOT / "node_modules"
 
 
@@ -45,7 +47,7 @@ def solc_environment() -> dict[str, str]:
     modules = node_modules()
     if not (modules / "solc" / "package.json").is_file():
         raise ToolchainError(f"solc-js is not installed in {modules}: run `npm ci` in the "
-                             f"repository root (./dev setup does), or set {NODE_MODULES_ENV}")
+                             f"repository root (./dev setup does), or set NEXUS_NODE_MODULES")
     return {**os.environ, "NODE_PATH": str(modules)}
 
 

@@ -10,13 +10,12 @@ server runs one verification at a time (:data:`VERIFY_SLOTS`), each capped in le
 (``verify.STEP_CAPS``), so one visitor cannot make the server compile and execute
 without bound.
 
-Every scenario name and error text shown is escaped: they come from links, files and the
-database.
+Every scenario name and error text shown goes through :mod:`nexus_panel.views.safe`: they
+come from links, files and the database.
 """
 
 from __future__ import annotations
 
-import html
 import io
 import threading
 import time
@@ -36,6 +35,7 @@ from nexus_panel.contracts.evm import Cancelled
 from nexus_panel.contracts.generated import GENERATOR_VERSION, GeneratedCode
 from nexus_panel.contracts.verify import STEP_CAPS, Verification, verify
 from nexus_panel.models import Scenario, ValidationError
+from nexus_panel.views import safe
 from nexus_panel.views.scenarios_refs import ScenarioRef, list_refs
 from nexus_panel.views.session import ScenarioSession
 
@@ -51,10 +51,6 @@ PLOT_POINTS = 4000
 VERIFY_SLOTS = threading.BoundedSemaphore(1)
 """Verifications running at once in this server process."""
 _RUNNER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nexus-contract-verify")
-
-
-def _escaped(text: str) -> str:
-    return html.escape(text, quote=True)
 
 
 def _thin(values: np.ndarray, reduce: Any = None) -> tuple[np.ndarray, np.ndarray]:
@@ -290,17 +286,19 @@ class ContractsView(Viewer):
     @param.depends("version")
     def _header(self) -> pn.viewable.Viewable:
         if self.error:
-            return pn.pane.Alert(_escaped(self.error), alert_type="danger",
+            return pn.pane.Alert(safe.text(self.error), alert_type="danger",
                                  css_classes=["nx-contract-error"], sizing_mode="stretch_width")
         code, scenario = self._code, self._scenario
         assert code is not None and scenario is not None
-        revision = "unsaved" if self._revision is None else f"revision {self._revision}"
         cap = STEP_CAPS[code.language]
-        return pn.pane.HTML(
-            f"<b>{_escaped(code.name)}</b> from <i>{_escaped(scenario.name)}</i> "
-            f"({revision}, content hash {scenario.content_hash()[:12]}…, generator "
-            f"{GENERATOR_VERSION}); {len(code.files)} file(s). Verify executes the first "
-            f"{min(cap, scenario.params.num_steps):,} steps (at most {cap:,}).",
+        return pn.pane.HTML(safe.html(
+            "<b>{code}</b> from <i>{scenario}</i> ({revision}, content hash {digest}…, "
+            "generator {version}); {files} file(s). Verify executes the first {steps} "
+            "steps (at most {cap}).",
+            code=code.name, scenario=scenario.name, digest=scenario.content_hash()[:12],
+            revision="unsaved" if self._revision is None else f"revision {self._revision}",
+            version=GENERATOR_VERSION, files=len(code.files), cap=f"{cap:,}",
+            steps=f"{min(cap, scenario.params.num_steps):,}"),
             css_classes=["nx-contract-header"], sizing_mode="stretch_width")
 
     @param.depends("status", "running", "progress")
@@ -310,7 +308,8 @@ class ContractsView(Viewer):
             parts.append(pn.indicators.Progress(value=self.progress, max=100, width=300,
                                                 css_classes=["nx-contract-progress"]))
         if self.status:
-            parts.append(pn.pane.HTML(_escaped(self.status), css_classes=["nx-contract-status"]))
+            parts.append(pn.pane.HTML(safe.html_text(self.status),
+                                      css_classes=["nx-contract-status"]))
         return pn.Row(*parts) if parts else pn.Spacer(height=0)
 
     @param.depends("result")
@@ -318,12 +317,13 @@ class ContractsView(Viewer):
         result = self.result
         if result is None:
             return pn.Spacer(height=0)
-        lines = "<br>".join(_escaped(line) for line in result.summary_lines())
-        gas = "" if result.gas_per_step is None else f"{result.gas_per_step:.0f}"
+        summary = safe.html(
+            '<div class="nx-contract-summary" data-ok="{ok}" data-max-abs-diff="{diff}" '
+            'data-gas-per-step="{gas}">', ok=str(result.ok).lower(), diff=result.max_abs_diff,
+            gas="" if result.gas_per_step is None else f"{result.gas_per_step:.0f}")
+        lines = "<br>".join(safe.html_text(line) for line in result.summary_lines())
         return pn.Column(
-            pn.pane.HTML(f'<div class="nx-contract-summary" data-ok="{str(result.ok).lower()}"'
-                         f' data-max-abs-diff="{result.max_abs_diff}" data-gas-per-step='
-                         f'"{gas}">{lines}</div>', css_classes=["nx-contract-result"],
+            pn.pane.HTML(summary + lines + "</div>", css_classes=["nx-contract-result"],
                          sizing_mode="stretch_width"),
             pn.pane.HoloViews(verification_plots(result), sizing_mode="stretch_width",
                               css_classes=["nx-contract-plots"]),

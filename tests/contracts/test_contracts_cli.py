@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from nexus_panel import EngineParams, Inputs, Scenario, Signal
+from nexus_panel import EngineParams, Inputs, Scenario, Signal, settings
 from nexus_panel.cli import main
 from nexus_panel.contracts.codegen import generate
 from nexus_panel.contracts.verify import verify
@@ -90,17 +90,21 @@ def test_values_that_do_not_fit_are_refused_by_field(tmp_path: Path,
 
 
 def test_unwritable_out_and_missing_tools(scenario_file: Path, tmp_path: Path,
-                                          monkeypatch: pytest.MonkeyPatch,
                                           capsys: pytest.CaptureFixture[str]) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("")
     assert main(["contract", "rust", str(scenario_file), "--out", str(blocker)]) == 2
     assert "cannot write into" in capsys.readouterr().err
-    monkeypatch.setenv("NEXUS_NODE_MODULES", str(tmp_path / "no-node-modules"))
     fresh = tmp_path / "fresh.json"  # not compiled before in this process (no cache hit)
     fresh.write_text(SCENARIO.copy(name="no tools here").to_json())
-    assert main(["contract", "solidity", str(fresh), "--out", str(tmp_path / "s"),
-                 "--verify"]) == 3
+    before = settings.current()
+    settings.configure(settings.Settings.from_env(
+        {"NEXUS_NODE_MODULES": str(tmp_path / "no-node-modules")}))
+    try:
+        assert main(["contract", "solidity", str(fresh), "--out", str(tmp_path / "s"),
+                     "--verify"]) == 3
+    finally:
+        settings.configure(before)
     assert "solc-js is not installed" in capsys.readouterr().err
 
 

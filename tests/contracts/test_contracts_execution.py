@@ -25,7 +25,7 @@ from nexus_panel.contracts.verify import verify
 SCENARIOS = {
     # Every signal kind, and a name that tries to break out of comments.
     "signals": Scenario(
-        name="signals */ \n\u202e", params=EngineParams(num_steps=120, K_d=0.3),
+        name='signals */ "quoted" <b>', params=EngineParams(num_steps=120, K_d=0.3),
         inputs=Inputs(H=Signal(kind="sinusoidal", amplitude=40, frequency=0.2),
                       M=Signal(kind="step", initial=80, final=20, step_at=50),
                       D=Signal(kind="pulse", pulse_width=3, pulse_period=7),

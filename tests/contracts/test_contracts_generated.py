@@ -12,15 +12,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from nexus_panel import EngineParams, Scenario
+from nexus_panel import EngineParams, Scenario, ValidationError
 from nexus_panel.contracts.codegen import LANGUAGES, generate
 from nexus_panel.contracts.fixedpoint import to_fixed
 from nexus_panel.contracts.generated import GENERATOR_VERSION
 from nexus_panel.contracts.naming import comment_text, contract_name, crate_name
 from nexus_panel.contracts.reference import STEP_PARAMS
 
-HOSTILE = ("x */ contract Evil { } /* \n// line\r\nfn main() {}\u2028\u202e'\"`$ {{}}"
-           "<script>alert(1)</script>" + "é" * 300)
+HOSTILE = ("x */ contract Evil { } /* // line fn main() {} '\"`$ {{}} \\u0041 "
+           "<script>alert(1)</script>" + "é" * 100)
+"""Every kind of trouble a name may still hold under the model's text rule (one line of
+printable characters, at most 200): comment closers, quotes, escapes, HTML, non-ASCII."""
 
 
 @pytest.mark.parametrize("language", list(LANGUAGES))
@@ -61,9 +63,9 @@ def test_names_become_safe_identifiers(name: str) -> None:
 @pytest.mark.parametrize("language", list(LANGUAGES))
 def test_a_hostile_name_cannot_break_out_of_the_header(language: str) -> None:
     code = generate(Scenario(name=HOSTILE), language)
-    assert code.name.startswith("NexusXContractEvilLineFnMainScriptAlert1ScriptE"
+    assert code.name.startswith("NexusXContractEvilLineFnMainU0041ScriptAlert1"
                                 if language == "solidity" else
-                                "nexus_x_contract_evil_line_fn_main_script_alert")
+                                "nexus_x_contract_evil_line_fn_main_u0041_script")
     for text in code.files.values():
         (line,) = [line for line in text.splitlines() if "Scenario:" in line]
         assert line.isascii() and line.isprintable() and len(line) < 1000
@@ -80,3 +82,9 @@ def test_governance_bounds_are_the_declared_bounds() -> None:
                  f"revert OutOfBounds(which, value);\n"
                  f"            params.{name} = value;")
         assert guard in source
+
+
+def test_names_the_model_refuses_are_refused_before_generating() -> None:
+    with pytest.raises(ValidationError) as info:
+        generate(Scenario(name="two\nlines \u202e"), "rust")
+    assert info.value.fields == ["name"]

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from nexus_panel import EngineParams, Scenario
 from nexus_panel.storage import ScenarioStore
+from nexus_panel.views import safe
 from nexus_panel.views.contracts import CURRENT, VERIFY_SLOTS, ContractsView
 from nexus_panel.views.session import ScenarioSession
 
@@ -42,7 +43,7 @@ def test_values_that_cannot_be_generated_are_explained_escaped() -> None:
     view = ContractsView(session=session)
     assert view.code is None and view._download.disabled
     alert = view._header()
-    assert "params.K_p" in alert.object and "<b>" not in alert.object
+    assert safe.text("params.K_p = 1e-12") in alert.object and "<b>" not in alert.object
     session.scenario.params.K_p = 0.5
     assert view.code is not None and not view._download.disabled
 
