@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -113,9 +115,24 @@ class Deployment:
     gas: int
 
 
+@contextmanager
+def _recursion_limit_kept() -> Iterator[None]:
+    """Importing py-evm raises the interpreter's recursion limit for the whole process (its
+    py_ecc dependency to 100,000): a server process would then overflow the C stack on a
+    deeply nested hostile JSON upload and crash, instead of refusing it with a
+    RecursionError. The limit is put back; one-level contract calls do not need it."""
+    limit = sys.getrecursionlimit()
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(limit)
+
+
 def _web3() -> Any:
     try:
-        from web3 import EthereumTesterProvider, Web3
+        with _recursion_limit_kept():
+            from eth_tester import exceptions  # noqa: F401 (imported under the kept limit)
+            from web3 import EthereumTesterProvider, Web3
     except ImportError as exc:
         raise ToolchainError(f"executing contracts needs the contracts extra "
                              f"(pip install -e '.[contracts]'): {exc}") from None

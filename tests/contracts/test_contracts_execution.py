@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -117,7 +118,9 @@ def _reverts(call: Any, error: str) -> None:
 
 
 def test_roles_and_governance_bounds(compiled: dict[str, CompiledContract]) -> None:
+    limit = sys.getrecursionlimit()
     chain = deploy(compiled["signals"])
+    assert sys.getrecursionlimit() == limit  # py-evm's import raises it for the process
     contract, oracle, governance = chain.contract, chain.oracle, chain.governance
     fp, inputs = fixed_scenario(SCENARIOS["signals"])
     x = tuple(series[0] for series in inputs)
