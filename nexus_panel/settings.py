@@ -59,6 +59,11 @@ class Settings(param.Parameterized):
         "Long jobs that may wait for a thread; beyond this the server answers 503 (busy).",
         bounds=(1, 10_000))
 
+    node_modules = _setting(
+        param.String, "", "NEXUS_NODE_MODULES",
+        "The node_modules directory holding solc-js (the npm package solc), which compiles "
+        "generated Solidity; empty: node_modules/ of the repository (./dev runs npm ci).")
+
     @classmethod
     def declared(cls) -> list[str]:
         return [n for n in cls.param if n != "name"]
@@ -91,7 +96,7 @@ class Settings(param.Parameterized):
 
 
 def _parse(p: param.Parameter, raw: Any) -> Any:
-    if not isinstance(raw, str):
+    if not isinstance(raw, str) or not isinstance(p, param.Number):
         return raw
     try:
         return int(raw) if isinstance(p, param.Integer) else float(raw)
