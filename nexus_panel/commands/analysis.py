@@ -61,25 +61,31 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     show.set_defaults(func=show_saved)
 
 
-def _load(args: argparse.Namespace) -> Any:
-    from nexus_panel.analysis.registry import ANALYSES
+def read_spec_data(path: str, scenario_path: str | None) -> dict[str, Any]:
+    """A spec file's JSON object, with ``scenario`` replaced by the scenario file if given."""
     from nexus_panel.models import Scenario
 
     try:
-        data = json.loads(Path(args.spec).read_bytes())
+        data = json.loads(Path(path).read_bytes())
     except OSError as exc:
-        raise CommandError(f"cannot read {args.spec}: {exc.strerror}") from None
+        raise CommandError(f"cannot read {path}: {exc.strerror}") from None
     except (ValueError, RecursionError) as exc:  # bad syntax or UTF-8; too deeply nested
-        raise CommandError(f"{args.spec} is not valid JSON: {exc}") from None
+        raise CommandError(f"{path} is not valid JSON: {exc}") from None
     if not isinstance(data, dict):
-        raise CommandError(f"{args.spec} must hold a JSON object")
-    if args.scenario:
+        raise CommandError(f"{path} must hold a JSON object")
+    if scenario_path:
         try:
-            text = Path(args.scenario).read_bytes()  # from_json reports bad UTF-8 as a file error
+            text = Path(scenario_path).read_bytes()  # from_json reports bad UTF-8 as a file error
         except OSError as exc:
-            raise CommandError(f"cannot read {args.scenario}: {exc.strerror}") from None
+            raise CommandError(f"cannot read {scenario_path}: {exc.strerror}") from None
         data["scenario"] = Scenario.from_json(text).to_dict()
-    return ANALYSES[args.analysis].spec.from_dict(data)
+    return data
+
+
+def _load(args: argparse.Namespace) -> Any:
+    from nexus_panel.analysis.registry import ANALYSES
+
+    return ANALYSES[args.analysis].spec.from_dict(read_spec_data(args.spec, args.scenario))
 
 
 def run(args: argparse.Namespace) -> int:
