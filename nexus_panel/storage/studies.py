@@ -23,6 +23,7 @@ under our migration advisory lock, so processes starting together do not race.
 from __future__ import annotations
 
 import contextlib
+import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
@@ -36,10 +37,12 @@ import sqlalchemy as sa
 from nexus_panel.analysis.chunks import Progress
 from nexus_panel.analysis.tuning import (
     SUMMARY_ATTR,
+    Timing,
     TuningOutcome,
     check_directions,
     evaluate_baseline,
     run_tuning,
+    trial_frame,
 )
 from nexus_panel.analysis.tuning_spec import DEFINING, TuningSpec
 from nexus_panel.models import FieldError, Scenario, ValidationError
@@ -197,6 +200,17 @@ class StudyStore:
                     created_at=attrs.get(CREATED, "")))
         return sorted(out, key=lambda i: i.created_at, reverse=True)
 
+    def outcome(self, name: str) -> TuningOutcome:
+        """The study as it stands (its trials, best, baseline), without running anything."""
+        spec = self.spec_of(name)
+        study = self.load(name)
+        with self._translated(f"read the trials of {name!r}"):
+            trials = study.get_trials(deepcopy=False)
+        return TuningOutcome(spec=spec, study_name=name, directions=spec.directions(),
+                             trials=trial_frame(trials, spec), added=0,
+                             baseline=study.user_attrs.get(BASELINE), seconds=0.0,
+                             timing=Timing())
+
     # --- running --------------------------------------------------------------------------
     def run(self, spec: TuningSpec, name: str, *, executor: Executor | None = None,
             progress: Progress | None = None, cancel: Callable[[], bool] | None = None
@@ -322,6 +336,19 @@ class StudyStore:
         study = self.load(name)
         with self._translated(f"delete study {name!r}"):
             optuna.delete_study(study_name=study.study_name, storage=self.storage)
+
+
+_SHARED: dict[int, StudyStore] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_studies(store: ScenarioStore) -> StudyStore:
+    """One StudyStore per ScenarioStore in this process (opening Optuna's storage checks
+    its schema, so the pages reuse it)."""
+    with _SHARED_LOCK:
+        if id(store) not in _SHARED or _SHARED[id(store)].store is not store:
+            _SHARED[id(store)] = StudyStore(store)
+        return _SHARED[id(store)]
 
 
 def _spec_form(spec: TuningSpec) -> dict[str, Any]:
