@@ -347,7 +347,8 @@ def run_tuning(
         timing.sampler += time.perf_counter() - clock
         clock = time.perf_counter()
         try:
-            result = evaluate(spec, members, values, executor=executor, cancel=cancel)
+            result = evaluate(spec, members, values, executor=executor, cancel=cancel,
+                              progress=_within(progress, added, n, spec.n_trials))
         except Cancelled:
             cancelled = True
             break
@@ -380,6 +381,13 @@ def run_tuning(
     if message:
         outcome.notes.append(message)
     return outcome
+
+
+def _within(progress: Progress | None, added: int, n: int, total: int) -> Progress | None:
+    """Progress in trials (fractional) while a batch's runs go through."""
+    if progress is None:
+        return None
+    return lambda runs, of: progress(added + n * runs / max(of, 1), total)  # type: ignore[arg-type]
 
 
 def _out_of_step(study: optuna.Study, last_number: int) -> bool:

@@ -103,6 +103,9 @@ class TuneView(AnalysisView):
                 lambda name: ParameterDistribution.for_parameter(
                     name, float(getattr(scenario.params, name)))),
         }
+        for title, editor in self._editors.items():
+            editor.param.choice.label = "Figure" if "Parameters" not in title and \
+                "parameters" not in title else "Parameter"
 
     # --- running and opening --------------------------------------------------------------
     def _studies(self) -> Any:
