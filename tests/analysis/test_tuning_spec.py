@@ -68,7 +68,8 @@ def test_inverted_range_message_says_what_is_allowed() -> None:
                                                       "high": 0.2}]})
 
 
-JSONISH = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
+SCALARS = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8)
+JSONISH = st.recursive(SCALARS,
                        lambda inner: st.lists(inner, max_size=3)
                        | st.dictionaries(st.text(max_size=8), inner, max_size=3), max_leaves=12)
 KEYS = st.sampled_from(["parameters", "objectives", "constraints", "uncertain", "members",
