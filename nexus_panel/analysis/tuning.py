@@ -45,7 +45,6 @@ from nexus_panel.analysis.tuning_eval import Evaluation, evaluate, member_scenar
 from nexus_panel.analysis.tuning_spec import TuningSpec
 from nexus_panel.models import FieldError, ValidationError
 
-FIGURES_ATTR = "nexus.figures"
 SUMMARY_ATTR = "nexus.summary"
 INFEASIBLE = 1e300
 """Stands for a NaN constraint value (Optuna refuses NaN): as violated as can be."""
@@ -104,7 +103,7 @@ class TuningOutcome:
     directions: list[str]
     trials: pd.DataFrame
     """One row per trial: number, state, feasible, value_<objective>..., the tuned
-    parameters, and fig_<figure> (member means) for every figure the study computes."""
+    parameters, and con_<i> (constraint i's folded value, on its bad side) per constraint."""
     added: int
     baseline: list[float | None] | None
     seconds: float
@@ -186,7 +185,7 @@ class TuningOutcome:
             return None
         parts = []
         for c in self.spec.constraints:
-            column = self.trials[f"fig_{c.metric}"].to_numpy(dtype=float)
+            column = self.trials[f"con_{self.spec.constraints.index(c)}"].to_numpy(dtype=float)
             column = column[np.isfinite(column)]
             if column.size:
                 closest = column.min() if c.op == "<=" else column.max()
@@ -223,15 +222,18 @@ def trial_frame(trials: list[FrozenTrial], spec: TuningSpec) -> pd.DataFrame:
         if t.state == TrialState.WAITING:
             continue
         values = t.values or [np.nan] * len(metrics)
-        figures = t.user_attrs.get(FIGURES_ATTR, {})
         row: dict[str, Any] = {"number": t.number, "state": t.state.name,
                                "feasible": all(v <= 0 for v in _violations(t))}
         row.update({f"value_{m}": v for m, v in zip(metrics, values, strict=True)})
         row.update({p.parameter: t.params.get(p.parameter, np.nan) for p in spec.parameters})
-        row.update({f"fig_{k}": np.nan if v is None else v for k, v in figures.items()})
+        violations = _violations(t)
+        row.update({f"con_{i}": c.bound + violations[i] if c.op == "<=" else
+                    c.bound - violations[i]
+                    for i, c in enumerate(spec.constraints) if i < len(violations)})
         rows.append(row)
     columns = ["number", "state", "feasible", *[f"value_{m}" for m in metrics],
-               *[p.parameter for p in spec.parameters], *[f"fig_{f}" for f in spec.figures()]]
+               *[p.parameter for p in spec.parameters],
+               *[f"con_{i}" for i in range(len(spec.constraints))]]
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -289,8 +291,6 @@ def check_directions(study: optuna.Study, spec: TuningSpec) -> None:
 
 def _tell(copy: optuna.Study, trials: list[optuna.Trial], result: Evaluation) -> None:
     for i, trial in enumerate(trials):
-        trial.set_user_attr(FIGURES_ATTR, {k: json_value(v[i])
-                                           for k, v in result.figures.items()})
         for j, v in enumerate(result.violations[i]):
             trial.set_constraint(f"c{j}", INFEASIBLE if np.isnan(v) else float(v))
         values = result.objectives[i]

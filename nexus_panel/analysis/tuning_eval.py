@@ -103,11 +103,10 @@ class TrialBatch:
 @dataclass
 class Evaluation:
     """Folded figures of n trials: objectives (n, objectives) and constraint violations
-    (n, constraints; ≤ 0 means satisfied), plus every needed figure (n, figures)."""
+    (n, constraints; ≤ 0 means satisfied), and how many runs it took."""
 
     objectives: np.ndarray
     violations: np.ndarray
-    figures: dict[str, np.ndarray]
     runs: int
 
 
@@ -147,7 +146,5 @@ def evaluate(
         folded = aggregate(table[:, :, column[constraint.metric]], spec.aggregate, spec.level,
                            constraint.op == "<=")
         violations[:, i] = constraint.violation(folded)
-    folded_figures = {name: aggregate(table[:, :, i], "mean", spec.level, True)
-                      for i, name in enumerate(figures)}
-    return Evaluation(objectives, violations, folded_figures, batch.n_runs)
+    return Evaluation(objectives, violations, batch.n_runs)
 
