@@ -54,7 +54,7 @@ def distributions(spec: TuningSpec) -> dict[str, BaseDistribution]:
     """Optuna's search space: one distribution per tuned parameter."""
     out: dict[str, BaseDistribution] = {}
     for p in spec.parameters:
-        lo, hi = p.bounds()
+        lo, hi = p.interval()
         out[p.parameter] = (IntDistribution(int(lo), int(hi), log=p.log) if p.integer
                             else FloatDistribution(lo, hi, log=p.log))
     return out

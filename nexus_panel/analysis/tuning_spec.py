@@ -16,13 +16,12 @@ import param
 
 from nexus_panel.analysis.distributions import ParameterDistribution
 from nexus_panel.analysis.objectives import AGGREGATES, DOCS, OBJECTIVES, default_direction
+from nexus_panel.analysis.sensitivity import ParameterRange
 from nexus_panel.analysis.specs import (
     SpecBase,
-    bound_error,
     chunk_param,
     parameter_selector,
     scenario_param,
-    slider_range,
     task_memory_errors,
 )
 from nexus_panel.models import FieldError
@@ -36,14 +35,11 @@ DEFINING: tuple[str, ...] = ("parameters", "objectives", "constraints", "members
 """Fields that define a study: a run that continues a study must not change them."""
 
 
-class TunedParameter(SpecBase):
-    """One engine parameter the study searches, and its range."""
+class TunedParameter(ParameterRange):
+    """One engine parameter the study searches, and its range (a sensitivity range plus
+    the search's log and whole-number flags)."""
 
     parameter = parameter_selector("K_p", "The engine parameter to tune.")
-    low = param.Number(None, allow_None=True, label="Low",
-                       doc="Lower end of the search range; empty = the slider's lower end.")
-    high = param.Number(None, allow_None=True, label="High",
-                        doc="Upper end of the search range; empty = the slider's upper end.")
     log = param.Boolean(False, label="Log scale",
                         doc="Search on a log scale (needs low > 0).")
     integer = param.Boolean(False, label="Whole numbers",
@@ -52,21 +48,17 @@ class TunedParameter(SpecBase):
     def to_dict(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in self.field_names()}
 
-    def bounds(self) -> tuple[float, float]:
-        """The search range with the slider's ends filled in."""
-        lo, hi = slider_range(self.parameter)
-        if self.log and self.low is None and lo <= 0:  # a log range cannot start at 0
+    def interval(self) -> tuple[float, float]:
+        """The search range with the slider's ends filled in (a log range that would
+        start at 0 starts one slider step above it)."""
+        lo, hi = super().interval()
+        if self.log and self.low is None and lo <= 0:
             lo = _slider_step(self.parameter)
-        return (lo if self.low is None else float(self.low),
-                hi if self.high is None else float(self.high))
+        return float(lo), float(hi)
 
-    def errors(self) -> list[FieldError]:
-        lo, hi = self.bounds()
-        out = [e for e in (bound_error(self.parameter, "low", lo),
-                           bound_error(self.parameter, "high", hi)) if e is not None]
-        if not lo < hi:
-            out.append(FieldError("low", lo, f"less than high ({hi:g}): the range is empty "
-                                             "or inverted"))
+    def _cross_errors(self) -> list[FieldError]:
+        lo, hi = self.interval()
+        out = super()._cross_errors()
         if self.log and lo <= 0:
             out.append(FieldError("low", lo, "greater than 0 on a log scale"))
         if self.integer:

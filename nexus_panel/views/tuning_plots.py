@@ -82,7 +82,7 @@ def parallel_coordinates(outcome: TuningOutcome) -> hv.Path:
     axes = [p.parameter for p in spec.parameters]
     scaled = []
     for p in spec.parameters:
-        lo, hi = p.bounds()
+        lo, hi = p.interval()
         values = frame[p.parameter].to_numpy(dtype=float)
         scaled.append((np.log(values) - np.log(lo)) / (np.log(hi) - np.log(lo)) if p.log
                       else (values - lo) / (hi - lo))
