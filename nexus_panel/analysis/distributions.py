@@ -80,16 +80,33 @@ class ParameterDistribution(SpecBase):
         a form shows the numbers that will be used instead of empty boxes: mean = mode =
         median = ``base``, std = 10 % of the slider range, low/high = the slider range
         (rounded to 6 significant digits)."""
-        lo, hi = slider_range(parameter)
+        lo, hi = cls.value_range(parameter)
         centre = _tidy(base)
         return cls(parameter=parameter, mean=centre, std=_tidy(0.1 * (hi - lo)),
                    low=_tidy(lo), high=_tidy(hi), mode=min(max(centre, lo), hi),
                    median=centre if centre > 0 else None)
 
+    # --- what the sampled quantity allows (engine parameters here; subclasses may sample
+    # other quantities, e.g. a network's agent attributes) ---------------------------------
+    @classmethod
+    def value_range(cls, name: str) -> tuple[float, float]:
+        """The default [low, high] of ``name`` (its slider range)."""
+        return slider_range(name)
+
+    @classmethod
+    def hard_bounds(cls, name: str) -> tuple[float, float]:
+        """The closed interval every sample of ``name`` must lie in."""
+        return _hard_bounds(name)
+
+    @classmethod
+    def bound_error(cls, name: str, field: str, value: float) -> FieldError | None:
+        """A FieldError if ``value`` (of ``field``) is outside ``name``'s bounds."""
+        return bound_error(name, field, value)
+
     # --- resolution against a base value -------------------------------------------------
     def resolved(self, base: float) -> dict[str, float]:
         """Every number the distribution needs, defaults filled in from ``base``."""
-        lo, hi = slider_range(self.parameter)
+        lo, hi = self.value_range(self.parameter)
         return {
             "mean": base if self.mean is None else self.mean,
             "std": 0.1 * (hi - lo) if self.std is None else self.std,
@@ -105,7 +122,7 @@ class ParameterDistribution(SpecBase):
         v = self.resolved(base)
         if self.distribution in ("truncnormal", "uniform", "triangular"):
             return v["low"], v["high"]
-        return _hard_bounds(self.parameter)
+        return self.hard_bounds(self.parameter)
 
     def check(self, base: float) -> list[FieldError]:
         """Problems given the scenario's value ``base`` (mode/mean default to it)."""
@@ -113,7 +130,7 @@ class ParameterDistribution(SpecBase):
         out: list[FieldError] = []
         used = _USES[self.distribution]
         for key in ("low", "high", "mode"):
-            err = bound_error(self.parameter, key, v[key]) if key in used else None
+            err = self.bound_error(self.parameter, key, v[key]) if key in used else None
             if err is not None:
                 out.append(err)
         if "low" in used and v["low"] >= v["high"] and not (

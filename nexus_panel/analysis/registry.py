@@ -13,6 +13,8 @@ from typing import Any
 
 from nexus_panel.analysis.controller import ControllerResult, ControllerSpec, run_controller
 from nexus_panel.analysis.montecarlo import MonteCarloResult, MonteCarloSpec, run_monte_carlo
+from nexus_panel.analysis.network import NetworkResult, run_network
+from nexus_panel.analysis.network_spec import NetworkSpec
 from nexus_panel.analysis.sensitivity import (
     SensitivityResult,
     SensitivitySpec,
@@ -47,6 +49,8 @@ ANALYSES: dict[str, Analysis] = {
                  "stability", StabilityResult),
         Analysis("controller", "Controller", ControllerSpec, run_controller, False,
                  "controller", ControllerResult),
+        Analysis("network", "Network", NetworkSpec, run_network, True, "network",
+                 NetworkResult),
     )
 }
 BY_KIND: dict[str, Analysis] = {a.kind: a for a in ANALYSES.values()}
@@ -64,9 +68,9 @@ def kind_of(result: Any) -> str:
     for entry in ANALYSES.values():
         if isinstance(result, entry.result):
             return entry.kind
+    titles = ", ".join(a.title for a in ANALYSES.values())
     raise ValidationError([FieldError("result", type(result).__name__,
-                                      "a Monte Carlo, sensitivity, stability or controller "
-                                      "result")])
+                                      f"the result of an analysis ({titles})")])
 
 
 def restore_result(scenario: Scenario, spec: dict[str, Any], results: dict[str, Any]) -> Any:

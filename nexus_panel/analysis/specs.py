@@ -81,11 +81,13 @@ class SpecBase(param.Parameterized):
     """JSON round trip and all-at-once validation, read from the parameter declarations.
 
     Subclasses declare plain Number/Integer/Boolean/Selector/ListSelector parameters, an
-    optional ``scenario`` (a :class:`Scenario`), and list fields of nested specs named in
-    ``_items`` (field -> spec class). ``_cross_errors`` adds checks across fields.
+    optional ``scenario`` (a :class:`Scenario`), list fields of nested specs named in
+    ``_items`` (field -> spec class) and single nested specs named in ``_objects``.
+    ``_cross_errors`` adds checks across fields.
     """
 
     _items: ClassVar[dict[str, type[SpecBase]]] = {}
+    _objects: ClassVar[dict[str, type[SpecBase]]] = {}
 
     # --- canonical form ------------------------------------------------------------------
     @classmethod
@@ -96,7 +98,7 @@ class SpecBase(param.Parameterized):
         out: dict[str, Any] = {}
         for n in self.field_names():
             value = getattr(self, n)
-            if isinstance(value, Scenario):
+            if isinstance(value, Scenario | SpecBase):
                 value = value.to_dict()
             elif n in self._items:
                 value = [item.to_dict() for item in value]
@@ -134,6 +136,11 @@ class SpecBase(param.Parameterized):
                 items, item_errors = _items(cls._items[key], raw, prefix + key)
                 values[key] = items
                 errors += item_errors
+            elif key in cls._objects:  # one nested spec, e.g. a network's graph
+                try:
+                    values[key] = cls._objects[key].from_dict(raw, prefix=f"{prefix}{key}.")
+                except ValidationError as exc:
+                    errors += exc.errors
             elif isinstance(cls.param[key], param.ListSelector):
                 errors += _list_errors(cls.param[key], raw, prefix + key)
                 values[key] = raw
@@ -184,6 +191,9 @@ class SpecBase(param.Parameterized):
             for i, item in enumerate(getattr(self, n)):
                 out += [FieldError(f"{n}[{i}].{e.field}", e.value, e.allowed)
                         for e in item.errors()]
+        for n in self._objects:
+            out += [FieldError(f"{n}.{e.field}", e.value, e.allowed)
+                    for e in getattr(self, n).errors()]
         return out + self._cross_errors()
 
     def _cross_errors(self) -> list[FieldError]:

@@ -61,23 +61,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     show.set_defaults(func=show_saved)
 
 
-def read_spec_data(path: str, scenario_path: str | None) -> dict[str, Any]:
-    """A spec file's JSON object, with ``scenario`` replaced by the scenario file if given."""
+def read_spec_data(args: argparse.Namespace) -> dict[str, Any]:
+    """SPEC.json as a dict (``--scenario FILE`` replacing its scenario); unreadable or
+    non-JSON files are one-line CommandErrors."""
     from nexus_panel.models import Scenario
 
     try:
-        data = json.loads(Path(path).read_bytes())
+        data = json.loads(Path(args.spec).read_bytes())
     except OSError as exc:
-        raise CommandError(f"cannot read {path}: {exc.strerror}") from None
+        raise CommandError(f"cannot read {args.spec}: {exc.strerror}") from None
     except (ValueError, RecursionError) as exc:  # bad syntax or UTF-8; too deeply nested
-        raise CommandError(f"{path} is not valid JSON: {exc}") from None
+        raise CommandError(f"{args.spec} is not valid JSON: {exc}") from None
     if not isinstance(data, dict):
-        raise CommandError(f"{path} must hold a JSON object")
-    if scenario_path:
+        raise CommandError(f"{args.spec} must hold a JSON object")
+    if args.scenario:
         try:
-            text = Path(scenario_path).read_bytes()  # from_json reports bad UTF-8 as a file error
+            text = Path(args.scenario).read_bytes()  # from_json reports bad UTF-8 as a file error
         except OSError as exc:
-            raise CommandError(f"cannot read {scenario_path}: {exc.strerror}") from None
+            raise CommandError(f"cannot read {args.scenario}: {exc.strerror}") from None
         data["scenario"] = Scenario.from_json(text).to_dict()
     return data
 
@@ -85,7 +86,7 @@ def read_spec_data(path: str, scenario_path: str | None) -> dict[str, Any]:
 def _load(args: argparse.Namespace) -> Any:
     from nexus_panel.analysis.registry import ANALYSES
 
-    return ANALYSES[args.analysis].spec.from_dict(read_spec_data(args.spec, args.scenario))
+    return ANALYSES[args.analysis].spec.from_dict(read_spec_data(args))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -100,20 +101,26 @@ def run(args: argparse.Namespace) -> int:
     else:
         result = analysis.run(spec)
     _print_report(args.analysis, result)
-    _write_out(result, args.out)
+    write_out(result, args.out)
     if args.save:
-        from nexus_panel.analysis.registry import kind_of
-        from nexus_panel.storage import StorageError
-
-        with open_store(args) as store:
-            try:
-                record = store.save_analysis(result.spec.base_scenario, kind_of(result),
-                                             result, message=args.message)
-            except StorageError as exc:
-                raise CommandError(str(exc)) from None
+        record = save_result(args, result)
         print(f"saved analysis {record.id} ({record.label}); open it at "
               f"/{record.kind}?analysis={record.id}")
     return 0
+
+
+def save_result(args: argparse.Namespace, result: Any) -> Any:
+    """Store ``result`` with its scenario (``--database-url``, ``--message``); returns the
+    AnalysisRecord. Storage failures are one-line CommandErrors."""
+    from nexus_panel.analysis.registry import kind_of
+    from nexus_panel.storage import StorageError
+
+    with open_store(args) as store:
+        try:
+            return store.save_analysis(result.spec.base_scenario, kind_of(result), result,
+                                       message=args.message)
+        except StorageError as exc:
+            raise CommandError(str(exc)) from None
 
 
 def _print_report(name: str, result: Any) -> None:
@@ -124,7 +131,7 @@ def _print_report(name: str, result: Any) -> None:
         print(_report(name, result))
 
 
-def _write_out(result: Any, out: str | None) -> None:
+def write_out(result: Any, out: str | None) -> None:
     if not out:
         return
     text = json.dumps(result.to_dict(), indent=1, allow_nan=False)
@@ -167,11 +174,13 @@ def show_saved(args: argparse.Namespace) -> int:
     print(f"saved analysis {record.id}: {record.label}, by {record.author} at "
           f"{record.created_at:%Y-%m-%d %H:%M} UTC{note} (not rerun)")
     _print_report(results["analysis"], result)
-    _write_out(result, args.out)
+    write_out(result, args.out)
     return 0
 
 
 def _report(name: str, result: Any) -> str:
+    if hasattr(result, "report"):  # analyses that say it themselves (network)
+        return str(result.report())
     lines = [f"{HELP[name].split(':')[0]} — {result.seconds:.3f} s"]
     if name == "mc":
         lines.append(f"{result.spec.n_runs} runs; bands of N(t) at the end "

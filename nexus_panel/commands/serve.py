@@ -56,7 +56,29 @@ def register(subparsers: Any) -> None:
                    help="development mode: reload on code changes, show the browser")
     p.add_argument("--no-warm-up", action="store_true",
                    help="skip compiling the kernels and pre-building the home page")
+    add_setting_flags(p)
     p.set_defaults(func=run)
+
+
+def add_setting_flags(parser: argparse.ArgumentParser) -> None:
+    """One flag per Settings parameter that declares one (help, type from the declaration)."""
+    from nexus_panel.settings import Settings
+
+    for name in Settings.declared():
+        declared = Settings.param[name]
+        flag = declared.metadata["flag"]
+        if flag is None:
+            continue
+        parser.add_argument(flag, dest=name, default=None, metavar="N",
+                            help=f"{declared.doc} (default ${declared.metadata['env']}, "
+                                 f"else {declared.default:,})")
+
+
+def settings_from(args: argparse.Namespace) -> Any:
+    """The process settings: environment, then the flags given on the command line."""
+    from nexus_panel.settings import Settings
+
+    return Settings.from_env(**{n: getattr(args, n, None) for n in Settings.declared()})
 
 
 def server_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -74,9 +96,9 @@ def server_options(args: argparse.Namespace) -> dict[str, Any]:
     options: dict[str, Any] = {
         "port": args.port, "address": args.address, "num_procs": args.num_procs,
         "liveness": args.liveness, "title": titles(), "show": args.dev,
-        "websocket_origin": args.allow_websocket_origin, "start": True, "threaded": False,
+        "websocket_origin": args.allow_websocket_origin,
     }
-    from nexus_panel.transfer_http import ROUTES as EXPORT_ROUTES  # /export/<fmt> downloads
+    from nexus_panel.pages.export_route import ROUTES as EXPORT_ROUTES  # /export/<fmt>
 
     options["extra_patterns"] = list(EXPORT_ROUTES)
     if args.cookie_secret:
@@ -101,7 +123,10 @@ def check_database_url(url: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from nexus_panel.settings import configure
+
     options = server_options(args)
+    configure(settings_from(args))
     if args.database_url:
         os.environ["DATABASE_URL"] = args.database_url
     if os.environ.get("DATABASE_URL"):
@@ -120,8 +145,15 @@ def run(args: argparse.Namespace) -> int:
     host = args.address if args.address not in ("0.0.0.0", "") else "localhost"
     print(f"nexus-panel: serving http://{host}:{args.port}{args.prefix or ''}/",
           file=sys.stderr, flush=True)
+    from panel.io.server import get_server
+
+    from nexus_panel.pages import headers
+
     try:
-        pn.serve(routes(), **options)
+        server = get_server(routes(), start=False, **options)
     except OSError as exc:
         raise CommandError(f"cannot listen on {args.address}:{args.port}: {exc}") from None
+    headers.install(server._tornado)  # (every worker of --num-procs runs this after fork)
+    server.start()
+    server.io_loop.start()
     return 0

@@ -23,7 +23,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "series of one stored run as CSV or Parquet.")
     export.add_argument("scenario", help='scenario name, or "name@REVISION"')
     export.add_argument("-o", "--output", type=Path, default=None,
-                        help="file to write (default: NAME-rREVISION.FORMAT here)")
+                        help="file to write (default: NAME-rREVISION.FORMAT here, the name "
+                             "reduced to a safe file name)")
     export.add_argument("--format", choices=FORMATS, default=None,
                         help="default: from the output suffix, else json")
     export.add_argument("--run", type=int, default=None, metavar="ID",
@@ -36,13 +37,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     export.set_defaults(func=export_command)
 
     imp = subparsers.add_parser(
-        "import", help="import a scenario JSON (ours or the original app's export)",
+        "import", help="import a scenario JSON (ours or the original app's export) or a run",
         description="Import a JSON bundle exported by nexus-panel, a scenario file, or the "
-                    "original app's export; saves a new revision (and the bundle's runs).")
-    imp.add_argument("file", type=Path, help="JSON file to import")
+                    "original app's export; saves a new revision (and the bundle's runs). "
+                    "A Parquet run file exported by nexus-panel imports as its scenario and "
+                    "run; a CSV run file as a run of --revision. Every run is recomputed "
+                    "and refused unless its numbers are this engine's.")
+    imp.add_argument("file", type=Path, help="JSON, Parquet or CSV file to import")
     imp.add_argument("--name", default=None, help="save under this name instead")
     imp.add_argument("-m", "--message", default="", help="revision message")
     imp.add_argument("--author", default=None, help='author of the revision (default "local")')
+    imp.add_argument("--without-runs", action="store_true",
+                     help="import only the scenario, not the file's runs (e.g. runs of "
+                          "another engine version, which cannot be checked)")
+    imp.add_argument("--revision", default=None, metavar="NAME@REVISION",
+                     help="CSV run files: the stored revision the run belongs to")
     add_database_option(imp)
     imp.set_defaults(func=import_command)
 
@@ -58,6 +67,7 @@ def _format(args: argparse.Namespace) -> str:
 
 
 def export_command(args: argparse.Namespace) -> int:
+    from nexus_panel.filenames import safe_filename
     from nexus_panel.storage import StorageError
     from nexus_panel.storage.rows import split_ref
 
@@ -65,7 +75,9 @@ def export_command(args: argparse.Namespace) -> int:
     store = open_store(args)
     try:
         record = store.revision(args.scenario)
-        output = args.output or Path(f"{record.scenario_name}-r{record.number}.{fmt}")
+        # the name is user text: one safe file name here, never a path elsewhere
+        output = args.output or Path(safe_filename(record.scenario_name,
+                                                   f"-r{record.number}.{fmt}"))
         if fmt == "json":
             store.export_scenario(record, output)
             runs = len(store.runs(record.scenario_id, record.number))
@@ -105,7 +117,8 @@ def import_command(args: argparse.Namespace) -> int:
     store = open_store(args)
     try:
         record, runs = store.import_file(args.file, name=args.name, message=args.message,
-                                         author=args.author)
+                                         author=args.author, with_runs=not args.without_runs,
+                                         revision=args.revision)
     except StorageError as exc:
         raise CommandError(str(exc)) from None
     finally:

@@ -60,7 +60,7 @@ def _spec(args: argparse.Namespace) -> Any:
     from nexus_panel.commands.analysis import read_spec_data
     from nexus_panel.models import FieldError, ValidationError
 
-    data = read_spec_data(args.spec, args.scenario)
+    data = read_spec_data(args)
     if args.trials is not None:
         if args.trials < 1:
             raise ValidationError([FieldError("--trials", args.trials, "at least 1")])

@@ -38,6 +38,7 @@ from nexus_panel.engine.simulate import param_vector
 from nexus_panel.models import INPUT_NAMES, EngineParams, Scenario, Signal
 from nexus_panel.models.checks import check_number
 from nexus_panel.models.errors import FieldError, ValidationError
+from nexus_panel.models.text import NAME_LENGTH
 
 DEFAULT_CHUNK = 1024
 ROWS_BUDGET = 32 * 2**20
@@ -176,7 +177,8 @@ class BatchPlan:
         if seeds is not None:
             for j, name in enumerate(self.random_inputs):
                 data["inputs"][name]["seed"] = int(seeds[0, j])
-        data["name"] = f"{self.scenario.name} (run {run})"
+        suffix = f" (run {run})"  # within the name's length limit (models.text)
+        data["name"] = self.scenario.name[:NAME_LENGTH - len(suffix)] + suffix
         return Scenario.from_dict(data)
 
     def chunk_inputs(self, start: int, stop: int) -> np.ndarray:

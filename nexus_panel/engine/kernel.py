@@ -99,83 +99,141 @@ def _summarise(summary, p, n, N, min_n, max_n, sum_i, sum_b, ledger,  # noqa: PL
     summary[9] = saturated / n
 
 
+STATE_FIELDS: tuple[str, ...] = (
+    "N", "integral", "e_prev", "sum_i", "sum_b", "min_n", "max_n", "ledger", "ledger_c",
+    "clamps", "clamp_total", "saturated", "step",
+)
+"""What a run carries from one span of steps to the next (:func:`advance`)."""
+(S_N, S_INTEGRAL, S_EPREV, S_SUM_I, S_SUM_B, S_MIN, S_MAX, S_LEDGER, S_LEDGER_C, S_CLAMPS,
+ S_CLAMP_TOTAL, S_SATURATED, S_STEP) = range(len(STATE_FIELDS))
+STATE_SIZE = len(STATE_FIELDS)
+
+
 @numba.njit(cache=True, nogil=True)
-def _run(p, inputs, out, traj, summary):
-    """One run. Writes the full frame into ``out`` if it has rows, the N trajectory into
-    ``traj`` if it has entries, and always the summary figures into ``summary``."""
-    n = inputs.shape[1]
+def start_state(p, state):
+    """The state of a run before its first step (N = N_initial, controller at rest)."""
+    state[:] = 0.0
+    state[S_N] = p[N_INIT]
+    state[S_MIN] = p[N_INIT]
+    state[S_MAX] = p[N_INIT]
+
+
+@numba.njit(cache=True, nogil=True)
+def advance(p, inputs, state, out, traj):
+    """Steps ``state[S_STEP]`` .. + m - 1 of a run, m = ``inputs.shape[1]`` (the inputs of
+    exactly those steps). Row j of ``out`` (if it has rows) gets step ``k0 + j``'s frame
+    row, ``traj[j]`` (if it has entries) the state N at that step. The state is read at
+    the start and written back at the end, so a run split into spans computes exactly
+    what one call over the whole run computes."""
+    m = inputs.shape[1]
     dt = p[DT]
-    N = p[N_INIT]
+    k0 = int(state[S_STEP])
+    N = state[S_N]
+    integral = state[S_INTEGRAL]
+    e_prev = state[S_EPREV]
+    sum_i = state[S_SUM_I]
+    sum_b = state[S_SUM_B]
+    min_n = state[S_MIN]
+    max_n = state[S_MAX]
+    # Compensated sum of every change booked to N (flows and clamp top-ups).
+    ledger = state[S_LEDGER]
+    ledger_c = state[S_LEDGER_C]
+    clamps = state[S_CLAMPS]
+    clamp_total = state[S_CLAMP_TOTAL]
+    saturated = state[S_SATURATED]
     write = out.shape[0] > 0
     keep_n = traj.shape[0] > 0
-    integral = 0.0
-    e_prev = 0.0
-    sum_i = 0.0
-    sum_b = 0.0
-    min_n = N
-    max_n = N
-    # Compensated sum of every change booked to N (flows and clamp top-ups).
-    ledger = 0.0
-    ledger_c = 0.0
-    clamps = 0
-    clamp_total = 0.0
-    saturated = 0
     limit = p[PHI_LIMIT]
-    for k in range(n):
-        H = inputs[0, k]
-        M = inputs[1, k]
-        D = inputs[2, k]
-        E = min(max(inputs[3, k], 0.0), 1.0)
-        cc = inputs[4, k]
-        cd = inputs[5, k]
+    for j in range(m):
+        H = inputs[0, j]
+        M = inputs[1, j]
+        D = inputs[2, j]
+        E = min(max(inputs[3, j], 0.0), 1.0)
+        cc = inputs[4, j]
+        cd = inputs[5, j]
         S, I, B, err, integral, raw, phi, dn = _step(p, N, integral, e_prev, H, M, D, E,
                                                      cc, cd)
         if raw > limit or raw < -limit:
-            saturated += 1
+            saturated += 1.0
         e_prev = err
         if write:
-            out[k, 0] = k * dt
-            out[k, 1] = N
-            out[k, 2] = I
-            out[k, 3] = B
-            out[k, 4] = S
-            out[k, 5] = phi
-            out[k, 6] = err
-            out[k, 7] = dn
-            out[k, 8] = H
-            out[k, 9] = M
-            out[k, 10] = D
-            out[k, 11] = E
-            out[k, 12] = cc
-            out[k, 13] = cd
-            out[k, 14] = sum_i * dt
-            out[k, 15] = sum_b * dt
+            out[j, 0] = (k0 + j) * dt
+            out[j, 1] = N
+            out[j, 2] = I
+            out[j, 3] = B
+            out[j, 4] = S
+            out[j, 5] = phi
+            out[j, 6] = err
+            out[j, 7] = dn
+            out[j, 8] = H
+            out[j, 9] = M
+            out[j, 10] = D
+            out[j, 11] = E
+            out[j, 12] = cc
+            out[j, 13] = cd
+            out[j, 14] = sum_i * dt
+            out[j, 15] = sum_b * dt
         if keep_n:
-            traj[k] = N
+            traj[j] = N
         sum_i += I
         sum_b += B
         flow = dn * dt
         nxt = N + flow
         ledger, ledger_c = _book(ledger, ledger_c, flow)
         if nxt < 0.0:
-            clamps += 1
+            clamps += 1.0
             clamp_total += -nxt
             ledger, ledger_c = _book(ledger, ledger_c, -nxt)
             nxt = 0.0
         N = nxt
         min_n = min(min_n, N)
         max_n = max(max_n, N)
-    if write:
-        out[n, 0] = n * dt
-        out[n, 1] = N
+    state[S_N] = N
+    state[S_INTEGRAL] = integral
+    state[S_EPREV] = e_prev
+    state[S_SUM_I] = sum_i
+    state[S_SUM_B] = sum_b
+    state[S_MIN] = min_n
+    state[S_MAX] = max_n
+    state[S_LEDGER] = ledger
+    state[S_LEDGER_C] = ledger_c
+    state[S_CLAMPS] = clamps
+    state[S_CLAMP_TOTAL] = clamp_total
+    state[S_SATURATED] = saturated
+    state[S_STEP] = k0 + m
+
+
+@numba.njit(cache=True, nogil=True)
+def finish(p, state, last_row, summary):
+    """After the last step: the frame's final row (time n*dt, the final state, no flows;
+    written if ``last_row`` has entries) and the summary figures."""
+    n = int(state[S_STEP])
+    dt = p[DT]
+    if last_row.shape[0] > 0:
+        last_row[0] = n * dt
+        last_row[1] = state[S_N]
         for j in range(2, 14):
-            out[n, j] = np.nan
-        out[n, 14] = sum_i * dt
-        out[n, 15] = sum_b * dt
+            last_row[j] = np.nan
+        last_row[14] = state[S_SUM_I] * dt
+        last_row[15] = state[S_SUM_B] * dt
+    _summarise(summary, p, n, state[S_N], state[S_MIN], state[S_MAX], state[S_SUM_I],
+               state[S_SUM_B], state[S_LEDGER], state[S_LEDGER_C], int(state[S_CLAMPS]),
+               state[S_CLAMP_TOTAL], int(state[S_SATURATED]))
+
+
+@numba.njit(cache=True, nogil=True)
+def _run(p, inputs, out, traj, summary):
+    """One run. Writes the full frame into ``out`` if it has rows, the N trajectory into
+    ``traj`` if it has entries, and always the summary figures into ``summary``."""
+    n = inputs.shape[1]
+    state = np.empty(STATE_SIZE)
+    start_state(p, state)
+    write = out.shape[0] > 0
+    keep_n = traj.shape[0] > 0
+    advance(p, inputs, state, out[:n] if write else out, traj[:n] if keep_n else traj)
     if keep_n:
-        traj[n] = N
-    _summarise(summary, p, n, N, min_n, max_n, sum_i, sum_b, ledger, ledger_c, clamps,
-               clamp_total, saturated)
+        traj[n] = state[S_N]
+    finish(p, state, out[n] if write else np.empty(0), summary)
 
 
 @numba.njit(cache=True, nogil=True)

@@ -13,9 +13,11 @@ that never evicts (diskcache's Lock assumes its key survives), and expire after
 ``LOCK_EXPIRE`` seconds so a killed process cannot block a key for ever.
 
 Robustness: an entry that does not decode, or whose header names another scenario or
-engine version, is deleted, logged and recomputed, never returned. If the cache
-directory itself is unusable the run is computed uncached (and that is logged once):
-the memo can make a run faster, never make it fail.
+engine version, is deleted, logged and recomputed, never returned. A damaged memo
+(``cache.db`` or the locks' database corrupted or truncated) is moved aside and a fresh
+one started, with one warning (``memo_repair``). If the cache directory itself is
+unusable the run is computed uncached (and that is logged once): the memo can make a
+run faster, never make it fail.
 
 Location and size: ``NEXUS_CACHE_DIR`` (else the user's cache directory from
 platformdirs) + ``/memo``; at most ``NEXUS_CACHE_SIZE_MB`` megabytes (default 1024),
@@ -34,6 +36,7 @@ from typing import Any
 
 import diskcache
 
+from nexus_panel.engine import memo_repair
 from nexus_panel.engine.result import CorruptResultError, SimulationResult
 from nexus_panel.engine.simulate import ENGINE_VERSION, simulate
 from nexus_panel.models import Scenario
@@ -45,10 +48,22 @@ LOCK_EXPIRE = 60.0
 """Seconds after which a lock left by a dead process lapses (the longest run allowed,
 1,000,000 steps, computes and stores in a few seconds)."""
 
-_CACHES: dict[tuple[int, str], tuple[diskcache.Cache, diskcache.Cache]] = {}
+Caches = tuple[diskcache.Cache, diskcache.Cache]
+_CACHES: dict[tuple[int, str], Caches] = {}
+_OPENED: dict[tuple[int, str], tuple[int, int] | None] = {}
+"""Identity of each memo folder as opened (a damaged one is moved aside only once)."""
 _BROKEN: set[tuple[int, str]] = set()
 _OPEN_LOCK = threading.Lock()
-_STATS = {"hits": 0, "misses": 0, "computed": 0, "corrupt": 0, "uncached": 0}
+_STATS = {"hits": 0, "misses": 0, "computed": 0, "corrupt": 0, "uncached": 0,
+          "damaged": 0}
+
+
+class _Damaged(Exception):
+    """The memo's database files are damaged (raised inside, handled by cached_simulate)."""
+
+    def __init__(self, caches: Caches, error: BaseException) -> None:
+        super().__init__(str(error))
+        self.caches = caches
 
 
 def memo_dir() -> Path:
@@ -77,8 +92,9 @@ def size_limit_bytes() -> int:
     return DEFAULT_SIZE_MB * 2**20
 
 
-def _open(directory: Path) -> tuple[diskcache.Cache, diskcache.Cache] | None:
-    """The (results, locks) caches for this process and directory, opened once."""
+def _open(directory: Path) -> Caches | None:
+    """The (results, locks) caches for this process and directory, opened once; a damaged
+    memo found while opening is moved aside and a fresh one opened."""
     key = (os.getpid(), str(directory))
     with _OPEN_LOCK:
         if key in _CACHES:
@@ -86,26 +102,86 @@ def _open(directory: Path) -> tuple[diskcache.Cache, diskcache.Cache] | None:
         if key in _BROKEN:
             return None
         try:
-            results = diskcache.Cache(str(directory), size_limit=size_limit_bytes(),
-                                      eviction_policy="least-recently-used")
-            locks = diskcache.Cache(str(directory / "locks"), eviction_policy="none")
-        except Exception as exc:  # unusable directory: run uncached, say so once
-            log.warning("disk memo at %s is unusable (%s); running without it", directory, exc)
+            caches = _open_caches(directory)
+        except Exception as exc:
+            if not (memo_repair.is_damage(exc) and _move_aside(directory, exc)):
+                _give_up(key, directory, exc)
+                return None
+            try:
+                caches = _open_caches(directory)
+            except Exception as again:
+                _give_up(key, directory, again)
+                return None
+        _CACHES[key] = caches
+        _OPENED[key] = memo_repair.identity(directory)
+        return caches
+
+
+def _open_caches(directory: Path) -> Caches:
+    results = diskcache.Cache(str(directory), size_limit=size_limit_bytes(),
+                              eviction_policy="least-recently-used")
+    try:
+        locks = diskcache.Cache(str(directory / "locks"), eviction_policy="none")
+    except Exception:
+        results.close()
+        raise
+    return results, locks
+
+
+def _give_up(key: tuple[int, str], directory: Path, exc: BaseException) -> None:
+    """Unusable directory: run uncached, say so once."""
+    log.warning("disk memo at %s is unusable (%s); running without it", directory, exc)
+    _BROKEN.add(key)
+
+
+def _move_aside(directory: Path, exc: BaseException) -> bool:
+    """Move a damaged memo aside (logging the one warning); False if it cannot be moved."""
+    try:
+        moved = memo_repair.move_aside(directory)
+    except OSError as failure:
+        log.warning("disk memo at %s is damaged (%s) and cannot be moved aside (%s)",
+                    directory, exc, failure.strerror or failure)
+        return False
+    _STATS["damaged"] += 1
+    log.warning("disk memo at %s was damaged (%s): moved it to %s and started a fresh one",
+                directory, exc, moved)
+    return True
+
+
+def _repair(directory: Path, damaged: Caches, exc: BaseException) -> None:
+    """Damage met while using the memo: close it, move it aside unless another thread or
+    process already did (the folder at the path is no longer the one opened), so the
+    next use opens a fresh one."""
+    key = (os.getpid(), str(directory))
+    with _OPEN_LOCK:
+        if _CACHES.get(key) is not damaged:
+            return  # another thread has already replaced it
+        del _CACHES[key]
+        for cache in damaged:
+            with contextlib.suppress(Exception):
+                cache.close()
+        opened = _OPENED.pop(key, None)
+        if opened is not None and memo_repair.identity(directory) == opened \
+                and not _move_aside(directory, exc):
             _BROKEN.add(key)
-            return None
-        _CACHES[key] = (results, locks)
-        return results, locks
+
+
+def _reraise_damage(caches: Caches, exc: Exception) -> None:
+    if memo_repair.is_damage(exc):
+        raise _Damaged(caches, exc) from exc
 
 
 def memo_key(scenario: Scenario) -> str:
     return f"{ENGINE_VERSION}:{scenario.content_hash()}"
 
 
-def _lookup(results: diskcache.Cache, key: str, scenario: Scenario) -> SimulationResult | None:
+def _lookup(caches: Caches, key: str, scenario: Scenario) -> SimulationResult | None:
     """The stored result for ``key``, or None. Bad entries are deleted and logged."""
+    results = caches[0]
     try:
         blob = results.get(key)
     except Exception as exc:
+        _reraise_damage(caches, exc)
         log.warning("disk memo read of %s failed (%s); recomputing", key, exc)
         return None
     if blob is None:
@@ -135,13 +211,25 @@ def cached_simulate(scenario: Scenario, *, directory: str | os.PathLike[str] | N
     ``directory`` overrides the memo location (benchmarks, tests).
     """
     scenario.validate()
-    caches = _open(Path(directory) if directory is not None else memo_dir())
-    if caches is None:
-        _STATS["uncached"] += 1
-        return simulate(scenario)
+    where = Path(directory) if directory is not None else memo_dir()
+    for attempt in range(2):  # a damaged memo is replaced once, then used
+        caches = _open(where)
+        if caches is None:
+            break
+        try:
+            return _through(caches, scenario)
+        except _Damaged as damage:
+            if attempt == 0:
+                _repair(where, damage.caches, damage.__cause__ or damage)
+    _STATS["uncached"] += 1
+    return simulate(scenario)
+
+
+def _through(caches: Caches, scenario: Scenario) -> SimulationResult:
+    """Look up, else compute under the key's cross-process lock and store."""
     results, locks = caches
     key = memo_key(scenario)
-    found = _lookup(results, key, scenario)
+    found = _lookup(caches, key, scenario)
     if found is not None:
         _STATS["hits"] += 1
         return found
@@ -150,11 +238,12 @@ def cached_simulate(scenario: Scenario, *, directory: str | os.PathLike[str] | N
     try:
         lock.acquire()
     except Exception as exc:  # e.g. a full disk: compute without the guarantee
+        _reraise_damage(caches, exc)
         log.warning("disk memo lock for %s failed (%s); computing uncached", key, exc)
         _STATS["uncached"] += 1
         return simulate(scenario)
     try:
-        found = _lookup(results, key, scenario)  # another process may have just finished
+        found = _lookup(caches, key, scenario)  # another process may have just finished
         if found is not None:
             _STATS["hits"] += 1
             return found
@@ -163,6 +252,7 @@ def cached_simulate(scenario: Scenario, *, directory: str | os.PathLike[str] | N
         try:
             results.set(key, result.to_bytes(), retry=True)
         except Exception as exc:
+            _reraise_damage(caches, exc)
             log.warning("disk memo write of %s failed (%s); result not cached", key, exc)
         return result
     finally:

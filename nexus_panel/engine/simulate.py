@@ -40,15 +40,22 @@ def simulate(scenario: Scenario) -> SimulationResult:
     summary = np.empty(len(SUMMARY_FIELDS))
     run_one(param_vector(params), inputs, out, summary)
     figures = summary_dict(summary)
-    if figures["clamp_events"]:
-        warnings.append(f"N hit zero and was clamped {int(figures['clamp_events'])} times "
-                        f"(total top-up {figures['clamp_total']:.6g}).")
-    if figures["phi_saturated_fraction"] > 0:
-        warnings.append(f"The controller output Phi was at its ±{params.phi_limit:g} limit in "
-                        f"{figures['phi_saturated_fraction']:.1%} of steps.")
+    warnings += run_warnings(params, figures)
     return SimulationResult(scenario=scenario, frame=make_frame(out), summary=figures,
                             warnings=warnings, engine_version=ENGINE_VERSION,
                             content_hash=scenario.content_hash())
+
+
+def run_warnings(params: EngineParams, figures: dict[str, float]) -> list[str]:
+    """What a run's summary figures tell the user to look at (clamps, saturation)."""
+    out = []
+    if figures["clamp_events"]:
+        out.append(f"N hit zero and was clamped {int(figures['clamp_events'])} times "
+                   f"(total top-up {figures['clamp_total']:.6g}).")
+    if figures["phi_saturated_fraction"] > 0:
+        out.append(f"The controller output Phi was at its ±{params.phi_limit:g} limit in "
+                   f"{figures['phi_saturated_fraction']:.1%} of steps.")
+    return out
 
 
 def warm_up() -> None:

@@ -8,7 +8,7 @@ import numpy as np
 import param
 
 from nexus_panel.models.errors import FieldError, ValidationError
-from nexus_panel.models.signals import Signal
+from nexus_panel.models.signals import Signal, SignalSampler
 
 INPUT_NAMES: tuple[str, ...] = ("H", "M", "D", "E", "C_cons", "C_disp")
 """Order of the inputs everywhere: engine columns, tables, plots."""
@@ -58,7 +58,26 @@ class Inputs(param.Parameterized):
 
     def arrays(self, num_steps: int, delta_t: float) -> np.ndarray:
         """A (6, num_steps) float64 array, rows in INPUT_NAMES order, as the engine takes."""
-        out = np.empty((len(INPUT_NAMES), num_steps), dtype=np.float64)
-        for row, signal in enumerate(self.signals().values()):
-            out[row] = signal.generate(num_steps, delta_t)
+        return self.sampler(num_steps, delta_t).take(num_steps)
+
+    def sampler(self, num_steps: int, delta_t: float) -> InputsSampler:
+        """The same arrays a span of steps at a time (see ``Signal.sampler``)."""
+        return InputsSampler([s.sampler(num_steps, delta_t) for s in self.signals().values()])
+
+
+class InputsSampler:
+    """Consecutive (6, m) spans of a run's inputs, rows in INPUT_NAMES order."""
+
+    def __init__(self, samplers: list[SignalSampler]) -> None:
+        self.samplers = samplers
+
+    @property
+    def position(self) -> int:
+        return self.samplers[0].position
+
+    def take(self, count: int) -> np.ndarray:
+        rows = [sampler.take(count) for sampler in self.samplers]
+        out = np.empty((len(rows), rows[0].size), dtype=np.float64)
+        for j, row in enumerate(rows):
+            out[j] = row
         return out

@@ -13,6 +13,7 @@ from typing import Any
 
 import param
 
+from nexus_panel.models import text as text_rules
 from nexus_panel.models.engine_params import EngineParams
 from nexus_panel.models.errors import FieldError, ValidationError
 from nexus_panel.models.inputs import Inputs
@@ -121,8 +122,10 @@ class Scenario(param.Parameterized):
     # --- validation ----------------------------------------------------------------------
     def validate(self) -> list[str]:
         """Raise ValidationError for every bad value; return warnings (legal but suspect)."""
-        errors: list[FieldError] = []
         from nexus_panel.models.checks import check_values
+
+        errors = text_rules.NAME.errors(self.name, "name") + text_rules.DESCRIPTION.errors(
+            self.description, "description")
 
         errors += [FieldError(f"params.{e.field}", e.value, e.allowed)
                    for e in check_values(EngineParams, self.params.to_dict())]

@@ -131,33 +131,80 @@ class Signal(param.Parameterized):
 
     def generate(self, num_steps: int, delta_t: float) -> np.ndarray:
         """The value at each step k = 0..num_steps-1 (time t = k*delta_t), float64."""
-        k = np.arange(num_steps)
-        kind = self.kind
-        if kind == "constant":
-            return np.full(num_steps, self.value, dtype=np.float64)
-        if kind == "sinusoidal":
-            t = k * delta_t
-            return self.offset + self.amplitude * np.sin(2 * np.pi * self.frequency * t)
-        if kind == "step":
-            at = num_steps // 2 if self.step_at is None else self.step_at
-            return np.where(k < at, self.initial, self.final).astype(np.float64)
-        if kind == "random_walk":
-            rng = np.random.default_rng(self.seed)
-            walk = self.initial + np.cumsum(rng.normal(0.0, self.volatility, num_steps))
-            return np.maximum(walk, 0.0)
-        if kind == "pulse":
-            on = (k % self.pulse_period) < self.pulse_width
-            return np.where(on, self.baseline + self.pulse_height, self.baseline).astype(
-                np.float64)
-        if kind == "ramp":
-            if num_steps == 1:
-                return np.array([self.start], dtype=np.float64)
-            return np.linspace(self.start, self.end, num_steps)
-        raise AssertionError(f"unhandled signal kind {kind!r}")  # pragma: no cover
+        return self.sampler(num_steps, delta_t).take(num_steps)
+
+    def sampler(self, num_steps: int, delta_t: float) -> SignalSampler:
+        """The same values as :meth:`generate`, a span at a time (for runs too long to
+        hold whole): ``sampler.take(m)`` gives the next ``m`` values."""
+        return SignalSampler(self, num_steps, delta_t)
 
     @property
     def is_random(self) -> bool:
         return self.kind == "random_walk"
+
+
+class SignalSampler:
+    """Consecutive spans of one signal's values over a run of ``num_steps`` steps.
+
+    The single implementation of every kind: :meth:`Signal.generate` is one span of the
+    whole run, streamed exports take many. Spans concatenate to exactly the whole-run
+    array, to the last bit: index-based kinds compute each element from its own step
+    index k; a random walk draws from one generator in sequence (numpy's Generator gives
+    the same stream whatever the span sizes) and carries its running sum, added in the
+    same order as one ``cumsum`` over the whole run.
+    """
+
+    def __init__(self, signal: Signal, num_steps: int, delta_t: float) -> None:
+        self.signal = signal
+        self.num_steps = num_steps
+        self.delta_t = delta_t
+        self.position = 0
+        self._rng = (np.random.default_rng(signal.seed) if signal.kind == "random_walk"
+                     else None)
+        self._walked = 0.0  # running sum of the walk's draws so far
+
+    def take(self, count: int) -> np.ndarray:
+        """The next ``count`` values (fewer at the end of the run)."""
+        start = self.position
+        stop = min(start + max(count, 0), self.num_steps)
+        self.position = stop
+        k = np.arange(start, stop)
+        s = self.signal
+        kind = s.kind
+        if kind == "constant":
+            return np.full(stop - start, s.value, dtype=np.float64)
+        if kind == "sinusoidal":
+            t = k * self.delta_t
+            return s.offset + s.amplitude * np.sin(2 * np.pi * s.frequency * t)
+        if kind == "step":
+            at = self.num_steps // 2 if s.step_at is None else s.step_at
+            return np.where(k < at, s.initial, s.final).astype(np.float64)
+        if kind == "random_walk":
+            assert self._rng is not None
+            draws = self._rng.normal(0.0, s.volatility, stop - start)
+            summed = np.cumsum(np.concatenate(([self._walked], draws)))[1:]
+            if summed.size:
+                self._walked = float(summed[-1])
+            return np.maximum(s.initial + summed, 0.0)
+        if kind == "pulse":
+            on = (k % s.pulse_period) < s.pulse_width
+            return np.where(on, s.baseline + s.pulse_height, s.baseline).astype(np.float64)
+        if kind == "ramp":
+            return _ramp(s.start, s.end, self.num_steps, k)
+        raise AssertionError(f"unhandled signal kind {kind!r}")  # pragma: no cover
+
+
+def _ramp(start: float, end: float, num_steps: int, k: np.ndarray) -> np.ndarray:
+    """start + k * (end - start) / (num_steps - 1), with the last step exactly ``end``
+    (numpy's linspace, written out so that any span of it can be computed alone)."""
+    if num_steps == 1:
+        return np.full(k.size, start, dtype=np.float64)
+    step = (end - start) / (num_steps - 1)
+    # A step that underflows to zero (tiny end - start): linspace divides first.
+    values = ((k / (num_steps - 1)) * (end - start) + start if step == 0
+              else k * step + start).astype(np.float64)
+    values[k == num_steps - 1] = end
+    return values
 
 
 def _cross_errors(values: dict[str, Any]) -> list[FieldError]:

@@ -10,6 +10,10 @@ hand-edited values without a word. Here the query string always carries EVERY va
     base64url-encoded without padding. About 600 characters for any scenario.
 ``scenario`` and ``rev``
     open revision ``rev`` (default: latest) of the stored scenario ``scenario``.
+``base``
+    the stored revision (of the scenario's name) that the values in ``s`` started from;
+    pages write it beside ``s`` so that saving later detects a newer revision saved by
+    someone else meanwhile (a conflict) instead of overwriting it.
 ``<engine parameter>``, e.g. ``alpha=2.5``
     hand-written overrides applied on top (keys are the EngineParams names).
 
@@ -22,7 +26,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import reprlib
 import zlib
 from collections.abc import Callable, Mapping
@@ -30,11 +33,12 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-from nexus_panel.models import EngineParams, Scenario, ValidationError, canonical_json
+from nexus_panel.models import EngineParams, Scenario, ValidationError, canonical_json, parse_json
 
 SCENARIO_KEY = "s"
 STORED_NAME_KEY = "scenario"
 STORED_REV_KEY = "rev"
+BASE_KEY = "base"
 PAGE_KEYS: tuple[str, ...] = ("analysis", "study")
 """Keys a page reads itself, kept in ``LinkReading.page_args`` (``analysis=<id>``: a
 saved analysis, opened by the analysis pages; ``study=<name>``: a tuning study, opened by
@@ -45,8 +49,9 @@ MAX_JSON_BYTES = 100_000
 """A token may inflate to at most this much JSON (a scenario is about 1 KB): zlib packs
 up to ~1,000:1, so a 20,000-character token could otherwise become 15 MB of JSON."""
 
-Loader = Callable[[str, int | None], Scenario]
-"""Loads stored scenario ``name`` at revision ``rev`` (None: latest); raises on failure."""
+Loader = Callable[[str, int | None], tuple[Scenario, int]]
+"""Loads stored scenario ``name`` at revision ``rev`` (None: latest) and says which
+revision that is; raises on failure."""
 
 
 def encode_scenario(scenario: Scenario) -> str:
@@ -70,7 +75,10 @@ def decode_scenario(token: str) -> Scenario:
         inflate = zlib.decompressobj()
         text = inflate.decompress(raw, MAX_JSON_BYTES)
         too_big = bool(inflate.unconsumed_tail)
-        data = None if too_big else json.loads(text)
+        data = None if too_big else parse_json(text)
+    except ValidationError:
+        raise bad("a scenario link token holding valid JSON (this one is malformed or "
+                  "nested too deeply)") from None
     except (binascii.Error, ValueError, zlib.error):
         raise bad("a scenario link token (base64url of compressed JSON); "
                   "the link looks truncated or edited") from None
@@ -90,7 +98,10 @@ class LinkReading:
 
     scenario: Scenario
     problems: list[str] = field(default_factory=list)
-    stored: tuple[str, int | None] | None = None
+    stored: tuple[str, int] | None = None
+    """(name, revision number) when the scenario was opened from storage."""
+    base_revision: int | None = None
+    """The stored revision the scenario's values started from (``rev`` or ``base``)."""
     page_args: dict[str, str] = field(default_factory=dict)
     """Values of PAGE_KEYS in the link, for the page to apply."""
 
@@ -130,11 +141,13 @@ def read_link(query: Mapping[str, Any], loader: Loader | None = None) -> LinkRea
     name = args.pop(STORED_NAME_KEY, None)
     rev_text = args.pop(STORED_REV_KEY, None)
     token = args.pop(SCENARIO_KEY, None)
+    base_text = args.pop(BASE_KEY, None)
     page_args = {k: args.pop(k) for k in PAGE_KEYS if k in args}
     if name is not None:
         scenario, stored = _load_stored(name, rev_text, loader, problems, scenario)
     elif rev_text is not None:
-        problems.append(f"rev = {rev_text!r} was given without scenario=NAME; ignored")
+        problems.append(f"rev = {reprlib.repr(rev_text)} was given without scenario=NAME; "
+                        "ignored")
     if token is not None:
         try:
             scenario = decode_scenario(token)
@@ -145,36 +158,49 @@ def read_link(query: Mapping[str, Any], loader: Loader | None = None) -> LinkRea
         if key in EngineParams.names():
             overrides[key] = _number(text)
         else:
-            problems.append(f"unknown link parameter {key!r} (value {text!r}); ignored")
+            problems.append(f"unknown link parameter {reprlib.repr(key)} "
+                            f"(value {reprlib.repr(text)}); ignored")
     if overrides:
         scenario = _apply_overrides(scenario, overrides, problems)
+    base = stored[1] if stored is not None else None
+    if base_text is not None:
+        base = _revision_number(base_text, BASE_KEY, problems)
     return LinkReading(scenario=scenario, problems=problems, stored=stored,
-                       page_args=page_args)
+                       page_args=page_args, base_revision=base)
+
+
+def _revision_number(text: str, key: str, problems: list[str]) -> int | None:
+    try:
+        number = int(text)
+        if not 1 <= number < 2**31:
+            raise ValueError
+    except ValueError:
+        problems.append(f"{key} = {reprlib.repr(text)} is not allowed (allowed: a revision "
+                        "number 1, 2, 3 ...); ignored")
+        return None
+    return number
 
 
 def _load_stored(name: str, rev_text: str | None, loader: Loader | None,
                  problems: list[str], fallback: Scenario
-                 ) -> tuple[Scenario, tuple[str, int | None] | None]:
+                 ) -> tuple[Scenario, tuple[str, int] | None]:
     rev: int | None = None
     if rev_text is not None:
-        try:
-            rev = int(rev_text)
-            if rev < 1:
-                raise ValueError
-        except ValueError:
-            problems.append(f"rev = {rev_text!r} is not allowed (allowed: a revision "
-                            "number 1, 2, 3 ...); showing the default scenario")
+        rev = _revision_number(rev_text, STORED_REV_KEY, problems)
+        if rev is None:
+            problems[-1] = problems[-1].replace("; ignored", "; showing the default scenario")
             return fallback, None
     if loader is None:
-        problems.append(f"scenario = {name!r} cannot be opened: scenario storage is not "
-                        "available on this server; showing the default scenario")
+        problems.append(f"scenario = {reprlib.repr(name)} cannot be opened: scenario storage "
+                        "is not available on this server; showing the default scenario")
         return fallback, None
     try:
-        return loader(name, rev), (name, rev)
+        scenario, number = loader(name, rev)
+        return scenario, (name, number)
     except Exception as exc:  # storage errors of any kind become a visible message
         which = f"revision {rev} of " if rev is not None else ""
-        problems.append(f"scenario = {name!r}: cannot open {which}this stored scenario "
-                        f"({exc}); showing the default scenario")
+        problems.append(f"scenario = {reprlib.repr(name)}: cannot open {which}this stored "
+                        f"scenario ({exc}); showing the default scenario")
         return fallback, None
 
 

@@ -46,6 +46,7 @@ PAGES: tuple[PageEntry, ...] = (
     PageEntry("sensitivity", "Sensitivity", "nexus_panel.pages.sensitivity"),
     PageEntry("stability", "Stability", "nexus_panel.pages.stability"),
     PageEntry("controller", "Controller", "nexus_panel.pages.controller"),
+    PageEntry("network", "Network", "nexus_panel.pages.network"),
     PageEntry("tune", "Tune", "nexus_panel.pages.tune"),
 )
 

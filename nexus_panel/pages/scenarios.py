@@ -11,6 +11,7 @@ from typing import Any
 import panel as pn
 
 from nexus_panel.pages import site
+from nexus_panel.views import safe
 from nexus_panel.views.scenarios import ScenariosView
 
 
@@ -21,7 +22,7 @@ def store_or_alert(ctx: site.PageContext) -> tuple[Any | None, pn.viewable.Viewa
     try:
         store = ctx.store()
     except StorageError as exc:
-        return None, pn.pane.Alert(f"Scenario storage cannot be opened: {exc}",
+        return None, pn.pane.Alert(safe.md("Scenario storage cannot be opened: {why}", why=exc),
                                    alert_type="danger", css_classes=["nx-storage-alert"])
     if store is None:
         return None, pn.pane.Alert("Scenario storage is not available on this server.",

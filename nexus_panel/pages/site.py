@@ -12,6 +12,7 @@ URL layout (``nexus-panel serve``; ``panel serve`` of the page files gives the s
 Query parameters (any page; see nexus_panel.pages.links for the encoding)::
 
     ?s=<token>              the complete scenario (always written back by the page)
+    &base=N                 the stored revision those values started from (written back)
     ?scenario=NAME&rev=N    open revision N (default latest) of a stored scenario
     ?alpha=2.5              hand-written override of one engine parameter
 
@@ -31,7 +32,6 @@ last copied URL is also put in ``document.body.dataset.nxCopiedLink``); the link
 
 from __future__ import annotations
 
-import html
 import logging
 import threading
 from collections.abc import Callable
@@ -44,6 +44,7 @@ import panel as pn
 from nexus_panel.models import Scenario
 from nexus_panel.pages.links import LinkReading, Loader, encode_scenario, read_link
 from nexus_panel.pages.registry import HOME, available_pages, page_entry, page_module
+from nexus_panel.views import safe
 from nexus_panel.views.session import ScenarioSession
 
 log = logging.getLogger(__name__)
@@ -114,16 +115,25 @@ def shared_store() -> Any | None:
         return _STORE["store"]
 
 
+def store_loader(store: Any) -> Loader:
+    """``read_link``'s loader for ``?scenario=NAME&rev=N`` reading ``store``."""
+    def load(name: str, rev: int | None) -> tuple[Scenario, int]:
+        # The number first, then exactly that revision: a save in between cannot make
+        # the page claim a revision it does not show.
+        number = rev if rev is not None else store.get(name).revision
+        return store.load(name, revision=number), number
+
+    return load
+
+
 def stored_loader() -> Loader | None:
-    """``read_link``'s loader for ``?scenario=NAME&rev=N`` (None without storage)."""
+    """``read_link``'s loader for the shared store (None without storage)."""
     try:
         store = shared_store()
     except Exception as exc:  # a database that cannot open must not blank the page
         log.warning("scenario storage failed to open: %s", exc)
         return None
-    if store is None:
-        return None
-    return lambda name, rev: store.load(name, revision=rev)
+    return None if store is None else store_loader(store)
 
 
 # --- pages ------------------------------------------------------------------------------------
@@ -151,19 +161,25 @@ class PageContext:
         self.on_url_args()
 
 
-def page_href(slug: str, token: str) -> str:
+def scenario_args(token: str, base_revision: int | None) -> str:
+    """``s=<token>`` and, when known, ``&base=<revision>``: what every address carries."""
+    return f"s={token}" + (f"&base={base_revision}" if base_revision is not None else "")
+
+
+def page_href(slug: str, args: str) -> str:
     """Relative link to ``slug`` carrying the scenario (works behind a path prefix)."""
-    return f"./{slug}?s={token}"
+    return f"./{slug}?{args}"
 
 
-def nav_html(current: str, token: str) -> str:
+def nav_html(current: str, args: str) -> str:
     links = []
     for entry in available_pages():
         active = entry.slug == current
         links.append(
             f'<a class="nx-nav-link{" nx-nav-active" if active else ""}" '
             f'data-page="{entry.slug}"{" aria-current=page" if active else ""} '
-            f'href="{html.escape(page_href(entry.slug, token))}">{html.escape(entry.title)}</a>')
+            f'href="{safe.html_text(page_href(entry.slug, args))}">'
+            f'{safe.html_text(entry.title)}</a>')
     return (f'<style>{NAV_CSS}</style><nav class="nx-nav" aria-label="Pages">'
             + "".join(links) + "</nav>")
 
@@ -171,7 +187,7 @@ def nav_html(current: str, token: str) -> str:
 def problems_markdown(problems: list[str]) -> str:
     head = ("**This link could not be applied as written.** "
             "The page shows the values below instead of the ones named here:")
-    return head + "\n\n" + "\n".join(f"- {html.escape(p)}" for p in problems)
+    return head + "\n\n" + "\n".join("- " + safe.text(p) for p in problems)
 
 
 def request_query() -> dict[str, Any]:
@@ -188,7 +204,8 @@ class Site:
         self.entry = page_entry(slug)
         self.link = read_link(request_query() if query is None else query,
                               loader if loader is not None else stored_loader())
-        self.session = ScenarioSession(self.link.scenario)
+        self.session = ScenarioSession(self.link.scenario,
+                                       base_revision=self.link.base_revision)
         self.context = PageContext(session=self.session, slug=slug, link=self.link,
                                    on_url_args=self._on_version)
         self.nav = pn.pane.HTML("", css_classes=["nx-nav-pane"],  # CSS inline: see nav_html
@@ -206,16 +223,16 @@ class Site:
         self.url_sink.jscallback(value=REPLACE_URL_JS)
         self.body = page_module(slug).build(self.context)
         self._on_version()
-        self.session.param.watch(self._on_version, "version")
+        self.session.param.watch(self._on_version, ["version", "base_revision"])
 
     @property
     def token(self) -> str:
         return encode_scenario(self.session.scenario)
 
     def _on_version(self, _event: Any = None) -> None:
-        token = self.token
-        self.nav.object = nav_html(self.entry.slug, token)
-        self.url_sink.value = f"?s={token}" + "".join(
+        args = scenario_args(self.token, self.session.base_revision)
+        self.nav.object = nav_html(self.entry.slug, args)
+        self.url_sink.value = f"?{args}" + "".join(
             f"&{urlencode({k: v})}" for k, v in self.context.url_args.items())
 
     def _on_load(self) -> None:

@@ -10,7 +10,9 @@ from nexus_panel.views.transfer import TransferView
 
 
 def build(ctx: site.PageContext) -> pn.viewable.Viewable:
-    return TransferView(session=ctx.session)
+    from nexus_panel.pages.export_route import export_href
+
+    return TransferView(session=ctx.session, download_href=export_href)
 
 
 if __name__.startswith("bokeh_app"):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import replace
 from numbers import Integral
 from typing import Any
 
@@ -16,10 +17,10 @@ from sqlalchemy.orm import Session
 
 from nexus_panel.engine.kernel import SUMMARY_FIELDS
 from nexus_panel.models import FieldError, Scenario, ValidationError
+from nexus_panel.models import text as text_rules
 from nexus_panel.storage.errors import NotFoundError
 from nexus_panel.storage.records import RevisionRecord, RunRecord, ScenarioInfo
 from nexus_panel.storage.schema import (
-    NAME_LENGTH,
     PARAM_COLUMNS,
     RevisionRow,
     RunRow,
@@ -30,21 +31,34 @@ Ref = str | int
 """A scenario by name (str) or id (int)."""
 
 _REVISION_SUFFIX = re.compile(r"@(\d+)$")
+STORED_NAME = replace(text_rules.NAME, required=True)
 
 
 def check_name(name: str, field: str = "name") -> str:
-    """A usable scenario name: 1-200 printable characters, not blank, no ``@<digits>``
-    ending (that suffix means "revision" in references such as ``baseline@3``).
-
-    Control characters are refused: a line break would split listings and one-line
-    messages, and PostgreSQL cannot store NUL at all (SQLite can, so without this check a
-    scenario saved on one would not import into the other)."""
+    """A usable scenario name: the text rule for names (``models.text.NAME``: at most 200
+    printable characters), not blank, no ``@<digits>`` ending (that suffix means
+    "revision" in references such as ``baseline@3``). Surrounding spaces are dropped."""
     clean = name.strip() if isinstance(name, str) else name
-    if not isinstance(clean, str) or not clean or len(clean) > NAME_LENGTH \
-            or not clean.isprintable() or _REVISION_SUFFIX.search(clean):
-        raise ValidationError([FieldError(field, name, f"1 to {NAME_LENGTH} printable "
-                                          "characters, not blank, not ending in @<number>")])
+    if not STORED_NAME.accepts(clean) or _REVISION_SUFFIX.search(clean):
+        raise ValidationError([FieldError(field, name, f"{STORED_NAME.allowed}; not ending "
+                                          "in @<number>")])
     return clean
+
+
+def could_be_name(ref: Any) -> bool:
+    """False for text no stored name can equal (control characters, lone surrogates, too
+    long): such a lookup finds nothing without asking the database, whose driver would
+    fail on it (PostgreSQL refuses NUL, both drivers lone surrogates)."""
+    return not isinstance(ref, str) or text_rules.NAME.accepts(ref)
+
+
+def check_count(value: Any, field: str, low: int = 0, high: int = 2**63 - 1) -> int:
+    """A whole number in [low, high] (a limit, a revision number in a filter), else a
+    ValidationError: the drivers overflow on integers beyond their column types."""
+    if not (is_whole(value) and low <= value <= high):
+        raise ValidationError([FieldError(field, value, f"a whole number from {low} to "
+                                          f"{high}")])
+    return int(value)
 
 
 def is_whole(value: Any) -> bool:
@@ -77,7 +91,7 @@ def find_scenario(session: Session, ref: Ref, *, lock: bool = False,
     query = sa.select(ScenarioRow).where(column == ref)
     if lock:
         query = query.with_for_update()
-    row = session.scalar(query) if id_in_range(ref) else None
+    row = session.scalar(query) if id_in_range(ref) and could_be_name(ref) else None
     if row is None:
         what = f"id {ref}" if isinstance(ref, int) else f"named {ref!r}"
         raise NotFoundError(f"no scenario {what}")
@@ -177,10 +191,12 @@ def range_filters(ranges: dict[str, Any]) -> list[sa.ColumnElement[bool]]:
         column = getattr(RevisionRow, name)
         bounds = spec if isinstance(spec, tuple | list) else (spec, spec)
         if len(bounds) != 2 or not all(b is None or _bound(b) for b in bounds):
-            errors.append(FieldError(name, spec, "(low, high) with numbers (not NaN) or "
-                                     "None, or one number"))
+            errors.append(FieldError(name, spec, "(low, high) with numbers (not NaN; whole "
+                                     "numbers within ±2**63) or None, or one number"))
             continue
-        low, high = bounds
+        # As floats: PostgreSQL would cast a whole-number bound to the INTEGER column's
+        # type and fail beyond 32 bits ("integer out of range"); a float compares as is.
+        low, high = (None if b is None else float(b) for b in bounds)
         if low is not None:
             clauses.append(column >= low)
         if high is not None:
@@ -193,14 +209,13 @@ def range_filters(ranges: dict[str, Any]) -> list[sa.ColumnElement[bool]]:
 def _bound(value: Any) -> bool:
     """A usable range bound: an int or float, not NaN (PostgreSQL ranks NaN above every
     number, SQLite binds it as NULL: the same filter gave different lists) and not an int
-    beyond the float range (the SQLite driver cannot bind it). ±inf is fine: both
-    databases compare it as an open side."""
+    beyond 64 bits (the drivers cannot bind it: OverflowError on SQLite, "integer out of
+    range" on PostgreSQL). ±inf is fine: both databases compare it as an open side."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return False
-    try:
-        return not math.isnan(float(value))
-    except OverflowError:
-        return False
+    if isinstance(value, int):
+        return -(2**63) <= value < 2**63
+    return not math.isnan(value)
 
 
 def like_pattern(text: str) -> str:

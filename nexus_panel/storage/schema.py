@@ -19,11 +19,11 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from nexus_panel.engine.kernel import SUMMARY_FIELDS
 from nexus_panel.models import EngineParams
+from nexus_panel.models.text import NAME_LENGTH
 
 AUDIT_ACTIONS: tuple[str, ...] = (
     "create", "revise", "delete", "restore", "run", "export", "import",
 )
-NAME_LENGTH = 200
 
 
 class UTCDateTime(sa.TypeDecorator[datetime]):

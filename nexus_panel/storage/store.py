@@ -8,6 +8,11 @@ Guarantees, on SQLite and PostgreSQL alike:
   delete is a reversible flag;
 * every write is one transaction, audit event included: it happens completely or not at
   all; an integrity clash (two first saves of one name racing) is retried a few times;
+* writers never deadlock one another: scenario rows are claimed in one global order before
+  the audit lock (``locking``); a deadlock or serialisation failure caused by another
+  client is retried with backoff, a bounded number of times;
+* text follows one rule on both databases (``models.text``); imported runs are recomputed
+  and refused unless they match (``verify``);
 * reads survive a dropped connection (pre-ping at checkout plus a bounded retry);
 * every failure surfaces as ``ValidationError`` (bad input) or ``StorageError`` (with a
   one-line message), never a driver traceback.
@@ -34,7 +39,8 @@ from nexus_panel.engine import CorruptResultError, SimulationResult, simulate
 from nexus_panel.engine.simulate import package_version
 from nexus_panel.files import write_atomically
 from nexus_panel.models import FieldError, Scenario, ValidationError
-from nexus_panel.storage import analyses, audit, database, transfer
+from nexus_panel.models import text as text_rules
+from nexus_panel.storage import analyses, audit, database, locking, transfer, verify
 from nexus_panel.storage.analyses import AnalysisRecord
 from nexus_panel.storage.errors import ConflictError, NotFoundError, StorageError, first_line
 from nexus_panel.storage.records import (
@@ -47,7 +53,9 @@ from nexus_panel.storage.records import (
 )
 from nexus_panel.storage.rows import (
     Ref,
+    check_count,
     check_name,
+    could_be_name,
     find_revision,
     find_scenario,
     id_in_range,
@@ -63,7 +71,6 @@ from nexus_panel.storage.rows import (
     split_ref,
 )
 from nexus_panel.storage.schema import (
-    NAME_LENGTH,
     PARAM_COLUMNS,
     RevisionRow,
     RunRow,
@@ -74,6 +81,8 @@ from nexus_panel.storage.schema import (
 T = TypeVar("T")
 READ_ATTEMPTS = 3
 WRITE_ATTEMPTS = 5
+REVISION_MAX = 2**31 - 1
+"""Largest revision number the INTEGER column holds (a filter beyond it is refused)."""
 RevisionRef = RevisionRecord | str | int | tuple[Ref, int]
 """A revision: a record, ``"name@3"``, ``("name", 3)``, or a scenario name/id (latest)."""
 
@@ -90,8 +99,8 @@ class ScenarioStore:
 
     def __init__(self, url: str | sa.URL | None = None, *, user: str = "local",
                  migrate: bool = True) -> None:
+        self.user = text_rules.AUTHOR.check(user, "user").strip()
         self.url = database.resolve_url(url)
-        self.user = user
         self.engine = database.make_engine(self.url)
         self._writer = self.engine.execution_options(**{database.WRITE: True})
         try:
@@ -138,12 +147,18 @@ class ScenarioStore:
                 # A concurrent writer got there first (same new name, same chain link):
                 # the transaction rolled back entirely, so it is safe to try again.
                 if attempt + 1 < WRITE_ATTEMPTS:
-                    time.sleep(0.01 * (attempt + 1))
+                    time.sleep(locking.backoff_s(attempt))
                     continue
                 raise StorageError(f"could not {doing}: {first_line(exc)} "
                                    "(nothing was saved)") from None
             except sa.exc.DBAPIError as exc:
-                raise self._error(exc, doing, " (nothing was saved)") from None
+                if not locking.is_transient(exc):
+                    raise self._error(exc, doing, " (nothing was saved)") from None
+                if attempt + 1 < WRITE_ATTEMPTS:  # a deadlock: rolled back, run it again
+                    time.sleep(locking.backoff_s(attempt))
+                    continue
+                raise self._error(exc, doing, f", after {WRITE_ATTEMPTS} attempts "
+                                  "(nothing was saved)") from None
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _error(self, exc: sa.exc.DBAPIError, doing: str, suffix: str = "") -> StorageError:
@@ -174,23 +189,22 @@ class ScenarioStore:
             scenario.validate()
         names = [check_name(sc.name) for sc in scenarios]
         author = self._author(author)
-        return self._write(lambda s: [self._save_in(s, sc, name, message, author)
-                                      for sc, name in zip(scenarios, names, strict=True)],
-                           f"save {len(scenarios)} scenarios")
+
+        def work(s: Session) -> list[RevisionRecord]:
+            locking.claim_scenarios(s, names, self.user)  # every row before the audit lock
+            return [self._save_in(s, sc, name, message, author)
+                    for sc, name in zip(scenarios, names, strict=True)]
+        return self._write(work, f"save {len(scenarios)} scenarios")
 
     def _save_in(self, session: Session, scenario: Scenario, name: str, message: str,
                  author: str, *, base_revision: int | None = None,
                  details: dict[str, Any] | None = None, must_be_new: bool = False
                  ) -> RevisionRecord:
-        row = session.scalar(sa.select(ScenarioRow).where(ScenarioRow.name == name)
-                             .with_for_update())
+        text_rules.MESSAGE.check(message, "message")  # every save passes here
+        row = locking.claim_scenarios(session, [name], self.user)[name]
         content_hash = scenario.content_hash()
         now = utcnow()
-        if row is None:
-            row = ScenarioRow(name=name, description=scenario.description, owner=self.user,
-                              revision_count=0, deleted=False, created_at=now, updated_at=now)
-            session.add(row)
-            session.flush()
+        if row.revision_count == 0:  # claimed just now: a new scenario
             action = "create"
         else:
             if must_be_new:
@@ -238,8 +252,8 @@ class ScenarioStore:
 
     def exists(self, name: str) -> bool:
         """True when a scenario (deleted or not) holds ``name``."""
-        return self._read(lambda s: s.scalar(sa.select(ScenarioRow.id).where(
-            ScenarioRow.name == name)) is not None, f"look up {name!r}")
+        return could_be_name(name) and self._read(lambda s: s.scalar(sa.select(
+            ScenarioRow.id).where(ScenarioRow.name == name)) is not None, f"look up {name!r}")
 
     def list(self, search: str | None = None, *, deleted: bool = False,
              limit: int | None = None, **parameter_ranges: Any) -> list[ScenarioInfo]:
@@ -249,14 +263,18 @@ class ScenarioStore:
         ``parameter_ranges``: ``alpha=(1.5, None)`` (alpha >= 1.5), ``K_p=(0, 0.2)``,
         ``num_steps=5000``; bounds inclusive. ``deleted=True`` lists only deleted ones.
         """
+        if not isinstance(deleted, bool):
+            raise ValidationError([FieldError("deleted", deleted, "True or False")])
         query = info_query().where(ScenarioRow.deleted.is_(deleted), *range_filters(
             parameter_ranges)).order_by(ScenarioRow.name)
+        if search is not None:
+            text_rules.SEARCH.check(search, "search")
         if search:
             pattern = like_pattern(search)
             query = query.where(sa.or_(ScenarioRow.name.ilike(pattern, escape="\\"),
                                        ScenarioRow.description.ilike(pattern, escape="\\")))
         if limit is not None:
-            query = query.limit(limit)
+            query = query.limit(check_count(limit, "limit"))
         return self._read(lambda s: [info_record(r) for r in s.execute(query)],
                           "list scenarios")
 
@@ -395,6 +413,9 @@ class ScenarioStore:
 
     def runs(self, name_or_id: Ref, revision: int | None = None) -> builtins.list[RunRecord]:
         """Stored runs of a scenario (of one revision number if given), oldest first."""
+        if revision is not None:
+            check_count(revision, "revision", 1, REVISION_MAX)
+
         def work(s: Session) -> builtins.list[RunRecord]:
             row = find_scenario(s, name_or_id, deleted_ok=True)
             query = run_query().where(RevisionRow.scenario_id == row.id)
@@ -456,6 +477,8 @@ class ScenarioStore:
 
     def analyses(self, name: str | None = None) -> builtins.list[AnalysisRecord]:
         """Saved analyses (of the scenario ``name`` if given), oldest first."""
+        if not could_be_name(name):
+            return []
         return self._read(lambda s: analyses.listing(s, name), "list saved analyses")
 
     # --- export / import ------------------------------------------------------------------
@@ -494,33 +517,79 @@ class ScenarioStore:
         return Path(path)
 
     def import_data(self, data: Any, *, name: str | None = None, message: str = "",
-                    author: str | None = None) -> tuple[RevisionRecord, builtins.list[RunRecord]]:
+                    author: str | None = None, with_runs: bool = True
+                    ) -> tuple[RevisionRecord, builtins.list[RunRecord]]:
         """Import a bundle, a scenario dict or the original app's export, in one
-        transaction: the revision and every run, or nothing."""
-        parsed = transfer.parse_import(data)
+        transaction: the revision and every run, or nothing.
+
+        Every run is recomputed and refused unless the file's numbers are this engine's
+        (``storage.verify``); ``with_runs=False`` imports the scenario alone."""
+        return self._import(transfer.parse_import(data), name, message, author, with_runs)
+
+    def import_file(self, path: str | Path, *, name: str | None = None, message: str = "",
+                    author: str | None = None, with_runs: bool = True,
+                    revision: RevisionRef | None = None
+                    ) -> tuple[RevisionRecord, builtins.list[RunRecord]]:
+        """Import a JSON file (as :meth:`import_data`), a Parquet run file exported here
+        (its scenario and the run), or a CSV run file: a CSV holds no scenario, so
+        ``revision`` names the stored revision it is a run of."""
+        kind = transfer.import_kind(path)
+        if (kind == "csv") != (revision is not None):
+            raise ValidationError([FieldError(
+                "revision", revision, "a stored revision (e.g. 'baseline@2') for a CSV run "
+                "file, which holds no scenario; nothing for JSON or Parquet files")])
+        if kind == "csv":
+            return self._import_csv_run(path, revision, message, author)
+        parsed = (transfer.parquet_import(path) if kind == "parquet"
+                  else transfer.parse_import(transfer.read_json(path)))
+        return self._import(parsed, name, message, author, with_runs)
+
+    def _import(self, parsed: transfer.ParsedImport, name: str | None, message: str,
+                author: str | None, with_runs: bool
+                ) -> tuple[RevisionRecord, builtins.list[RunRecord]]:
         scenario = parsed.scenario if name is None else parsed.scenario.copy(name=name)
         target = check_name(scenario.name)
         author = self._author(author)
+        # Recomputed before the transaction: no lock is held while the engine runs.
+        checked = [(verify.verified_run(result, provenance, parsed.run_label(i)), provenance)
+                   for i, (result, provenance) in enumerate(parsed.runs)] if with_runs else []
 
         def work(s: Session) -> tuple[RevisionRecord, builtins.list[RunRecord]]:
             record = self._save_in(s, scenario, target, message or parsed.message, author)
             runs = [self._record_run_in(s, record, replace(result, scenario=scenario),
                                         provenance, author)
-                    for result, provenance in parsed.runs]
+                    for result, provenance in checked]
             audit.append(s, author, "import", f"scenario:{record.scenario_id}",
                          {"kind": parsed.kind, "revision": record.number,
                           "new_revision": record.created, "runs": [r.id for r in runs]})
             return record, runs
         return self._write(work, f"import scenario {target!r}")
 
-    def import_file(self, path: str | Path, **options: Any
-                    ) -> tuple[RevisionRecord, builtins.list[RunRecord]]:
-        return self.import_data(transfer.read_json(path), **options)
+    def _import_csv_run(self, path: str | Path, revision: RevisionRef, message: str,
+                        author: str | None
+                        ) -> tuple[RevisionRecord, builtins.list[RunRecord]]:
+        """A CSV run file as a new run of ``revision``, if its numbers are the engine's."""
+        author = self._author(author)
+        text_rules.MESSAGE.check(message, "message")
+        record = self.revision(revision)
+        result = verify.verified_frame(record.scenario(), transfer.read_table(path), "file")
+
+        def work(s: Session) -> tuple[RevisionRecord, builtins.list[RunRecord]]:
+            run = self._record_run_in(s, record, result, {}, author)
+            audit.append(s, author, "import", f"scenario:{record.scenario_id}",
+                         {"kind": "csv", "revision": record.number, "new_revision": False,
+                          "runs": [run.id], "message": message})
+            return replace(record, created=False), [run]
+        return self._write(work, f"import a run of {record.label}")
 
     # --- audit ----------------------------------------------------------------------------
     def audit_events(self, obj: str | None = None, limit: int | None = 100
                      ) -> builtins.list[AuditEvent]:
         """Newest first; ``obj`` like ``"scenario:3"`` or ``"run:7"``."""
+        if obj is not None:
+            text_rules.AUDIT_OBJECT.check(obj, "obj")
+        if limit is not None:
+            check_count(limit, "limit")
         return self._read(lambda s: audit.events(s, obj, limit), "read the audit trail")
 
     def verify_audit(self) -> AuditCheck:
@@ -533,10 +602,8 @@ class ScenarioStore:
 
     def _author(self, author: str | None) -> str:
         chosen = self.user if author is None else author
-        if not isinstance(chosen, str) or not chosen.strip() or len(chosen) > NAME_LENGTH:
-            raise ValidationError([FieldError("author", chosen,
-                                              f"1 to {NAME_LENGTH} characters")])
-        return chosen.strip()
+        return text_rules.AUTHOR.check(chosen.strip() if isinstance(chosen, str) else chosen,
+                                       "author")
 
 
 def _write_file(path: str | Path, write: Callable[[Path], object]) -> None:

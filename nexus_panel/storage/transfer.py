@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,6 +29,8 @@ import pandas as pd
 from nexus_panel.engine import COLUMNS, SUMMARY_FIELDS, SimulationResult
 from nexus_panel.engine.result import make_frame
 from nexus_panel.models import FieldError, Scenario, ValidationError, parse_json
+from nexus_panel.models import text as text_rules
+from nexus_panel.storage.errors import first_line
 from nexus_panel.storage.records import RevisionRecord, RunRecord
 
 FORMAT = "nexus_panel.scenario"
@@ -38,7 +41,7 @@ PROVENANCE_FIELDS: tuple[str, ...] = (
 )
 TABLE_FORMATS: tuple[str, ...] = ("csv", "parquet")
 PARQUET_KEY = b"nexus_panel.result"
-VERSION_LENGTH = 40
+VERSION_LENGTH = text_rules.VERSION.max_length
 """Longest version string a run row holds (``schema.RunRow.*_version``)."""
 _NON_FINITE = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
 
@@ -138,10 +141,8 @@ def provenance_errors(payload: dict[str, Any], where: str) -> list[FieldError]:
     errors: list[FieldError] = []
     for key in ("engine_version", "numpy_version", "numba_version", "package_version"):
         value = payload.get(key)
-        if (value is not None or key == "engine_version") and not (
-                isinstance(value, str) and 0 < len(value) <= VERSION_LENGTH):
-            errors.append(FieldError(f"{where}.{key}", value,
-                                     f"a version string of 1 to {VERSION_LENGTH} characters"))
+        if value is not None or key == "engine_version":
+            errors += text_rules.VERSION.errors(value, f"{where}.{key}")
     duration = payload.get("duration_s")
     if duration is not None and (isinstance(duration, bool) or not isinstance(
             duration, int | float) or not 0 <= duration < math.inf):
@@ -175,38 +176,79 @@ def bundle(revision: RevisionRecord,
 
 @dataclass
 class ParsedImport:
-    """What an imported file holds. ``kind``: "bundle", "scenario" or "original"."""
+    """What an imported file holds. ``kind``: "bundle", "scenario", "original" or
+    "parquet". ``runs`` are as the file says (``storage.verify`` checks them)."""
 
     kind: str
     scenario: Scenario
     runs: list[tuple[SimulationResult, dict[str, Any]]] = field(default_factory=list)
     message: str = ""
 
+    def run_label(self, index: int) -> str:
+        """Where run ``index`` is in the file, for error messages."""
+        return "file" if self.kind == "parquet" else f"runs[{index}]"
+
 
 def parse_import(data: Any) -> ParsedImport:
     """Recognise and validate any importable JSON document (every problem at once)."""
     if isinstance(data, dict) and "format" in data:
-        if data.get("format") != FORMAT or data.get("format_version") != FORMAT_VERSION:
-            raise ValidationError([FieldError(
-                "format", f"{data.get('format')} {data.get('format_version')}",
-                f"{FORMAT} version {FORMAT_VERSION}")])
+        _check_format(data)
         scenario = Scenario.from_dict(data.get("scenario"))
         runs = data.get("runs", [])
         if not isinstance(runs, list):
             raise ValidationError([FieldError("runs", type(runs).__name__, "a list")])
+        message = _bundle_message(data.get("revision") or {})
         parsed = [run_from_payload(r, scenario, f"runs[{i}]") for i, r in enumerate(runs)]
-        revision = data.get("revision") or {}
-        if not isinstance(revision, dict):
-            raise ValidationError([FieldError("revision", revision,
-                                              "an object (number, message, ...)")])
-        message = f"Imported (exported as revision {revision.get('number', '?')}"
-        if revision.get("message"):
-            message += f": {revision['message']}"
-        return ParsedImport("bundle", scenario, parsed, message + ")")
+        return ParsedImport("bundle", scenario, parsed, message)
     kind = "original" if isinstance(data, dict) and "parameters" in data else "scenario"
     scenario = Scenario.from_dict(data)
     note = "the original app's export" if kind == "original" else "a scenario file"
     return ParsedImport(kind, scenario, [], f"Imported from {note}")
+
+
+def _check_format(data: dict[str, Any]) -> None:
+    errors = []
+    if data.get("format") != FORMAT:
+        errors.append(FieldError("format", data.get("format"), repr(FORMAT)))
+    version = data.get("format_version")
+    # exactly the integer: JSON's true and 1.0 compare equal to 1 in Python
+    if type(version) is not int or version != FORMAT_VERSION:
+        errors.append(FieldError("format_version", version,
+                                 f"the whole number {FORMAT_VERSION}"))
+    if errors:
+        raise ValidationError(errors)
+
+
+def _bundle_message(revision: Any) -> str:
+    """The new revision's message, naming the revision the bundle was exported from."""
+    if not isinstance(revision, dict):
+        raise ValidationError([FieldError("revision", revision,
+                                          "an object (number, message, ...)")])
+    number = revision.get("number")
+    if number is not None and (type(number) is not int or number < 1):
+        raise ValidationError([FieldError("revision.number", number,
+                                          "a revision number (1, 2, 3 ...) or null")])
+    note = revision.get("message") or ""
+    message = f"Imported (exported as revision {number or '?'}" + (
+        f": {note})" if note else ")")
+    if not text_rules.MESSAGE.accepts(note) or not text_rules.MESSAGE.accepts(message):
+        raise ValidationError([FieldError("revision.message", note,
+                                          text_rules.MESSAGE.allowed + " (with the "
+                                          "'Imported (exported as revision N: …)' around it)")])
+    return message
+
+
+def import_kind(path: str | Path) -> str:
+    """How ``import_file`` reads ``path``: "parquet" or "csv" by suffix, else "json"."""
+    suffix = Path(path).suffix.lstrip(".").lower()
+    return suffix if suffix in TABLE_FORMATS else "json"
+
+
+def parquet_import(path: str | Path) -> ParsedImport:
+    """A Parquet run file written here (scenario, summary and frame), as an import."""
+    result = read_parquet_result(path)
+    return ParsedImport("parquet", result.scenario, [(result, {})],
+                        "Imported from a Parquet run file")
 
 
 def read_json(path: str | Path) -> Any:
@@ -253,19 +295,47 @@ def write_table(result: SimulationResult, path: str | Path, fmt: str | None = No
 
 
 def read_table(path: str | Path) -> pd.DataFrame:
-    """A run's frame from CSV or Parquet, values exactly as written."""
-    if table_format(path) == "csv":
-        # pandas 3 parses floats exactly and deprecates the option pandas 2 needs for it
-        exact = {} if int(pd.__version__.split(".")[0]) >= 3 else {
-            "float_precision": "round_trip"}
-        frame = pd.read_csv(path, dtype=np.float64, **exact)
+    """A run's frame from CSV or Parquet, values exactly as written.
+
+    A file that is not such a frame (missing, unreadable, not CSV/Parquet, ragged rows,
+    text where numbers belong, missing columns, no rows) is a ValidationError on the
+    field ``file`` naming the path and the problem, never a pandas or pyarrow error."""
+    fmt = table_format(path)
+    try:
+        if fmt == "csv":
+            # pandas 3 parses floats exactly and deprecates the option pandas 2 needs
+            exact = {} if int(pd.__version__.split(".")[0]) >= 3 else {
+                "float_precision": "round_trip"}
+            with warnings.catch_warnings():
+                # a row with more fields than the header: an error, not a silent shift
+                # into the index (the default) or truncation (index_col=False's warning)
+                warnings.simplefilter("error", pd.errors.ParserWarning)
+                frame = pd.read_csv(path, dtype=np.float64, index_col=False, **exact)
+        else:
+            frame = pd.read_parquet(path)
+        missing = [c for c in COLUMNS if c not in frame.columns]
+        if missing:
+            raise _TableProblem("it lacks the column(s) " + ", ".join(missing))
+        if frame.empty:
+            raise _TableProblem("it has no rows")
+        values = frame[list(COLUMNS)].to_numpy(dtype=np.float64)
+    except _TableProblem as exc:
+        problem = str(exc)
+    except FileNotFoundError:  # (pyarrow's has no strerror)
+        problem = "No such file or directory"
+    except OSError as exc:  # a directory, unreadable (pyarrow's IO errors too)
+        problem = exc.strerror or first_line(exc)[:200]
+    except (ValueError, TypeError, NotImplementedError, pd.errors.ParserWarning) as exc:
+        problem = first_line(exc)[:200]  # (pandas quotes lines of the file)
     else:
-        frame = pd.read_parquet(path)
-    missing = [c for c in COLUMNS if c not in frame.columns]
-    if missing:
-        raise ValidationError([FieldError("columns", ", ".join(missing), "all of "
-                                          + ", ".join(COLUMNS))])
-    return make_frame(np.asfortranarray(frame[list(COLUMNS)].to_numpy(dtype=np.float64)))
+        return make_frame(np.asfortranarray(values))
+    raise ValidationError([FieldError("file", str(path), (
+        f"a {fmt.upper()} run file with the numeric columns {', '.join(COLUMNS)} "
+        f"(this one cannot be read: {problem})"))])
+
+
+class _TableProblem(ValueError):
+    """A table file that reads but does not hold a run's frame."""
 
 
 def read_parquet_result(path: str | Path) -> SimulationResult:

@@ -37,6 +37,7 @@ from nexus_panel.analysis.registry import kind_of, restore_result
 from nexus_panel.analysis.specs import SpecBase
 from nexus_panel.models import FieldError, Scenario, ValidationError
 from nexus_panel.storage.errors import StorageError
+from nexus_panel.views import safe
 
 POLL_MS = 200
 _RUNNER = ThreadPoolExecutor(max_workers=4, thread_name_prefix="nexus-analysis")
@@ -133,7 +134,8 @@ class AnalysisView(Viewer):
     session = param.Parameter(default=None, doc="The page's ScenarioSession, if any.")
     result = param.Parameter(default=None, doc="The latest finished result.")
     progress = param.Integer(default=0, bounds=(0, 100), doc="Percent of runs done.")
-    status = param.String(default="", doc="What happened last (or what is wrong).")
+    status = param.String(default="", doc="What happened last (or what is wrong), as "
+                          "Markdown built with nexus_panel.views.safe.")
     running = param.Boolean(default=False, doc="True while an analysis runs.")
     run = param.Event(label="Run", doc="Start the analysis.")
     cancel = param.Event(label="Cancel", doc="Stop the running analysis after this chunk.")
@@ -206,7 +208,7 @@ class AnalysisView(Viewer):
         try:
             spec = self.prepared_spec()
         except ValidationError as exc:
-            self._fail(str(exc))
+            self._fail("{why}", why=exc)
             return
         self._stop.clear()
         self._done = [0, 1]
@@ -226,11 +228,11 @@ class AnalysisView(Viewer):
         try:
             result = future.result()
         except Cancelled as exc:
-            self.param.update(running=False, status=f"Cancelled: {exc}.")
+            self.param.update(running=False, status=safe.md("Cancelled: {why}.", why=exc))
             return
         except Exception as exc:  # a bad value, an unreachable cluster…: shown, not raised
             self.running = False
-            self._fail(str(exc))
+            self._fail("{why}", why=exc)
             return
         self._show_new(result)
 
@@ -258,11 +260,12 @@ class AnalysisView(Viewer):
             record = self._open_store().save_analysis(result.spec.base_scenario,
                                                       kind_of(result), result)
         except (ValidationError, StorageError) as exc:
-            self._fail(f"Not saved: {exc}")
+            self._fail("Not saved: {why}", why=exc)
             return
         self.param.update(saved_id=record.id, can_save=False,
-                          status=f"Saved as analysis {record.id} ({record.label}): the "
-                                 "address bar now links to it.")
+                          status=safe.md("Saved as analysis {id} ({label}): the address "
+                                         "bar now links to it.", id=record.id,
+                                         label=record.label))
         self._set_url_analysis(record.id)
 
     def open_saved(self, analysis_id: Any) -> bool:
@@ -279,21 +282,23 @@ class AnalysisView(Viewer):
                     f"{record.kind} analysis: open it on the /{record.kind} page)")])
             result = restore_result(scenario, spec, results)
         except (ValidationError, StorageError) as exc:
-            self.load_error = f"Saved analysis {analysis_id!s} cannot be opened: {exc}"
-            self._fail(self.load_error)
+            self.load_error = self._fail("Saved analysis {id} cannot be opened: {why}",
+                                         id=str(analysis_id)[:40], why=exc)
             return False
         self._opening = True
         try:
             if self.session is not None:
-                self.session.apply(result.spec.base_scenario)
+                self.session.apply(result.spec.base_scenario, base_revision=record.revision)
             self._set_spec(result.spec)
         finally:
             self._opening = False
         self.param.update(result=result, progress=100, can_save=False, saved_id=record.id,
                           load_error="",
-                          status=f"Saved analysis {record.id} ({record.label}, saved by "
-                                 f"{record.author} {record.created_at:%Y-%m-%d %H:%M} UTC), "
-                                 "shown as saved: not rerun.")
+                          status=safe.md("Saved analysis {id} ({label}, saved by {author} "
+                                         "{at} UTC), shown as saved: not rerun.",
+                                         id=record.id, label=record.label,
+                                         author=record.author,
+                                         at=f"{record.created_at:%Y-%m-%d %H:%M}"))
         self._set_url_analysis(record.id)
         return True
 
@@ -313,11 +318,12 @@ class AnalysisView(Viewer):
             self.saved_id = None
             self._set_url_analysis(None)
 
-    def _fail(self, message: str) -> None:
-        self.status = message
-        notifications = pn.state.notifications
-        if notifications is not None:
-            notifications.error(message, duration=8000)
+    def _fail(self, template: str, /, **values: Any) -> str:
+        """Show ``template`` (plain text) with its ``{fields}`` filled safely as the status
+        and as an error toast; returns the status Markdown."""
+        self.status = safe.md(template, **values)
+        safe.notify("error", template, **values)
+        return self.status
 
     # --- layout --------------------------------------------------------------------------
     def extra_controls(self) -> list[Any]:

@@ -11,6 +11,7 @@ import panel as pn
 import param
 
 from nexus_panel.analysis.controller import GAINS, ControllerResult, GainSet
+from nexus_panel.views import safe
 from nexus_panel.views.analysis_common import AnalysisView, param_form, result_table
 
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b")
@@ -70,9 +71,10 @@ class ControllerView(AnalysisView):
         result: ControllerResult = self.result
         spec = result.spec
         return pn.Column(
-            pn.pane.Markdown(f"Shock: **{spec.shock_input} {spec.shock_size:+g}** at step "
-                             f"{result.shock_step}; band ±2 % of N_target shaded. Times are "
-                             "measured from the shock."),
+            pn.pane.Markdown(safe.md(
+                "Shock: **{input} {size}** at step {step}; band ±2 % of N_target shaded. "
+                "Times are measured from the shock.", input=spec.shock_input,
+                size=f"{spec.shock_size:+g}", step=result.shock_step)),
             pn.pane.HoloViews(response_plots(result), sizing_mode="stretch_width"),
             result_table(result.metrics),
             sizing_mode="stretch_width")

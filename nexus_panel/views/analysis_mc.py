@@ -20,6 +20,7 @@ from nexus_panel.analysis.distributions import ParameterDistribution
 from nexus_panel.analysis.montecarlo import MonteCarloResult
 from nexus_panel.analysis.specs import METRICS, VARIABLE_PARAMETERS
 from nexus_panel.analysis.statistics import COLUMN_LABELS
+from nexus_panel.views import safe
 from nexus_panel.views.analysis_common import AnalysisView, ItemsEditor, result_table
 
 RASTER_BINS = (400, 160)
@@ -136,5 +137,5 @@ class MonteCarloView(AnalysisView):
                      default_layout=pn.Row),
             self._metric_plots,
             result_table(table, height=360),
-            pn.pane.Markdown("\n\n".join(notes)),
+            pn.pane.Markdown("\n\n".join(safe.text(n) for n in notes)),
             sizing_mode="stretch_width")

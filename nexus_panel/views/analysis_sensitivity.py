@@ -12,6 +12,7 @@ import panel as pn
 
 from nexus_panel.analysis.sensitivity import ParameterRange, SensitivityResult
 from nexus_panel.analysis.specs import VARIABLE_PARAMETERS
+from nexus_panel.views import safe
 from nexus_panel.views.analysis_common import AnalysisView, ItemsEditor, result_table
 
 
@@ -72,8 +73,9 @@ class SensitivityView(AnalysisView):
     def charts(self) -> pn.viewable.Viewable:
         result: SensitivityResult = self.result
         chart = CHARTS[result.spec.method]
-        parts: list[Any] = [pn.pane.Markdown(f"{result.n_runs:,} runs, method "
-                                             f"**{result.spec.method}**.")]
+        parts: list[Any] = [pn.pane.Markdown(safe.md(
+            "{runs} runs, method **{method}**.", runs=f"{result.n_runs:,}",
+            method=result.spec.method))]
         for output, frame in result.indices.items():
             if frame.empty or frame.shape[1] == 0:
                 continue
@@ -81,5 +83,5 @@ class SensitivityView(AnalysisView):
             parts.append(result_table(frame))
             if output in result.second_order and not result.second_order[output].empty:
                 parts.append(result_table(result.second_order[output], height=200))
-        parts += [pn.pane.Markdown(n) for n in result.notes]
+        parts += [pn.pane.Markdown(safe.text(n)) for n in result.notes]
         return pn.Column(*parts, sizing_mode="stretch_width")

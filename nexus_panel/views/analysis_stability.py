@@ -10,6 +10,7 @@ import param
 
 from nexus_panel.analysis.response import REGIMES
 from nexus_panel.analysis.stability import MAP_METRICS, StabilityResult
+from nexus_panel.views import safe
 from nexus_panel.views.analysis_common import AnalysisView
 
 REGIME_COLORS = {"settles": "#2a9d8f", "oscillates": "#e9c46a", "saturates": "#f4a261",
@@ -55,7 +56,7 @@ class StabilityView(AnalysisView):
         counts = ", ".join(f"{k}: {v}" for k, v in result.regime_counts().items())
         return pn.Column(
             pn.Row(pn.pane.HoloViews(regime_map(result), sizing_mode="stretch_width"),
-                   pn.pane.Markdown(f"**Rule.** {result.rule}\n\n**Cells.** {counts}",
-                                    width=320)),
+                   pn.pane.Markdown(safe.md("**Rule.** {rule}\n\n**Cells.** {counts}",
+                                            rule=result.rule, counts=counts), width=320)),
             pn.Param(self, parameters=["metric"], show_name=False),
             self._metric_map, sizing_mode="stretch_width")

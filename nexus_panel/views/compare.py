@@ -18,6 +18,7 @@ from panel.viewable import Viewer
 
 from nexus_panel.models import Scenario, ValidationError
 from nexus_panel.storage.errors import StorageError
+from nexus_panel.views import safe
 from nexus_panel.views.compare_data import (
     COMPARE_OUTPUTS,
     MAX_COMPARED,
@@ -96,8 +97,9 @@ class CompareView(Viewer):
         count = len(self.choices)
         if not MIN_COMPARED <= count <= MAX_COMPARED:
             return pn.pane.Alert(
-                f"Pick {MIN_COMPARED} to {MAX_COMPARED} saved scenarios or revisions to "
-                f"compare ({count} picked).", alert_type="info", css_classes=["nx-compare-hint"])
+                safe.md("Pick {lo} to {hi} saved scenarios or revisions to compare ({count} "
+                        "picked).", lo=MIN_COMPARED, hi=MAX_COMPARED, count=count),
+                alert_type="info", css_classes=["nx-compare-hint"])
         if not self.plotted:
             return pn.pane.Alert("Pick at least one output to plot.", alert_type="info",
                                  css_classes=["nx-compare-hint"])
@@ -105,9 +107,9 @@ class CompareView(Viewer):
             scenarios = self.scenarios()
         except (ValidationError, StorageError, LookupError) as exc:
             # a choice deleted since the list was read, or current values that cannot run
-            return pn.pane.Alert(f"Cannot compare these: {exc}. Press **Refresh list** to "
-                                 "re-read the saved scenarios.", alert_type="danger",
-                                 css_classes=["nx-compare-error"])
+            return pn.pane.Alert(safe.md("Cannot compare these: {why}. Press **Refresh list** "
+                                         "to re-read the saved scenarios.", why=exc),
+                                 alert_type="danger", css_classes=["nx-compare-error"])
         table = differing_parameters(scenarios)
         table_view: pn.viewable.Viewable = (
             pn.pane.Markdown("The scenarios have identical parameters and inputs.")

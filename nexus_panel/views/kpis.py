@@ -22,6 +22,7 @@ import param
 from panel.viewable import Viewer
 
 from nexus_panel.engine import SimulationResult
+from nexus_panel.views import safe
 from nexus_panel.views.session import ScenarioSession
 
 ROUNDING_ULPS = 4.0
@@ -120,6 +121,10 @@ class KpiCards(Viewer):
         self._error = pn.pane.Alert("", alert_type="danger", visible=False,
                                     css_classes=["nx-run-error"],
                                     sizing_mode="stretch_width", margin=(0, 5))
+        self._busy = pn.pane.Markdown(
+            "⏳ Computing a long run off the page; the values shown are the previous run's.",
+            visible=self.session.param.busy, css_classes=["nx-busy"],
+            sizing_mode="stretch_width", margin=(0, 5))
         self._update_notes()
         self.session.param.watch(self._on_result, "result")
         self.session.param.watch(self._on_error, "error")
@@ -132,7 +137,7 @@ class KpiCards(Viewer):
     def _update_notes(self) -> None:
         result = self.session.result
         notes = [] if result is None else result.warnings
-        text = "\n".join(f"- {n}" for n in notes)
+        text = "\n".join("- " + safe.text(n) for n in notes)
         if text != self._warnings.object or bool(notes) != self._warnings.visible:
             self._warnings.param.update(object=text, visible=bool(notes))
 
@@ -142,9 +147,11 @@ class KpiCards(Viewer):
 
     def _on_error(self, _event: Any = None) -> None:
         error = self.session.error
-        text = f"**The current values cannot run; showing the last good run.** {error}"
+        text = safe.md("**The current values cannot run; showing the last good run.** "
+                       "{error}", error=error)
         self._error.param.update(object=text if error else "", visible=bool(error))
 
     def __panel__(self) -> pn.Column:
-        return pn.Column(self._cards, self._error, self._warnings, sizing_mode="stretch_width",
+        return pn.Column(self._busy, self._cards, self._error, self._warnings,
+                         sizing_mode="stretch_width",
                          margin=0)

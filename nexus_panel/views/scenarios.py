@@ -6,6 +6,18 @@ The view edits nothing itself: every change goes through the ScenarioStore, whic
 revisions immutable and records an audit trail. ``session`` holds the page's live
 scenario: saving stores a snapshot of it, loading copies a stored revision into it
 (``ScenarioSession.apply``), and the site's URL sync then rewrites the address bar.
+
+No lost updates: the session remembers the stored revision its values started from
+(``base_revision``, carried in every page address). Saving under that name passes it to
+the store, which refuses if someone saved a newer revision meanwhile; saving under a name
+that already exists without having started from it is treated the same way. Either way
+nothing is written: the page shows a conflict naming who saved what (the diff from the
+revision you started from to the latest) and lets the user choose: load the latest
+(dropping their edits), save theirs as the next revision anyway, or save theirs as a new
+scenario.
+
+Every name, description, message and author shown here is user text: it is rendered
+through :mod:`nexus_panel.views.safe`.
 """
 
 from __future__ import annotations
@@ -18,6 +30,7 @@ import param
 from panel.viewable import Viewer
 
 from nexus_panel.models import EngineParams, ValidationError
+from nexus_panel.views import safe
 from nexus_panel.views.session import ScenarioSession
 from nexus_panel.views.tables import Table
 
@@ -68,8 +81,22 @@ class ScenariosView(Viewer):
     revisions = param.List(default=[], item_type=int, doc="Revision numbers of the selected "
                            "scenario, newest first.")
 
+    # --- a save that would overwrite someone else's revision ----------------------------
+    conflict = param.Dict(default=None, allow_None=True, doc=(
+        "The refused save: name, base (revision started from, or None), latest, author."))
+    conflict_reload = param.Event(label="Load the latest (drop my changes)",
+                                  doc="Replace the current values by the latest revision.")
+    conflict_overwrite = param.Event(label="Save mine as the next revision",
+                                     doc="Save the current values on top of the latest.")
+    conflict_name = param.String(default="", label="New scenario name",
+                                 doc="Name for saving the current values separately.")
+    conflict_new = param.Event(label="Save mine as a new scenario",
+                               doc="Save the current values under the new name.")
+    conflict_cancel = param.Event(label="Cancel", doc="Do nothing for now.")
+
     # --- state shown --------------------------------------------------------------------
-    message = param.String(default="", doc="Outcome of the last action.")
+    message = param.String(default="", doc="Outcome of the last action, as Markdown built "
+                           "with nexus_panel.views.safe.")
     message_kind = param.Selector(default="info", objects=["info", "success", "danger"])
     confirming = param.Boolean(default=False, doc="A delete is awaiting confirmation.")
     version = param.Integer(default=0, doc="Bumped after every write, to refresh the views.")
@@ -105,7 +132,11 @@ class ScenariosView(Viewer):
     @param.depends("search", "filter_param", "filter_min", "filter_max", "show_deleted",
                    "version", watch=True)
     def _on_filter(self) -> None:
-        table = self._table()
+        try:
+            table = self._table()
+        except ValidationError as exc:  # e.g. a search longer than the text rule allows
+            self._report("{why}", "danger", why=exc)
+            return
         self._list.value = table
         names = list(table["name"])
         if self.selected not in names:
@@ -141,9 +172,10 @@ class ScenariosView(Viewer):
         self.save_description = current.description
 
     # --- writing ------------------------------------------------------------------------
-    def _report(self, text: str, kind: str = "success") -> None:
+    def _report(self, template: str, kind: str = "success", /, **values: Any) -> None:
+        """Show ``template`` (Markdown of this module) with its ``{fields}`` as plain text."""
         self.message_kind = kind
-        self.message = text
+        self.message = safe.md(template, **values)
 
     def _guard(self, action: Any) -> None:
         """Run a store call; a user error becomes the message, never a traceback."""
@@ -152,7 +184,7 @@ class ScenariosView(Viewer):
         try:
             action()
         except (ValidationError, StorageError, LookupError) as exc:
-            self._report(str(exc), "danger")
+            self._report("{why}", "danger", why=exc)
         else:
             self.version += 1
 
@@ -162,19 +194,81 @@ class ScenariosView(Viewer):
         if not name:
             self._report("Give the scenario a name before saving.", "danger")
             return
+        live = self.session.scenario
+        base = self.session.base_revision if name == live.name else None
+        self._save_as(name, base, check_existing=True)
+
+    def _save_as(self, name: str, base: int | None, *, check_existing: bool) -> None:
+        """Save the current values under ``name`` on top of revision ``base``; a newer
+        revision (or, with ``check_existing``, any existing scenario when there is no
+        base) becomes a conflict to resolve, with nothing written."""
+        from nexus_panel.storage.errors import ConflictError
 
         def action() -> None:
             scenario = self.session.snapshot().copy(name=name,
                                                     description=self.save_description)
-            record = self.store.save(scenario, message=self.save_message)
+            if base is None and check_existing and self.store.exists(name):
+                self._raise_conflict(name, None)
+                return
+            try:
+                record = self.store.save(scenario, message=self.save_message,
+                                         base_revision=base)
+            except ConflictError:
+                if base is None or not self.store.exists(name):
+                    raise
+                self._raise_conflict(name, base)
+                return
+            self.conflict = None
+            with self.session.hold():
+                self.session.scenario.param.update(name=name,
+                                                   description=self.save_description)
+            self.session.base_revision = record.number
             self.selected = name
             if record.created:
-                self._report(f"Saved '{name}' as revision {record.number}.")
+                self._report("Saved '{name}' as revision {number}.", name=name,
+                             number=record.number)
             else:
-                self._report(f"'{name}' revision {record.number} already holds these values;"
-                             " nothing new to save.", "info")
+                self._report("'{name}' revision {number} already holds these values; "
+                             "nothing new to save.", "info", name=name, number=record.number)
             self.save_message = ""
         self._guard(action)
+
+    def _raise_conflict(self, name: str, base: int | None) -> None:
+        info = self.store.get(name)
+        latest = self.store.revision((name, info.revision))
+        self.param.update(conflict={"name": name, "base": base, "latest": latest.number,
+                                    "author": latest.author, "deleted": info.deleted},
+                          conflict_name=f"{name} (mine)", message="")
+
+    @param.depends("conflict_reload", watch=True)
+    def _on_conflict_reload(self) -> None:
+        name = self.conflict["name"]
+
+        def action() -> None:
+            number = self.conflict["latest"]
+            self.session.apply(self.store.load(name, revision=number), base_revision=number)
+            self._sync_save_fields()
+            self.conflict = None
+            self.selected = name
+            self._report("Loaded '{name}' revision {number}; your changes were dropped.",
+                         "info", name=name, number=number)
+        self._guard(action)
+
+    @param.depends("conflict_overwrite", watch=True)
+    def _on_conflict_overwrite(self) -> None:
+        self._save_as(self.conflict["name"], self.conflict["latest"], check_existing=False)
+
+    @param.depends("conflict_new", watch=True)
+    def _on_conflict_new(self) -> None:
+        name = self.conflict_name.strip()
+        if not name:
+            self._report("Give the new scenario a name.", "danger")
+            return
+        self._save_as(name, None, check_existing=True)
+
+    @param.depends("conflict_cancel", watch=True)
+    def _on_conflict_cancel(self) -> None:
+        self.conflict = None
 
     @param.depends("load", watch=True)
     def _on_load(self) -> None:
@@ -183,9 +277,11 @@ class ScenariosView(Viewer):
             return
 
         def action() -> None:
-            self.session.apply(self.store.load(self.selected, revision=self.revision))
+            self.session.apply(self.store.load(self.selected, revision=self.revision),
+                               base_revision=self.revision)
             self._sync_save_fields()
-            self._report(f"Loaded '{self.selected}' revision {self.revision}.")
+            self._report("Loaded '{name}' revision {number}.", name=self.selected,
+                         number=self.revision)
         self._guard(action)
 
     @param.depends("duplicate", watch=True)
@@ -198,7 +294,7 @@ class ScenariosView(Viewer):
         def action() -> None:
             self.store.duplicate(self.selected, new_name)
             self.selected = new_name
-            self._report(f"Duplicated as '{new_name}'.")
+            self._report("Duplicated as '{name}'.", name=new_name)
         self._guard(action)
 
     @param.depends("delete", watch=True)
@@ -218,7 +314,8 @@ class ScenariosView(Viewer):
 
         def action() -> None:
             self.store.delete(name)
-            self._report(f"Deleted '{name}'. Tick 'Deleted only' to find and restore it.")
+            self._report("Deleted '{name}'. Tick 'Deleted only' to find and restore it.",
+                         name=name)
         self._guard(action)
         self.confirming = False
 
@@ -228,7 +325,7 @@ class ScenariosView(Viewer):
 
         def action() -> None:
             self.store.restore(name)
-            self._report(f"Restored '{name}'.")
+            self._report("Restored '{name}'.", name=name)
         self._guard(action)
 
     # --- rendering ----------------------------------------------------------------------
@@ -244,8 +341,9 @@ class ScenariosView(Viewer):
         if not self.confirming:
             return pn.Spacer(height=0)
         return pn.Column(
-            pn.pane.Alert(f"Delete '{self.selected}'? Its revisions and runs are kept and "
-                          "it can be restored later.", alert_type="warning"),
+            pn.pane.Alert(safe.md("Delete '{name}'? Its revisions and runs are kept and it "
+                                  "can be restored later.", name=self.selected),
+                          alert_type="warning"),
             pn.Row(pn.widgets.Button.from_param(self.param.confirm_delete, color="danger",
                                                 css_classes=["nx-confirm-delete"]),
                    pn.widgets.Button.from_param(self.param.cancel_delete)),
@@ -259,7 +357,7 @@ class ScenariosView(Viewer):
         history = pd.DataFrame([{"revision": r.number, "saved": f"{r.created_at:%Y-%m-%d %H:%M}",
                                  "by": r.author, "message": r.message} for r in revisions])
         parts: list[Any] = [
-            pn.pane.Markdown(f"### History of '{self.selected}'"),
+            pn.pane.Markdown(safe.md("### History of '{name}'", name=self.selected)),
             pn.widgets.Tabulator(history, disabled=True, show_index=False,
                                  layout="fit_data_stretch",
                                  sizing_mode="stretch_width", css_classes=["nx-revisions"],
@@ -268,12 +366,43 @@ class ScenariosView(Viewer):
         if self.revision is not None and self.revision > 1:
             diff = self.store.diff(f"{self.selected}@{self.revision - 1}",
                                    f"{self.selected}@{self.revision}")
-            text = ("\n".join(f"- {line}" for line in diff.lines()) if not diff.empty
-                    else "No change to parameters, inputs or description.")
-            parts.append(pn.pane.Markdown(
-                f"#### Changes in revision {self.revision} (from {self.revision - 1})\n\n"
-                + text, css_classes=["nx-revision-diff"]))
+            head = safe.md("#### Changes in revision {number} (from {previous})",
+                           number=self.revision, previous=self.revision - 1)
+            parts.append(pn.pane.Markdown(head + "\n\n" + diff_markdown(diff),
+                                          css_classes=["nx-revision-diff"]))
         return pn.Column(*parts, sizing_mode="stretch_width")
+
+    @param.depends("conflict")
+    def _conflict(self) -> pn.viewable.Viewable:
+        c = self.conflict
+        if c is None:
+            return pn.Spacer(height=0)
+        if c["base"] is None:
+            head = safe.md("**'{name}' already exists** (revision {latest}, saved by {author})"
+                           " and your values did not start from it: saving would add a "
+                           "revision on top of it.", **c)
+            changes = ""
+        else:
+            head = safe.md("**'{name}' was saved as revision {latest} by {author}** after "
+                           "revision {base}, which your values started from. Saving now "
+                           "would silently undo their changes:", **c)
+            changes = "\n\n" + diff_markdown(self.store.diff(
+                (c["name"], c["base"]), (c["name"], c["latest"])))
+        w = pn.widgets
+        return pn.Column(
+            pn.pane.Alert(head + changes, alert_type="warning",
+                          css_classes=["nx-conflict-message"]),
+            pn.Row(w.Button.from_param(self.param.conflict_reload,
+                                       css_classes=["nx-conflict-reload"]),
+                   w.Button.from_param(self.param.conflict_overwrite, color="warning",
+                                       css_classes=["nx-conflict-overwrite"],
+                                       disabled=c["deleted"])),
+            pn.Row(w.TextInput.from_param(self.param.conflict_name, width=240,
+                                          css_classes=["nx-conflict-name"]),
+                   w.Button.from_param(self.param.conflict_new, color="primary",
+                                       css_classes=["nx-conflict-new"], align="end"),
+                   w.Button.from_param(self.param.conflict_cancel, align="end")),
+            css_classes=["nx-conflict"], sizing_mode="stretch_width")
 
     def _revision_picker(self) -> pn.widgets.Select:
         # Options and value must change in ONE update: a Select linked to a Selector whose
@@ -334,5 +463,13 @@ class ScenariosView(Viewer):
         )
         library = pn.Column(filters, self._list, actions, self._confirm, self._history,
                             sizing_mode="stretch_width")
-        return pn.Column(self._message, pn.Row(save_card, library, sizing_mode="stretch_width"),
+        return pn.Column(self._message, self._conflict,
+                         pn.Row(save_card, library, sizing_mode="stretch_width"),
                          sizing_mode="stretch_width")
+
+
+def diff_markdown(diff: Any) -> str:
+    """A ScenarioDiff as a Markdown list (values are user text: escaped)."""
+    if diff.empty:
+        return "No change to parameters, inputs or description."
+    return "\n".join("- " + safe.text(line) for line in diff.lines())

@@ -19,6 +19,7 @@ import param
 from panel.viewable import Viewer
 
 from nexus_panel.models import INPUT_NAMES, Inputs, Signal
+from nexus_panel.views import safe
 from nexus_panel.views.param_editor import SMALL_BUTTON
 from nexus_panel.views.series import reduce_columns
 from nexus_panel.views.session import ScenarioSession
@@ -63,7 +64,7 @@ class SignalEditor(Viewer):
         reset.on_click(lambda _event: self.session.reset_inputs([self.input_name]))
         title = Inputs.param[self.input_name].label
         self._layout = pn.Column(
-            pn.Row(pn.pane.Markdown(f"**{title}**", margin=(8, 5, 0, 5)),
+            pn.Row(pn.pane.Markdown(safe.md("**{title}**", title=title), margin=(8, 5, 0, 5)),
                    pn.layout.HSpacer(), reset, margin=0),
             self._kind, self._fields, self._preview_pane(),
             css_classes=["nx-signal-editor", f"nx-{prefix}"], sizing_mode="stretch_width",

@@ -1,15 +1,15 @@
 """Import / export: download the current scenario and its run (CSV, JSON, Parquet), or
 upload a JSON scenario and see it load, or read exactly what is wrong with it.
 
-Downloads are plain links to the HTTP export route (``nexus_panel.transfer_http``): the
-browser fetches the file directly, nothing large crosses the session's websocket, and
-the link itself encodes the scenario, so it always matches what the page shows. In a
-notebook (no server routes) the same buttons fall back to ``FileDownload`` widgets.
+Downloads are plain links to the HTTP export route (``nexus_panel.pages.export_route``,
+handed in by the page as ``download_href``): the browser fetches the file directly,
+nothing large crosses the session's websocket, and the link itself encodes the scenario,
+so it always matches what the page shows. In a notebook (no server routes) the same
+buttons fall back to ``FileDownload`` widgets.
 """
 
 from __future__ import annotations
 
-import reprlib
 from typing import Any
 
 import panel as pn
@@ -17,6 +17,7 @@ import param
 from panel.viewable import Viewer
 
 from nexus_panel.models import ValidationError
+from nexus_panel.views import safe
 from nexus_panel.views.session import ScenarioSession
 from nexus_panel.views.transfer_formats import EXPORT_FORMATS, export_bytes, export_filename
 
@@ -34,11 +35,11 @@ class TransferView(Viewer):
     upload = param.Bytes(default=None, label="Upload a JSON scenario",
                          doc="Our scenario or export JSON, or the original app's export.")
     upload_name = param.String(default="", doc="File name of the last upload.")
-    http_links = param.Boolean(default=None, allow_None=True,
-                               doc="Download through the HTTP export route (True) or over the "
-                                   "websocket with FileDownload (False); None: HTTP when "
-                                   "served, FileDownload in a notebook.")
-    message = param.String(default="", doc="Outcome of the last upload.")
+    download_href = param.Callable(default=None, allow_None=True, doc=(
+        "(scenario, format) -> the URL of the HTTP download; None: download over the "
+        "websocket with FileDownload (notebooks, which have no HTTP routes)."))
+    message = param.String(default="", doc="Outcome of the last upload, as Markdown "
+                           "built with nexus_panel.views.safe.")
     message_kind = param.Selector(default="info", objects=["info", "success", "danger"])
 
     def __init__(self, **params: Any) -> None:
@@ -57,15 +58,17 @@ class TransferView(Viewer):
             parsed = import_bytes(self.upload)
         except ValidationError as exc:
             # reprlib: the rejected value may be the whole 10 MB file's content
-            lines = "\n".join(f"- **{e.field}** = {reprlib.repr(e.value)} "
-                              f"(allowed: {e.allowed})" for e in exc.errors)
-            self.param.update(message_kind="danger", message=(
-                f"**{label} was not loaded** — {len(exc.errors)} problem(s):\n\n{lines}"))
+            lines = "\n".join(
+                safe.md("- **{field}** = {value} (allowed: {allowed})", field=e.field,
+                        value=safe.short(e.value), allowed=e.allowed) for e in exc.errors)
+            self.param.update(message_kind="danger", message=safe.md(
+                "**{label} was not loaded** — {count} problem(s):", label=label,
+                count=len(exc.errors)) + "\n\n" + lines)
             return
         self.session.apply(parsed.scenario)
-        self.param.update(message_kind="success", message=(
-            f"Loaded **{parsed.scenario.name}** from {label}, "
-            f"{IMPORT_KINDS.get(parsed.kind, parsed.kind)}."))
+        self.param.update(message_kind="success", message=safe.md(
+            "Loaded **{name}** from {label}, {kind}.", name=parsed.scenario.name,
+            label=label, kind=IMPORT_KINDS.get(parsed.kind, parsed.kind)))
 
     @param.depends("message", "message_kind")
     def _message(self) -> pn.viewable.Viewable:
@@ -74,30 +77,30 @@ class TransferView(Viewer):
         return pn.pane.Alert(self.message, alert_type=self.message_kind,
                              css_classes=["nx-transfer-message"], sizing_mode="stretch_width")
 
-    @param.depends("session.version", "http_links")
+    @param.depends("session.version", "download_href")
     def _downloads(self) -> pn.viewable.Viewable:
         result = self.session.result
         if result is None:
-            return pn.pane.Alert("The current values cannot run, so there is nothing to "
-                                 f"export: {self.session.error}", alert_type="warning")
+            return pn.pane.Alert(safe.md("The current values cannot run, so there is "
+                                         "nothing to export: {why}", why=self.session.error),
+                                 alert_type="warning")
         scenario = result.scenario
         rows = len(result.frame)
         summary = pn.pane.Markdown(
-            f"**{scenario.name}** · {rows:,} time points · final N = "
-            f"{result.final_N:,.4f}", css_classes=["nx-export-summary"])
+            safe.md("**{name}** · {rows} time points · final N = {final}", name=scenario.name,
+                    rows=f"{rows:,}", final=f"{result.final_N:,.4f}"),
+            css_classes=["nx-export-summary"])
         return pn.Column(summary, pn.Row(*(self._download(result, f) for f in EXPORT_FORMATS)))
 
     def _download(self, result: Any, fmt: str) -> pn.viewable.Viewable:
         spec = EXPORT_FORMATS[fmt]
         filename = export_filename(result, fmt)
-        served = pn.state.curdoc is not None and pn.state.curdoc.session_context is not None
-        if self.http_links or (self.http_links is None and served):
-            from nexus_panel.transfer_http import export_href
-
-            href = export_href(result.scenario, fmt)
+        if self.download_href is not None:
+            href = self.download_href(result.scenario, fmt)
             return pn.pane.HTML(
-                f'<a class="nx-download-link" href="{href}" download="{filename}" '
-                f'data-format="{fmt}">⬇ {spec.label}</a>',
+                safe.html('<a class="nx-download-link" href="{href}" download="{filename}" '
+                          'data-format="{fmt}">⬇ {label}</a>', href=href, filename=filename,
+                          fmt=fmt, label=spec.label),
                 css_classes=[f"nx-download-{fmt}"], stylesheets=[_LINK_CSS], margin=(5, 10))
         return pn.widgets.FileDownload(
             callback=lambda: _buffer(export_bytes(result, fmt)), filename=filename,

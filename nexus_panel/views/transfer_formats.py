@@ -8,15 +8,12 @@ only adapts them to in-memory bytes, which is what a browser download or upload 
 
 from __future__ import annotations
 
-import io
-import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
 
 from nexus_panel.engine import SimulationResult
-from nexus_panel.models import FieldError, ValidationError, parse_json
-from nexus_panel.storage import transfer
+from nexus_panel.filenames import safe_filename
+from nexus_panel.models import FieldError, Scenario, ValidationError, parse_json
+from nexus_panel.storage import run_files, transfer
 
 
 @dataclass(frozen=True)
@@ -35,32 +32,17 @@ EXPORT_FORMATS: dict[str, ExportFormat] = {
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
 
-def export_filename(result: SimulationResult, fmt: str) -> str:
-    stem = "".join(c if c.isalnum() or c in "-_" else "_" for c in result.scenario.name)
-    return f"{stem or 'scenario'}-{result.content_hash[:8]}.{fmt}"
-
-
-def current_bundle(result: SimulationResult) -> dict[str, Any]:
-    """A JSON bundle of an (unsaved) scenario and its run; imports like a stored one."""
-    return {
-        "format": transfer.FORMAT,
-        "format_version": transfer.FORMAT_VERSION,
-        "exported_at": datetime.now(UTC).isoformat(),
-        "scenario": result.scenario.to_dict(),
-        "revision": None,
-        "runs": [transfer.run_payload(result)],
-    }
+def export_filename(run: SimulationResult | Scenario, fmt: str) -> str:
+    """The download's file name: the scenario's name made safe, its hash, the format."""
+    scenario = run if isinstance(run, Scenario) else run.scenario
+    return safe_filename(scenario.name, f"-{scenario.content_hash()[:8]}.{fmt}")
 
 
 def export_bytes(result: SimulationResult, fmt: str) -> bytes:
     """The file a user downloads for ``fmt`` (one of EXPORT_FORMATS)."""
     if fmt not in EXPORT_FORMATS:
         raise ValidationError([FieldError("format", fmt, " or ".join(EXPORT_FORMATS))])
-    if fmt == "json":
-        return json.dumps(current_bundle(result), indent=1, allow_nan=False).encode()
-    buffer = io.BytesIO()
-    transfer.write_table(result, buffer, fmt)
-    return buffer.getvalue()
+    return run_files.file_bytes(result, fmt)
 
 
 def import_bytes(data: bytes) -> transfer.ParsedImport:

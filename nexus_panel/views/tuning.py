@@ -12,7 +12,6 @@ of the study's scenario (the message names study and trial) and opens it on Simu
 
 from __future__ import annotations
 
-import html
 from typing import Any
 from urllib.parse import urlencode
 
@@ -28,7 +27,7 @@ from nexus_panel.analysis.tuning import TuningOutcome, parameter_importances
 from nexus_panel.analysis.tuning_spec import Constraint, Objective, TunedParameter, TuningSpec
 from nexus_panel.models import ValidationError
 from nexus_panel.storage.errors import StorageError
-from nexus_panel.views import tuning_plots
+from nexus_panel.views import safe, tuning_plots
 from nexus_panel.views.analysis_common import AnalysisView, ItemsEditor, result_table
 
 NAVIGATE_JS = "if (cb_obj.value) { window.location.assign(cb_obj.value); }"
@@ -55,12 +54,12 @@ def studies_html(infos: list[Any]) -> str:
             i.best_value if isinstance(i.best_value, list) else [i.best_value])
                          ) if i.best_value is not None else ""
         rows.append(
-            "<tr>"
-            f'<td><a class="nx-study-link" href="{html.escape(study_link(i.name))}">'
-            f"{html.escape(i.name)}</a></td>"
-            f"<td>{html.escape(i.scenario)}@{int(i.revision)}</td>"
-            f"<td>{html.escape(', '.join(i.objectives))}</td>"
-            f"<td>{int(i.n_trials)}</td><td>{best}</td></tr>")
+            "<tr>" + safe.html('<td><a class="nx-study-link" href="{href}">{name}</a></td>'
+                      "<td>{scenario}@{revision}</td><td>{objectives}</td>"
+                      "<td>{trials}</td><td>{best}</td>", href=study_link(i.name),
+                      name=i.name, scenario=i.scenario, revision=int(i.revision),
+                      objectives=", ".join(i.objectives), trials=int(i.n_trials), best=best)
+            + "</tr>")
     head = ("<tr><th>study (share link)</th><th>scenario</th><th>objectives</th>"
             "<th>trials</th><th>best</th></tr>")
     return f'<table class="nx-studies">{head}{"".join(rows)}</table>'
@@ -129,7 +128,7 @@ class TuneView(AnalysisView):
                 f"Done: {result.added:,} trials added to {result.study_name!r} "
                 f"({result.n_trials:,} in all) in {result.seconds:.2f} s, engine "
                 f"{result.timing.engine:.2f} s.")
-        self.status = " ".join([head, *result.notes])
+        self.status = safe.md("{head}", head=" ".join([head, *result.notes]))
         self.studies_version += 1
         self._set_study_url(result.study_name)
 
@@ -143,14 +142,15 @@ class TuneView(AnalysisView):
         try:
             outcome = self._studies().outcome(name)
         except (ValidationError, StorageError) as exc:
-            self.load_error = f"Study {name!r} cannot be opened: {exc}"
-            self._fail(self.load_error)
+            self.load_error = self._fail("Study {name} cannot be opened: {why}", name=name,
+                                         why=exc)
             return False
         if self.session is not None:
             self.session.apply(outcome.spec.base_scenario)
         self._set_spec(outcome.spec)
         self.param.update(result=outcome, study_name=name, progress=100, load_error="",
-                          status=f"Study {name!r}: {outcome.n_trials:,} trials, as stored.")
+                          status=safe.md("Study {name}: {n} trials, as stored.", name=name,
+                                         n=f"{outcome.n_trials:,}"))
         self._set_study_url(name)
         return True
 
@@ -172,9 +172,10 @@ class TuneView(AnalysisView):
         try:
             record = self._studies().apply(outcome.study_name, number)
         except (ValidationError, StorageError) as exc:
-            self._fail(f"Not applied: {exc}")
+            self._fail("Not applied: {why}", why=exc)
             return
-        self.status = f"Saved {record.label}: {record.message}. Opening it on Simulate…"
+        self.status = safe.md("Saved {label}: {message}. Opening it on Simulate…",
+                              label=record.label, message=record.message)
         self._navigate.value = "./simulate?" + urlencode(
             {"scenario": record.scenario_name, "rev": record.number})
 
@@ -184,24 +185,27 @@ class TuneView(AnalysisView):
                                                           css_classes=["nx-study-name"]),
                           self._navigate]
         for title, editor in self._editors.items():
-            out += [pn.pane.Markdown(f"**{title}**"), editor]
+            out += [pn.pane.Markdown(safe.md("**{title}**", title=title)), editor]
         return out
 
     def charts(self) -> pn.viewable.Viewable:
         outcome: TuningOutcome = self.result
         if outcome.feasible().empty:
             message = outcome.constraint_message() or "No feasible trial yet."
-            return pn.pane.Alert(message, alert_type="warning", css_classes=["nx-tune-alert"])
+            return pn.pane.Alert(safe.md("{message}", message=message), alert_type="warning",
+                                 css_classes=["nx-tune-alert"])
         best = outcome.best()
         assert best is not None
         summary = outcome.summary()
-        lines = [f"**Study {html.escape(outcome.study_name)}**: {outcome.n_trials:,} trials, "
-                 f"sampler {summary['sampler']}; best trial **{int(best['number'])}**: "
-                 + ", ".join(f"{c.removeprefix('value_')} = {best[c]:.6g}"
-                             for c in outcome.value_columns())]
+        lines = [safe.md("**Study {name}**: {n} trials, sampler {sampler}; best trial "
+                         "**{number}**: {values}", name=outcome.study_name,
+                         n=f"{outcome.n_trials:,}", sampler=summary["sampler"],
+                         number=int(best["number"]), values=", ".join(
+                             f"{c.removeprefix('value_')} = {best[c]:.6g}"
+                             for c in outcome.value_columns()))]
         if outcome.baseline:
-            lines.append("At the scenario's own values: " + ", ".join(
-                "n/a" if v is None else f"{v:.6g}" for v in outcome.baseline))
+            lines.append(safe.md("At the scenario's own values: {values}", values=", ".join(
+                "n/a" if v is None else f"{v:.6g}" for v in outcome.baseline)))
         plots: list[Any] = [pn.pane.HoloViews(tuning_plots.history(outcome),
                                               sizing_mode="stretch_width")]
         if len(outcome.directions) > 1:
@@ -222,7 +226,8 @@ class TuneView(AnalysisView):
                                                     css_classes=["nx-apply-trial"]))
         return pn.Column(pn.pane.Markdown("\n\n".join(lines), css_classes=["nx-tune-summary"]),
                          apply, *plots,
-                         pn.pane.Markdown(f"**Best {min(TOP_ROWS, len(top))} trials**"),
+                         pn.pane.Markdown(safe.md("**Best {n} trials**",
+                                                  n=min(TOP_ROWS, len(top)))),
                          result_table(top.head(TOP_ROWS).set_index("number")),
                          sizing_mode="stretch_width")
 
@@ -231,7 +236,8 @@ class TuneView(AnalysisView):
         try:
             infos = self._studies().list()
         except (ValidationError, StorageError) as exc:
-            return pn.pane.Alert(f"Studies cannot be listed: {exc}", alert_type="danger")
+            return pn.pane.Alert(safe.md("Studies cannot be listed: {why}", why=exc),
+                                 alert_type="danger")
         return pn.pane.HTML(studies_html(infos), css_classes=["nx-studies-list"],
                             sizing_mode="stretch_width")
 
@@ -272,8 +278,9 @@ class AdaptiveView(AnalysisView):
         super()._show_new(result)
         self.can_save = False
         table = result.comparison()
-        self.status = (f"Done in {result.seconds:.2f} s: RMS error "
-                       f"{table.iloc[0, 0]:.4g} adaptive vs {table.iloc[1, 0]:.4g} fixed.")
+        self.status = safe.md("Done in {s} s: RMS error {a} adaptive vs {f} fixed.",
+                              s=f"{result.seconds:.2f}", a=f"{table.iloc[0, 0]:.4g}",
+                              f=f"{table.iloc[1, 0]:.4g}")
 
     def charts(self) -> pn.viewable.Viewable:
         result = self.result

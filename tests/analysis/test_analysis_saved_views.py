@@ -11,6 +11,7 @@ import pandas as pd
 import panel as pn
 import pytest
 from bokeh.models import Model
+from rendering import text
 
 from nexus_panel.analysis import GainSet, ParameterRange
 from nexus_panel.analysis.specs import slider_range
@@ -73,7 +74,7 @@ def test_save_then_open_the_link_shows_the_same_analysis(sqlite_url: str) -> Non
     assert view.can_save
     view.param.trigger("save")
     assert address == {"analysis": str(view.saved_id)} and not view.can_save
-    assert f"Saved as analysis {view.saved_id}" in view.status
+    assert f"Saved as analysis {view.saved_id}" in text(view.status)
     assert store.revisions("team base")[0].content_hash == result.spec.base_scenario.content_hash()
 
     other = session(alpha=2.0)  # a teammate's page: another scenario, default form
@@ -84,7 +85,7 @@ def test_save_then_open_the_link_shows_the_same_analysis(sqlite_url: str) -> Non
     values = widget_values(opened)
     assert values["Runs"] == 60 and values["Std. deviation"] == 0.05
     pd.testing.assert_frame_equal(opened.result.statistics, result.statistics)
-    assert "not rerun" in opened.status and opened.saved_id == view.saved_id
+    assert "not rerun" in text(opened.status) and opened.saved_id == view.saved_id
 
     other.scenario.params.alpha = 1.5  # the scenario moves on: the link drops the id
     assert address == {} and opened.saved_id is None
@@ -95,17 +96,17 @@ def test_unknown_or_misplaced_ids_say_why(sqlite_url: str) -> None:
     with ScenarioStore(sqlite_url) as store:
         view = MonteCarloView(session=session(), store=store)
         assert not view.open_saved("999")
-        assert view.load_error == ("Saved analysis 999 cannot be opened: no saved analysis "
+        assert text(view.load_error) == ("Saved analysis 999 cannot be opened: no saved analysis "
                                    "with id 999")
         shown = view._charts()[0]  # the charts area shows it as an alert
         assert isinstance(shown, pn.pane.Alert) and shown.object == view.load_error
-        assert not view.open_saved("abc") and "a saved analysis id" in view.load_error
+        assert not view.open_saved("abc") and "a saved analysis id" in text(view.load_error)
         view.spec.n_runs = 10
         view.run_now()
         view.param.trigger("save")
         stability = StabilityView(session=session(), store=store)
         assert not stability.open_saved(view.saved_id)
-        assert "open it on the /montecarlo page" in stability.load_error
+        assert "open it on the /montecarlo page" in text(stability.load_error)
     assert not MonteCarloView(session=session()).open_saved(1)  # no storage at all
 
 
@@ -125,12 +126,16 @@ def test_the_page_reads_and_writes_analysis_in_its_address(
     assert not page.alert.visible  # analysis= is the page's key, not an unknown one
     assert page.body.saved_id == saved.saved_id
     assert page.session.scenario.name == "team base"
-    assert page.url_sink.value == f"?s={page.token}&analysis={saved.saved_id}"
+    # the analysed revision is the base the values started from (a later save conflicts
+    # with anything saved meanwhile)
+    assert page.session.base_revision == 1
+    assert page.url_sink.value == f"?s={page.token}&base=1&analysis={saved.saved_id}"
     page.session.scenario.params.beta = 3.0  # edited: the address no longer names it
-    assert page.url_sink.value == f"?s={page.token}"
+    assert page.url_sink.value == f"?s={page.token}&base=1"
 
     missing = site.Site("montecarlo", query={"analysis": ["77"]}, loader=None)
-    assert not missing.alert.visible and "no saved analysis with id 77" in missing.body.load_error
+    assert not missing.alert.visible
+    assert "no saved analysis with id 77" in text(missing.body.load_error)
     assert missing.url_sink.value == f"?s={missing.token}"
     store.close()
 

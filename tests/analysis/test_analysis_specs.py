@@ -19,6 +19,9 @@ EXAMPLES = {
     "stability": {"x_parameter": "phi_limit", "y_parameter": "gamma_C", "x_points": 5},
     "controller": {"shock_input": "N_initial", "shock_size": -50,
                    "gain_sets": [{"label": "fast", "K_p": 0.8, "K_i": 0.02, "K_d": 0.1}]},
+    "network": {"agents": 50, "graph": {"kind": "watts_strogatz", "k": 4, "rewire": 0.2},
+                "heterogeneity": [{"parameter": "H", "distribution": "uniform", "low": 0.5,
+                                   "high": 2.0}], "transfer_rate": 0.1, "seed": 3},
 }
 
 

@@ -10,6 +10,7 @@ import param
 from hypothesis import strategies as st
 
 from nexus_panel.models import KINDS, EngineParams, Signal
+from nexus_panel.models import text as text_rules
 
 INPUT_NAMES = ("H", "M", "D", "E", "C_cons", "C_disp")
 
@@ -68,8 +69,9 @@ def signal_dicts(draw: st.DrawFn, max_steps: int = 60) -> dict[str, Any]:
 
 def scenario_dicts(max_steps: int = 60) -> st.SearchStrategy[dict[str, Any]]:
     return st.fixed_dictionaries({
-        "name": st.text(max_size=20),
-        "description": st.text(max_size=40),
+        # any text the rule accepts (models/text.py; refusals: tests/models/test_text_rules)
+        "name": st.text(max_size=20).filter(text_rules.NAME.accepts),
+        "description": st.text(max_size=40).filter(text_rules.DESCRIPTION.accepts),
         "params": engine_params(max_steps),
         "inputs": st.fixed_dictionaries({n: signal_dicts(max_steps) for n in INPUT_NAMES}),
     })

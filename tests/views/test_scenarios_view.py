@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from rendering import text
 
 from nexus_panel import EngineParams, Scenario
 from nexus_panel.storage import ScenarioStore
@@ -25,7 +26,7 @@ def test_save_lists_it_and_a_second_save_adds_a_revision(store: ScenarioStore) -
     view.param.update(save_name="growth", save_description="more issuance",
                       save_message="first")
     view.save = True
-    assert view.message == "Saved 'growth' as revision 1."
+    assert text(view.message) == "Saved 'growth' as revision 1."
     assert listed(view) == ["growth"]
 
     view.save = True  # nothing changed: no new revision
@@ -34,10 +35,10 @@ def test_save_lists_it_and_a_second_save_adds_a_revision(store: ScenarioStore) -
     session.scenario.params.alpha = 2.5
     view.save_message = "alpha up"
     view.save = True
-    assert view.message == "Saved 'growth' as revision 2."
+    assert text(view.message) == "Saved 'growth' as revision 2."
     assert [r.message for r in store.revisions("growth")] == ["first", "alpha up"]
     assert view.selected == "growth" and view.revision == 2
-    diff = view._history()[-1].object
+    diff = text(view._history()[-1].object)
     assert "alpha: 1 → 2.5" in diff
 
 
@@ -95,7 +96,7 @@ def test_delete_needs_confirmation_and_restore_undoes_it(store: ScenarioStore) -
     assert listed(view) == ["doomed"]
     view.selected = "doomed"
     view.restore = True
-    assert view.message == "Restored 'doomed'."
+    assert text(view.message) == "Restored 'doomed'."
     view.show_deleted = False
     assert listed(view) == ["doomed"]
 

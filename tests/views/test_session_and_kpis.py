@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from rendering import text
 
 from nexus_panel.engine.memo import memo_stats
 from nexus_panel.models import EngineParams, Scenario, Signal
@@ -89,7 +90,7 @@ def test_bad_values_keep_last_good_run_and_say_why() -> None:
     signal.pulse_width = 8  # wider than its period: rejected by validation
     assert session.result is good
     assert "inputs.H.pulse_width = 8" in session.error
-    assert cards._error.visible and "inputs.H.pulse_width" in cards._error.object
+    assert cards._error.visible and "inputs.H.pulse_width" in text(cards._error.object)
     signal.pulse_width = 2
     assert session.error == ""
     assert not cards._error.visible
@@ -102,7 +103,7 @@ def test_weight_warnings_shown_beside_the_cards() -> None:
     assert not cards._warnings.visible
     session.scenario.params.w_H = 0.9
     assert cards._warnings.visible
-    assert "Issuance weights w_H + w_M + w_D + w_E sum to 1.5" in cards._warnings.object
+    assert "Issuance weights w_H + w_M + w_D + w_E sum to 1.5" in text(cards._warnings.object)
     assert cards._cards.object.count('class="nx-kpi-value"') == 4
 
 

@@ -15,6 +15,7 @@ from nexus_panel.pages.links import (
     read_link,
     scenario_query,
 )
+from nexus_panel.pages.site import store_loader
 from nexus_panel.storage import ScenarioStore
 
 
@@ -98,15 +99,20 @@ def test_stored_revision_opens_from_real_store(sqlite_url: str) -> None:
     second.params.alpha = 3.0
     store.save(second, message="r2")
 
-    def loader(name: str, rev: int | None) -> Scenario:
-        return store.load(name, revision=rev)
-
+    loader = store_loader(store)
     old = read_link({"scenario": [b"shock"], "rev": [b"1"]}, loader)
     assert old.problems == []
-    assert old.stored == ("shock", 1)
+    assert old.stored == ("shock", 1) and old.base_revision == 1
     assert old.scenario.params.alpha == 2.5
     latest = read_link({"scenario": [b"shock"]}, loader)
     assert latest.scenario.params.alpha == 3.0
+    assert latest.stored == ("shock", 2) and latest.base_revision == 2
+    # pages carry the revision the values started from as base=N
+    carried = read_link({"s": [encode_scenario(latest.scenario)], "base": ["2"]})
+    assert carried.base_revision == 2 and carried.problems == []
+    bad_base = read_link({"s": [encode_scenario(latest.scenario)], "base": ["-1"]})
+    assert bad_base.base_revision is None
+    assert "base = '-1' is not allowed" in bad_base.problems[0]
 
     missing = read_link({"scenario": [b"shock"], "rev": [b"9"]}, loader)
     assert missing.scenario.to_dict() == Scenario().to_dict()

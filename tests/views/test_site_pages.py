@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 from bokeh.document import Document
+from rendering import text as shown_text
 
 from nexus_panel.models import EngineParams
 from nexus_panel.pages import site
@@ -55,10 +56,10 @@ def test_bad_link_shows_alert_naming_values_and_still_renders() -> None:
     page.template().server_doc(Document())
     assert page.alert.visible
     assert "nx-link-alert" in page.alert.css_classes
-    text = page.alert.object
+    text = shown_text(page.alert.object)
     assert "alpha = 99 is not allowed (allowed: a finite number in [0, 5])" in text
-    assert "link value s = &#x27;garbage!&#x27;" in text
-    assert "unknown link parameter &#x27;x&#x27;" in text
+    assert "link value s = 'garbage!'" in text
+    assert "unknown link parameter 'x'" in text
     assert page.session.result is not None  # the page still runs the default scenario
     assert page.session.scenario.params.to_dict() == EngineParams().to_dict()
 

@@ -7,6 +7,7 @@ import json
 
 import numpy as np
 import pandas as pd
+from rendering import text
 
 from nexus_panel import EngineParams, Scenario, simulate
 from nexus_panel.views.session import ScenarioSession
@@ -28,14 +29,14 @@ def test_each_export_reads_back_as_the_same_run() -> None:
 
 def test_upload_of_the_original_export_loads_into_the_session() -> None:
     session = ScenarioSession()
-    view = TransferView(session=session, http_links=False)
+    view = TransferView(session=session)
     view.upload_name = "old.json"
     view.upload = json.dumps({"parameters": {"alpha": 2.5},
                               "signal_configs": {"H": {"type": "ramp", "start": 10,
                                                        "end": 20}},
                               "results": {}}).encode()
     assert view.message_kind == "success"
-    assert "old.json" in view.message and "original app" in view.message
+    assert "old.json" in text(view.message) and "original app" in text(view.message)
     assert session.scenario.params.alpha == 2.5
     assert session.scenario.inputs.H.kind == "ramp"
     assert session.result.scenario.params.alpha == 2.5
@@ -47,15 +48,18 @@ def test_bad_upload_lists_every_problem_and_changes_nothing() -> None:
     view.upload_name = "bad.json"
     view.upload = json.dumps({"params": {"alpha": -1, "kappa": "x"}}).encode()
     assert view.message_kind == "danger"
-    assert "bad.json was not loaded" in view.message and "2 problem(s)" in view.message
-    assert "params.alpha" in view.message and "params.kappa" in view.message
+    message = text(view.message)
+    assert "bad.json was not loaded" in message and "2 problem(s)" in message
+    assert "params.alpha" in message and "params.kappa" in message
     assert session.scenario.params.alpha == 1.0
     view.upload = b"\xff\xfe not json"
-    assert "valid JSON" in view.message
+    assert "valid JSON" in text(view.message)
 
 
 def test_downloads_render_as_links_to_the_export_route() -> None:
-    view = TransferView(session=ScenarioSession(), http_links=True)
+    from nexus_panel.pages.export_route import export_href
+
+    view = TransferView(session=ScenarioSession(), download_href=export_href)
     links = view._downloads()[1]
     hrefs = [pane.object for pane in links]
     assert all('href="./export/' in h for h in hrefs)
@@ -79,6 +83,8 @@ def test_upload_with_a_huge_bad_value_gets_a_short_message() -> None:
     view.upload_name = "big.json"
     view.upload = json.dumps({"x": "a" * 10_000_000}).encode()
     assert view.message_kind == "danger"
-    assert "big.json was not loaded" in view.message
-    assert "**x** = 'aaaaaaaaaaaa...aaaaaaaaaaaaa' (allowed: not a scenario key" in view.message
-    assert len(view.message) < 500
+    message = text(view.message)
+    assert "big.json was not loaded" in message
+    assert "x = 'aaaaaaaaaaaa" in message
+    assert "...aaaa" in message and "aaaa' (allowed: not a scenario key" in message
+    assert len(view.message) < 1500
