@@ -5,6 +5,7 @@ cancel a long study, and see adaptive gains beat fixed ones on a regime shift.""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
@@ -63,7 +64,7 @@ def test_run_apply_and_reopen_a_study(page: Page, server_store: Any) -> None:
     link.click()
     wait_for_page(page)
     expect(page.locator(".nx-analysis-status").first).to_contain_text(
-        "Study 'ui-gains': 100 trials, as stored.")
+        "Study ui-gains: 100 trials, as stored.")
     errors.assert_none()
 
 
@@ -126,9 +127,10 @@ def test_adaptive_tab_beats_fixed_gains_on_a_regime_shift(page: Page) -> None:
     page.get_by_role("button", name="Run", exact=True).last.click()
     status = page.locator(".nx-analysis-status").last
     expect(status).to_contain_text("adaptive vs", timeout=RUN_TIMEOUT)
-    text = status.inner_text()
-    adaptive, fixed = (float(x.split()[0]) for x in
-                       text.split("RMS error ")[1].split(" adaptive vs "))
+    text = status.evaluate("e => (e.shadowRoot || e).textContent")
+    found = re.search(r"RMS error ([\d.]+) adaptive vs ([\d.]+) fixed", text)
+    assert found is not None, text
+    adaptive, fixed = float(found.group(1)), float(found.group(2))
     assert adaptive < fixed
     screenshot(page, "tune-adaptive")
     errors.assert_none()
