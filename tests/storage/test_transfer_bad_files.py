@@ -4,17 +4,24 @@ and the problem, never a raw pandas/pyarrow exception or a silently accepted val
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
 from nexus_panel import EngineParams, Scenario, simulate
-from nexus_panel.engine import COLUMNS
+from nexus_panel.engine import COLUMNS, SimulationResult
 from nexus_panel.models import ValidationError
 from nexus_panel.storage import transfer
-from nexus_panel.views.transfer_formats import current_bundle
+from nexus_panel.views.transfer_formats import export_bytes
+
+
+def current_bundle(result: SimulationResult) -> dict[str, Any]:
+    """The JSON bundle the page's export writes for an unsaved run."""
+    return json.loads(export_bytes(result, "json"))
 
 
 @pytest.fixture(scope="module")
