@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from nexus_panel.models import ValidationError
 
 COMMAND_MODULES: tuple[str, ...] = (
-    "run", "bench", "serve", "db", "transfer", "analysis", "network", "contract",
+    "run", "bench", "serve", "db", "transfer", "analysis", "network", "tune", "contract",
 )
 """Modules of nexus_panel.commands; each has ``register(subparsers)`` that adds its
 subcommands and sets ``func(args) -> int`` on them."""

@@ -9,7 +9,9 @@ Bokeh and Panel generate themselves.
 The Content-Security-Policy is as tight as Panel and Bokeh allow: they put the document's
 JSON and its bootstrapping code in inline ``<script>`` elements, compile ``CustomJS``
 callbacks (the copy-link button, the address-bar sync) with ``new Function``, and set
-inline styles, so scripts need ``'unsafe-inline'`` and ``'unsafe-eval'``; everything else
+inline styles, so scripts need ``'unsafe-inline'`` and ``'unsafe-eval'`` (and ``blob:``:
+Panel 1.9 loads es-module-shims on every page, which runs modules from blob URLs; without
+it every page logs a CSP violation in the console); everything else
 -- scripts, styles, fonts, images, the websocket -- may come only from this origin
 (``data:``/``blob:`` images for exported plots), no plugins, no ``<base>`` rewriting,
 forms post only here, and no other site may frame the app (clickjacking).

@@ -39,9 +39,10 @@ SCENARIO_KEY = "s"
 STORED_NAME_KEY = "scenario"
 STORED_REV_KEY = "rev"
 BASE_KEY = "base"
-PAGE_KEYS: tuple[str, ...] = ("analysis",)
+PAGE_KEYS: tuple[str, ...] = ("analysis", "study")
 """Keys a page reads itself, kept in ``LinkReading.page_args`` (``analysis=<id>``: a
-saved analysis, opened by the analysis pages)."""
+saved analysis, opened by the analysis pages; ``study=<name>``: a tuning study, opened by
+the Tune page)."""
 MAX_TOKEN_CHARS = 20_000
 """Longer ``s`` values are refused before decoding (a scenario needs well under 1,000)."""
 MAX_JSON_BYTES = 100_000

@@ -47,6 +47,7 @@ PAGES: tuple[PageEntry, ...] = (
     PageEntry("stability", "Stability", "nexus_panel.pages.stability"),
     PageEntry("controller", "Controller", "nexus_panel.pages.controller"),
     PageEntry("network", "Network", "nexus_panel.pages.network"),
+    PageEntry("tune", "Tune", "nexus_panel.pages.tune"),
     PageEntry("contracts", "Contracts", "nexus_panel.pages.contracts"),
 )
 

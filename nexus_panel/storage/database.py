@@ -33,6 +33,12 @@ WRITE = "nexus_write"
 MIGRATION_LOCK_KEY = 0x6E657875  # "nexu": serialises concurrent auto-migrations on PG
 SQLITE_BUSY_MS = 30_000
 PG_CONNECT_TIMEOUT_S = 10
+VERSION_TABLE = "nexus_alembic_version"
+"""Where Alembic keeps this schema's revision. Not Alembic's default ``alembic_version``:
+Optuna's RDB storage (tuning studies, in this same database) runs its own Alembic
+migrations on that table, and one version table cannot track two schemas."""
+LEGACY_VERSION_TABLE = "alembic_version"
+"""Where databases made before the tuning studies kept this schema's revision."""
 
 
 def data_dir() -> Path:
@@ -126,6 +132,14 @@ def translated(url: sa.URL, doing: str) -> Iterator[None]:
 
 
 # --- migrations ---------------------------------------------------------------------------
+def owned_by_app(name: str | None, type_: str, _parents: Any) -> bool:
+    """Alembic ``include_name`` filter: only this schema's tables are compared (Optuna's
+    tables and version table share the database and are none of our migrations' business)."""
+    from nexus_panel.storage.schema import Base
+
+    return type_ != "table" or name in Base.metadata.tables
+
+
 def alembic_config(connection: sa.Connection | None = None) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
@@ -143,7 +157,8 @@ def head_revision() -> str:
 def current_revision(engine: sa.Engine) -> str | None:
     """The schema revision stored in the database (None for an empty database)."""
     with translated(engine.url, "connect to the database"), engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        return MigrationContext.configure(
+            conn, opts={"version_table": VERSION_TABLE}).get_current_revision()
 
 
 def _run(engine: sa.Engine, action: str, revision: str) -> None:
@@ -168,6 +183,10 @@ def ensure_schema(engine: sa.Engine) -> None:
     head = head_revision()
     if current == head:
         return
+    if current is None:
+        current = adopt_legacy_version(engine)
+        if current == head:
+            return
     script = ScriptDirectory.from_config(alembic_config())
     if current is not None:
         try:
@@ -177,6 +196,31 @@ def ensure_schema(engine: sa.Engine) -> None:
                 f"the database at {describe(engine.url)} has schema revision {current}, "
                 "which this version of nexus_panel does not know: upgrade nexus_panel") from None
     upgrade(engine)
+
+
+def adopt_legacy_version(engine: sa.Engine) -> str | None:
+    """Move this schema's revision from ``alembic_version`` (where databases made before
+    the tuning studies kept it) to VERSION_TABLE, in one transaction; returns it. A
+    revision there that is not ours (Optuna's) is left alone."""
+    with translated(engine.url, "read the schema revision"), \
+            engine.execution_options(**{WRITE: True}).begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATION_LOCK_KEY})
+        inspector = sa.inspect(conn)
+        if not inspector.has_table(LEGACY_VERSION_TABLE):
+            return None
+        ours = MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE})
+        if ours.get_current_revision() is not None:  # adopted by a concurrent process
+            return ours.get_current_revision()
+        script = ScriptDirectory.from_config(alembic_config())
+        known = {r.revision for r in script.walk_revisions()}
+        found = conn.execute(sa.text(f"SELECT version_num FROM {LEGACY_VERSION_TABLE}")
+                             ).scalars().all()
+        if len(found) != 1 or found[0] not in known:
+            return None
+        ours.stamp(script, found[0])
+        conn.execute(sa.text(f"DROP TABLE {LEGACY_VERSION_TABLE}"))
+        return str(found[0])
 
 
 def new_migration(message: str) -> str:

@@ -127,6 +127,8 @@ class AnalysisView(Viewer):
     """Base of the analysis pages: subclasses set ``analysis`` and implement ``charts``."""
 
     analysis: str = ""
+    savable: bool = True
+    """False for views whose results live elsewhere (tuning studies): no Save button."""
 
     spec = param.ClassSelector(class_=SpecBase, doc="What to run (the generated form).")
     session = param.Parameter(default=None, doc="The page's ScenarioSession, if any.")
@@ -338,7 +340,8 @@ class AnalysisView(Viewer):
         bar = pn.widgets.Progress.from_param(self.param.progress, sizing_mode="stretch_width")
         status = pn.pane.Markdown(self.param.status, css_classes=["nx-analysis-status"],
                                   sizing_mode="stretch_width")
-        return pn.Column(form, *self.extra_controls(), buttons, bar, status, save, width=340)
+        return pn.Column(form, *self.extra_controls(), buttons, bar, status,
+                         *([save] if self.savable else []), width=340)
 
     def charts(self) -> pn.viewable.Viewable:  # pragma: no cover - overridden
         raise NotImplementedError

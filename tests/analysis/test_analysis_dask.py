@@ -57,3 +57,29 @@ def test_stability_map_through_the_environment_variable(
     assert np.array_equal(local.regimes, remote.regimes)
     for name, grid in local.metrics.items():
         np.testing.assert_array_equal(grid, remote.metrics[name], err_msg=name)
+
+
+def test_tuning_study_through_the_environment_variable_equals_local(
+        cluster: Any, walk_scenario: dict[str, Any], tmp_path: Any,
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from nexus_panel.cli import main
+
+    spec = {"scenario": {**walk_scenario, "name": "walk"}, "n_trials": 40, "batch_size": 20,
+            "members": 4, "chunk_size": 16, "seed": 3, "aggregate": "cvar",
+            "parameters": [{"parameter": "K_p"}, {"parameter": "K_i"}],
+            "objectives": [{"metric": "rms_error"}]}
+    path = tmp_path / "spec.json"
+    path.write_text(json.dumps(spec))
+
+    def tune(database: str) -> dict[str, Any]:
+        assert main(["tune", str(path), "--json", "--study", "s",
+                     "--database-url", f"sqlite:///{tmp_path / database}"]) == 0
+        return json.loads(capsys.readouterr().out)
+
+    local = tune("local.db")
+    monkeypatch.setenv("NEXUS_DASK_ADDRESS", cluster.scheduler_address)
+    remote = tune("remote.db")
+    for key in ("n_trials", "best_value", "baseline_value", "best_params", "best_trial"):
+        assert local[key] == remote[key], key

@@ -26,7 +26,7 @@ def test_default_is_a_migrated_sqlite_file_in_wal_mode(tmp_path: Path,
     assert path.is_file()
     with sqlite3.connect(path) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
-        version = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+        version = conn.execute("SELECT version_num FROM nexus_alembic_version").fetchone()
     assert version == (database.head_revision(),)
     with ScenarioStore() as again:  # a second start finds the data
         assert [s.name for s in again.list()] == ["baseline"]

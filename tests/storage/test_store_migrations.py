@@ -25,12 +25,13 @@ def _engine(url: str) -> sa.Engine:
 
 
 def _tables(engine: sa.Engine) -> set[str]:
-    return set(sa.inspect(engine).get_table_names()) - {"alembic_version"}
+    return set(sa.inspect(engine).get_table_names()) - {database.VERSION_TABLE}
 
 
 def _schema_drift(engine: sa.Engine) -> list[object]:
     with engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        context = MigrationContext.configure(conn, opts={
+            "compare_type": True, "version_table": database.VERSION_TABLE})
         return list(compare_metadata(context, Base.metadata))
 
 
@@ -67,7 +68,7 @@ def test_downgrade_and_upgrade_round_trip(db_url: str) -> None:
 
 def test_a_database_from_a_newer_version_is_refused(db_url: str) -> None:
     ScenarioStore(db_url).close()
-    execute(db_url, "UPDATE alembic_version SET version_num = 'f00d'")
+    execute(db_url, f"UPDATE {database.VERSION_TABLE} SET version_num = 'f00d'")
     with pytest.raises(StorageError, match="revision f00d, which this version of nexus_panel "
                                            "does not know: upgrade nexus_panel"):
         ScenarioStore(db_url)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from alembic import context
 
+from nexus_panel.storage.database import VERSION_TABLE, owned_by_app
 from nexus_panel.storage.schema import Base
 
 connection = context.config.attributes.get("connection")
@@ -17,6 +18,8 @@ context.configure(
     target_metadata=Base.metadata,
     render_as_batch=connection.dialect.name == "sqlite",
     compare_type=True,
+    version_table=VERSION_TABLE,
+    include_name=owned_by_app,
 )
 with context.begin_transaction():
     context.run_migrations()
