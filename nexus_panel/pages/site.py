@@ -32,6 +32,8 @@ last copied URL is also put in ``document.body.dataset.nxCopiedLink``); the link
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import logging
 import threading
 from collections.abc import Callable
@@ -264,24 +266,48 @@ def render_page(slug: str) -> None:
     recomputed once instead of once per root and plot (measured: 18 recomputations,
     about a third of the page's server time, otherwise).
     """
+    from nexus_panel.pages import cleanup, stylesheets
+
     doc = pn.state.curdoc
-    template = build_page(slug)
-    with doc.models.freeze():
-        template.server_doc(doc)
+    stylesheets.serve_locally(doc)
+    with cleanup.track(doc):
+        template = build_page(slug)
+        with doc.models.freeze():
+            template.server_doc(doc)
     doc.title = f"{SITE_TITLE} · {page_entry(slug).title}"  # the browser tab names the page
 
 
+WARM_IMPORTS: tuple[str, ...] = ("optuna", "optuna.storages", "datashader", "SALib")
+"""Libraries pages import lazily that keep import-time state (optuna keeps the traceback
+of each optional import it tried, with every frame that led to it)."""
+
+
 def warm_up_pages() -> None:
-    """Compile the kernels and build the home page once into a throwaway document, so
-    the first visitor pays for neither the JIT nor the lazy imports of a first render."""
+    """Compile the kernels and build every page once into throwaway documents, so the
+    first visitor of any page pays for neither the JIT nor the lazy imports of a first
+    render. (A library imported during a visitor's page build can also keep that page
+    alive: optuna stores the traceback of an optional import it tried, which holds the
+    frames, and so the session, that triggered it.)"""
     from bokeh.document import Document
+    from panel.io.document import _cleanup_doc
     from panel.io.state import set_curdoc
 
     from nexus_panel.engine import warm_up
+    from nexus_panel.pages import cleanup, stylesheets
 
     warm_up()
-    with set_curdoc(Document()):
-        Site(HOME, query={}, loader=None).template().server_doc(pn.state.curdoc)
+    for module in WARM_IMPORTS:  # imported here, so their import-time state holds no page
+        with contextlib.suppress(ImportError):
+            importlib.import_module(module)
+    for entry in available_pages():
+        doc = Document()
+        stylesheets.serve_locally(doc)
+        with set_curdoc(doc), cleanup.track(doc):
+            Site(entry.slug, query={}, loader=None).template().server_doc(doc)
+        # Panel registers what a document shows in process-wide tables; a throwaway
+        # document is never "destroyed" by a session ending, so release it here.
+        _cleanup_doc(doc, destroy=True)
+        cleanup.forget(getattr(doc, cleanup.TRACKED))
 
 
 def routes() -> dict[str, Callable[[], None]]:

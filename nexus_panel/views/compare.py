@@ -69,10 +69,19 @@ class CompareView(Viewer):
                                  doc="Which outputs to overlay.")
     refresh = param.Event(label="Refresh list", doc="Re-read the saved scenarios.")
 
+    search = param.String(default="", label="Filter",
+                          doc="Show only the choices whose label contains this text.")
+
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)
         self._refs: dict[str, ScenarioRef] = {}
-        self._widgets: list[pn.widgets.MultiChoice] = []
+        # A native multi-select, not a MultiChoice: Bokeh's MultiChoice renders its labels
+        # as HTML (Choices.js, allowHTML on) and re-reads them from the DOM, so a scenario
+        # named like markup would run as script there however it is escaped.
+        self._picker = pn.widgets.MultiSelect(
+            label=self.param.choices.label, size=8, width=520,
+            css_classes=["nx-compare-choices"])
+        self._picker.param.watch(self._picked, "value")
         self._on_refresh()
 
     @param.depends("refresh", watch=True)
@@ -81,12 +90,19 @@ class CompareView(Viewer):
         current = [CURRENT] if self.session is not None else []
         self.param.choices.objects = current + list(self._refs)
         self.choices = [c for c in self.choices if c in self.param.choices.objects]
-        self._sync_widgets()
+        self._sync_picker()
 
-    def _sync_widgets(self, *_: Any) -> None:
-        for widget in self._widgets:
-            widget.param.update(options=safe.html_options(self.param.choices.objects),
-                                value=list(self.choices))
+    @param.depends("choices", "search", watch=True)
+    def _sync_picker(self) -> None:
+        """Offer the choices matching the filter (and those already picked)."""
+        needle = self.search.strip().casefold()
+        shown = [c for c in self.param.choices.objects
+                 if needle in c.casefold() or c in self.choices]
+        self._picker.param.update(options=shown, value=list(self.choices))
+
+    def _picked(self, event: param.parameterized.Event) -> None:
+        if list(event.new) != list(self.choices):
+            self.choices = list(event.new)
 
     def select(self, *labels: str) -> None:
         """Choose what to compare by label (``name`` or ``name @ rN``)."""
@@ -131,8 +147,9 @@ class CompareView(Viewer):
 
     def __panel__(self) -> pn.viewable.Viewable:
         controls = pn.Row(
-            pn.widgets.MultiChoice.from_param(self.param.choices, max_items=MAX_COMPARED,
-                                              css_classes=["nx-compare-choices"], width=520),
+            pn.Column(pn.widgets.TextInput.from_param(
+                self.param.search, placeholder="type to narrow the list", width=520,
+                css_classes=["nx-compare-search"]), self._picker),
             pn.widgets.CheckButtonGroup.from_param(self.param.plotted, color="primary",
                                                    variant="outline"),
             pn.widgets.Button.from_param(self.param.refresh, color="light"),

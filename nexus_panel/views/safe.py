@@ -17,8 +17,10 @@ from here, so a new page cannot forget it.
 * :func:`md` -- a Markdown template whose ``{fields}`` are filled with :func:`text`.
 * :func:`html` -- an HTML template whose ``{fields}`` are filled with :func:`html_text`.
 * :func:`notify` -- a toast whose ``{fields}`` are filled with :func:`html_text`.
-* :func:`html_options` -- options for choice widgets: Bokeh's ``MultiChoice`` turns on
-  Choices.js' ``allowHTML``, so its option labels are HTML too.
+
+Bokeh's ``MultiChoice`` is not used for user text: Choices.js renders its labels as HTML
+and decodes them again from the DOM, so no escaping makes it safe (Compare uses a native
+multi-select; the guard test keeps ``MultiChoice`` to fixed, app-made options).
 """
 
 from __future__ import annotations
@@ -69,11 +71,6 @@ def html(template: str, /, **values: Any) -> str:
     """``template`` (trusted HTML written in this code base) with each ``{name}`` replaced
     by :func:`html_text` of ``values[name]``."""
     return template.format(**{k: html_text(v) for k, v in values.items()})
-
-
-def html_options(values: list[str]) -> dict[str, str]:
-    """``{label shown: value}`` for a MultiChoice: each label HTML-escaped."""
-    return {html_text(v): v for v in values}
 
 
 def notify(kind: str, template: str, /, *, duration: int = 8000, **values: Any) -> None:

@@ -123,17 +123,12 @@ def test_compare_two_saved_scenarios_shows_both_curves(page: Page, server_store:
     server_store.save(Scenario(name=b, params=EngineParams(alpha=2.5, beta=0.8)))
     page.goto("/compare")
     wait_for_page(page)
-    choices = page.locator(".nx-compare-choices input").first
-    for name in (a, b):
-        choices.click()
-        choices.fill(name)
-        page.locator(".choices__item--choice", has_text=name).first.click()
+    page.locator(".nx-compare-choices select").select_option(label=[a, b])
     page.wait_for_function(
         "([a, b]) => { const labels = []; for (const m of Bokeh.documents[0].all_models)"
         " if (m.type === 'LegendItem') labels.push(String(m.label?.value ?? m.label));"
         " return labels.includes(a) && labels.includes(b); }", arg=[a, b], timeout=20_000)
-    page.keyboard.press("Escape")
-    page.mouse.move(5, 5)  # no dropdown or hover markers in the screenshot
+    page.mouse.move(5, 5)  # no hover markers in the screenshot
     labels = legend_labels(page)
     assert labels.count(a) >= 5 and labels.count(b) >= 5  # one per plotted output
     curves = [s["y"] for s in sources(page, "N") if len(s["y"]) == 1001]

@@ -1,11 +1,11 @@
 """What a closed page leaves behind, and whether one session's long run holds up another.
 
-Sessions: 33 pages (every page, three times) are opened in fresh browser contexts and
-closed; after the server's session expiry (one second here) every ScenarioSession object
+Sessions: every page is opened three times in fresh browser contexts and closed; after
+the server's session expiry (one second here) every ScenarioSession object of those pages
 must have been collected (``/status?gc=1`` counts them weakly) and the process's resident
 memory must come back to within MEMORY_MARGIN of where it was after a first visit of each
-page. Before the fix, a HoloViews option hook held each closed session forever (60
-sessions kept +365 MB).
+page. Before the fixes, a HoloViews option hook and Panel's link registry held each
+closed session forever (60 sessions kept +365 MB).
 """
 
 from __future__ import annotations
@@ -15,10 +15,13 @@ import time
 import urllib.request
 from typing import Any
 
+import pytest
 from playwright.sync_api import Browser, Page, expect
 from pw_helpers import source_column, wait_for_page
 from test_simulate import nudge_alpha, scenario_in
 
+from nexus_panel import Scenario, Signal
+from nexus_panel.pages.links import scenario_query
 from nexus_panel.pages.registry import available_pages
 
 MEMORY_MARGIN = 60 * 2**20
@@ -41,6 +44,16 @@ def settled(server: Any, sessions: int, timeout: float = 30.0) -> dict[str, Any]
         time.sleep(0.5)
 
 
+def quiet_count(server: Any, seconds: float = 4.0) -> int:
+    """Live sessions once pages other tests closed have expired: the least seen."""
+    deadline = time.monotonic() + seconds
+    least = status(server)["sessions"]
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        least = min(least, status(server)["sessions"])
+    return least
+
+
 def visit(browser: Browser, base_url: str, slug: str, **context_args: Any) -> None:
     context = browser.new_context(base_url=base_url, **context_args)
     try:
@@ -55,45 +68,74 @@ def test_closed_sessions_are_freed(browser: Browser, base_url: str, server: Any,
                                    browser_context_args: dict[str, Any]) -> None:
     slugs = [p.slug for p in available_pages()]
     args = {k: v for k, v in browser_context_args.items() if k != "base_url"}
+    # The server's own warm-up may keep one session (libraries' import-time state);
+    # what matters is that closing pages brings the count back to it, every time.
+    baseline = quiet_count(server)
     for slug in slugs:  # first visits fill the caches every page needs once
         visit(browser, base_url, slug, **args)
-    before = settled(server, 0)
-    assert before["sessions"] == 0, f"sessions still alive after closing: {before}"
+    before = settled(server, baseline)
+    assert before["sessions"] == baseline, f"sessions still alive after closing: {before}"
     for _ in range(3):
         for slug in slugs:
             visit(browser, base_url, slug, **args)
-    after = settled(server, 0)
-    assert after["sessions"] == 0, f"{after['sessions']} closed sessions were not freed"
+    after = settled(server, baseline)
+    assert after["sessions"] == baseline, (
+        f"{after['sessions'] - baseline} of {3 * len(slugs)} closed sessions were not freed")
     assert after["documents"] == 0
     grown = after["rss_bytes"] - before["rss_bytes"]
     assert grown < MEMORY_MARGIN, f"memory grew {grown / 2**20:.0f} MiB over 33 sessions"
 
 
 def test_a_long_run_in_one_session_does_not_stall_another(
-        page: Page, browser: Browser, base_url: str,
+        page: Page, browser: Browser, base_url: str, server: Any,
         browser_context_args: dict[str, Any]) -> None:
-    """A million-step run is computed off the event loop: while it runs, a second
-    session's slider redraws its plot, and the first session says that it is computing."""
+    """A million-step run is computed off the event loop: while it is in flight (the
+    server's /status counts it), a second session's slider redraws that session's plot;
+    the long run then arrives in its own session."""
     args = {k: v for k, v in browser_context_args.items() if k != "base_url"}
+    page.goto("/simulate?num_steps=200")
+    wait_for_page(page)
     other_context = browser.new_context(base_url=base_url, **args)
     try:
-        page.goto("/simulate?num_steps=200")
-        wait_for_page(page)
-        other = other_context.new_page()
-        other.goto("/simulate?num_steps=1000000&alpha=1.3")
-        other.locator("a.nx-nav-link").first.wait_for(state="attached", timeout=30_000)
-        expect(other.locator(".nx-busy")).to_be_visible()
-        for presses in (1, 2, 3):
+        for attempt in range(4):  # a run the server has in its memo is not long: vary it
+            long = long_link(seed=attempt + int(time.time()))
+            other = other_context.new_page()
+            other.goto(long, wait_until="commit")
+            if not wait_for_large_job(server):
+                other.close()
+                continue
             before = source_column(page, "nx-source-N", "N")[-1]
             nudge_alpha(page, presses=1)
             page.wait_for_function(
                 "(old) => { const m = Bokeh.documents[0].get_model_by_name('nx-source-N');"
                 " const d = m.data instanceof Map ? Object.fromEntries(m.data) : m.data;"
                 " return d.N[d.N.length - 1] !== old; }", arg=before, timeout=10_000)
-            assert scenario_in(page.url).params.alpha == round(1.0 + 0.1 * presses, 10)
-        # the long run finishes and is shown in its own session
+            if status(server)["large_jobs"] >= 1:
+                break  # redrawn while the long run was still computing
+            other.close()
+        else:
+            pytest.fail("the long run never outlasted a redraw of the other session")
+        wait_for_page(other)
         expect(other.locator(".nx-busy")).to_be_hidden(timeout=120_000)
         assert scenario_in(other.url).params.num_steps == 1_000_000
-        assert other.locator("[data-testid=kpi-final-N]").inner_text() != ""
+        expect(other.locator("[data-testid=kpi-final-N]")).not_to_be_empty()
     finally:
         other_context.close()
+
+
+def long_link(seed: int) -> str:
+    """A million steps with five random walks (a second or more to compute)."""
+    scenario = Scenario()
+    scenario.params.num_steps = 1_000_000
+    for name in ("H", "M", "D", "C_cons", "C_disp"):
+        setattr(scenario.inputs, name, Signal(kind="random_walk", seed=seed, volatility=1))
+    return "/simulate" + scenario_query(scenario)
+
+
+def wait_for_large_job(server: Any, timeout: float = 30) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if status(server)["large_jobs"] >= 1:
+            return True
+        time.sleep(0.05)
+    return False

@@ -133,3 +133,13 @@ def test_the_scan_finds_what_it_should() -> None:
             "Markdown", "Alert", "error", ".object ="]
     finally:
         sample.unlink()
+
+
+def test_multichoice_only_offers_app_made_options() -> None:
+    """Bokeh's MultiChoice shows its labels as HTML (Choices.js re-reads them from the DOM,
+    so escaping does not help): it may only offer options the app itself makes, never
+    names from users. analysis_network offers step numbers."""
+    allowed = {"analysis_network.py"}
+    users = sorted(p.name for p in ROOT.rglob("*.py")
+                   if "widgets.MultiChoice" in p.read_text())
+    assert set(users) <= allowed, f"MultiChoice with user text? {users}"
