@@ -47,7 +47,7 @@ def _status(base: str) -> dict[str, Any]:
     return json.loads(_get(f"{base}/status?gc=1"))
 
 
-def _wait_sessions(base: str, count: int, timeout: float = 60) -> dict[str, Any]:
+def _wait_sessions(base: str, count: int, timeout: float = 120) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while True:
         now = _status(base)
@@ -93,7 +93,7 @@ def figures() -> list[Figure]:
 
     with tempfile.TemporaryDirectory(prefix="nexus-bench-serve-") as tmp:
         server = Server(Path(tmp), extra_args=(
-            "--max-steps", str(EXPORT_STEPS), "--use-xheaders", "--session-expiry", "8000"))
+            "--max-steps", str(EXPORT_STEPS), "--use-xheaders", "--session-expiry", "20000"))
         try:
             server.wait_ready()
             return _measure(server.url, server.proc.pid)

@@ -288,26 +288,34 @@ def warm_up_pages() -> None:
     render. (A library imported during a visitor's page build can also keep that page
     alive: optuna stores the traceback of an optional import it tried, which holds the
     frames, and so the session, that triggered it.)"""
-    from bokeh.document import Document
-    from panel.io.document import _cleanup_doc
-    from panel.io.state import set_curdoc
-
     from nexus_panel.engine import warm_up
-    from nexus_panel.pages import cleanup, stylesheets
 
     warm_up()
     for module in WARM_IMPORTS:  # imported here, so their import-time state holds no page
         with contextlib.suppress(ImportError):
             importlib.import_module(module)
+    # Each page is built in its own function: the import tracebacks above keep this frame
+    # alive, so it must not hold a document in its locals.
     for entry in available_pages():
-        doc = Document()
-        stylesheets.serve_locally(doc)
-        with set_curdoc(doc), cleanup.track(doc):
-            Site(entry.slug, query={}, loader=None).template().server_doc(doc)
-        # Panel registers what a document shows in process-wide tables; a throwaway
-        # document is never "destroyed" by a session ending, so release it here.
-        _cleanup_doc(doc, destroy=True)
-        cleanup.forget(getattr(doc, cleanup.TRACKED))
+        _build_and_release(entry.slug)
+
+
+def _build_and_release(slug: str) -> None:
+    """Build page ``slug`` into a throwaway document and free everything it registered."""
+    from bokeh.document import Document
+    from panel.io.document import _cleanup_doc
+    from panel.io.state import set_curdoc
+
+    from nexus_panel.pages import cleanup, stylesheets
+
+    doc = Document()
+    stylesheets.serve_locally(doc)
+    with set_curdoc(doc), cleanup.track(doc):
+        Site(slug, query={}, loader=None).template().server_doc(doc)
+    # Panel registers what a document shows in process-wide tables; a throwaway
+    # document is never "destroyed" by a session ending, so release it here.
+    _cleanup_doc(doc, destroy=True)
+    cleanup.forget(getattr(doc, cleanup.TRACKED))
 
 
 def routes() -> dict[str, Callable[[], None]]:

@@ -8,6 +8,7 @@ load the latest, save theirs as the next revision anyway, or save theirs separat
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -37,7 +38,8 @@ def two_editors(browser: Browser, base_url: str, server_store: Any,
         pages[1].goto(f"/scenarios?scenario={quote(name)}&alpha=2")    # Bob raises alpha
         for page in pages:
             wait_for_page(page)
-            assert "base=1" in page.url  # both started from revision 1
+            # both started from revision 1 (the page writes it into the address bar)
+            expect(page).to_have_url(re.compile(r"[?&]base=1(&|$)"))
         fill(pages[0], ".nx-save-message", "Ann: more burn")
         click(pages[0], ".nx-save")
         expect(pages[0].locator(".nx-scenarios-message")).to_contain_text(
