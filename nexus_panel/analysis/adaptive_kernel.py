@@ -11,10 +11,12 @@ is the engine's to the last bit: a run with one set of gains throughout equals
 
 from __future__ import annotations
 
+import sys
+
 import numba
 import numpy as np
 
-from nexus_panel.engine.kernel import DT, N_TARGET, _step
+from nexus_panel.engine.kernel import DT, LAYOUT_STAMP, N_TARGET, _step, ensure_fresh_cache
 
 N_STATE, INTEGRAL_STATE, E_PREV_STATE = range(3)
 """Positions in the controller state vector: N, the PID integral, the previous error."""
@@ -60,3 +62,11 @@ def window_costs(params, inputs, k_start, k_stop, state, costs):  # noqa: PLR091
     for r in range(params.shape[0]):
         local = state.copy()
         costs[r] = np.sqrt(advance(params[r], inputs, k_start, k_stop, local, none) / points)
+
+
+@numba.njit(cache=True)
+def _layout_stamp():
+    return LAYOUT_STAMP
+
+
+ensure_fresh_cache(sys.modules[__name__], _layout_stamp)  # see engine/kernel.py

@@ -26,6 +26,8 @@ caller can report progress, take agent snapshots and honour a cancel between cal
 
 from __future__ import annotations
 
+import sys
+
 import numba
 import numpy as np
 
@@ -38,12 +40,14 @@ from nexus_panel.engine.kernel import (
     G_D,
     G_E,
     KAPPA,
+    LAYOUT_STAMP,
     PHI_LIMIT,
     W_D,
     W_E,
     W_H,
     W_M,
     _step,
+    ensure_fresh_cache,
 )
 
 BLOCK = 2048
@@ -298,3 +302,11 @@ def advance_parallel(p, q, inputs, k0, k1, A, indptr, indices, P, X2, st,  # noq
         for b in numba.prange(blocks):
             _update_block(b, x, y, A, indptr, indices, P, f, partial)
         _book(st, agg, k, n, partial, dn, p[DT], below)
+
+
+@numba.njit(cache=True)
+def _layout_stamp():
+    return LAYOUT_STAMP
+
+
+ensure_fresh_cache(sys.modules[__name__], _layout_stamp)  # see engine/kernel.py

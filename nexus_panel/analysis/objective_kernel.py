@@ -19,11 +19,24 @@ holds more than its chunk's N(t).
 from __future__ import annotations
 
 import math
+import sys
 
 import numba
 import numpy as np
 
-from nexus_panel.engine.kernel import DT, H_REF, L_E, L_H, L_M, L_N, M_REF, N_REF, N_TARGET
+from nexus_panel.engine.kernel import (
+    DT,
+    H_REF,
+    L_E,
+    L_H,
+    L_M,
+    L_N,
+    LAYOUT_STAMP,
+    M_REF,
+    N_REF,
+    N_TARGET,
+    ensure_fresh_cache,
+)
 
 EXTRA_FIELDS: tuple[str, ...] = ("rms_error", "min_S", "time_below_floor", "volatility_N")
 """Per-run figures of the tuning catalogue computed here, in column order."""
@@ -86,3 +99,11 @@ def extra_table(traj: np.ndarray, params: np.ndarray, inputs: np.ndarray | None,
     extra_metrics(np.ascontiguousarray(traj), np.ascontiguousarray(params), shaped,
                   np.ascontiguousarray(floors, dtype=float), want_s, out)
     return out
+
+
+@numba.njit(cache=True)
+def _layout_stamp():
+    return LAYOUT_STAMP
+
+
+ensure_fresh_cache(sys.modules[__name__], _layout_stamp)  # see engine/kernel.py

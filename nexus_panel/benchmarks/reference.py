@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-INPUTS = ("H", "M", "D", "E", "C_cons", "C_disp")
-
 
 def reference_run(p: Mapping[str, float], inputs: Mapping[str, Sequence[float]],
                   phi_limit: float = 100.0) -> list[float]:

@@ -16,22 +16,81 @@ the CPU, about 1.7x the throughput, with bit-identical results.
 
 from __future__ import annotations
 
+import sys
+import zlib
+from types import ModuleType
+
 import numba
 import numpy as np
 
-PARAM_ORDER: tuple[str, ...] = (
-    "alpha", "beta", "kappa", "eta", "F_floor",
-    "w_H", "w_M", "w_D", "w_E",
-    "gamma_C", "gamma_D", "gamma_E",
-    "K_p", "K_i", "K_d", "N_target", "phi_limit",
-    "lambda_E", "lambda_N", "lambda_H", "lambda_M", "N_0", "H_0", "M_0",
-    "delta_t", "N_initial", "num_steps",
-)
-"""Position of each engine parameter in the vector the kernels read."""
+from nexus_panel.models import EngineParams
+from nexus_panel.models.signals import walk_levels
 
-(ALPHA, BETA, KAPPA, ETA, F_FLOOR, W_H, W_M, W_D, W_E, G_C, G_D, G_E, K_P, K_I, K_D,
- N_TARGET, PHI_LIMIT, L_E, L_N, L_H, L_M, N_REF, H_REF, M_REF, DT, N_INIT,
- NUM_STEPS) = range(len(PARAM_ORDER))
+PARAM_ORDER: tuple[str, ...] = tuple(EngineParams.names())
+"""Position of each engine parameter in the vector the kernels read: the declaration
+order of :class:`EngineParams`, so a newly declared parameter has its slot at once (and
+``tests/engine/test_param_layout.py`` fails until the kernel reads it)."""
+PARAM_INDEX: dict[str, int] = {name: i for i, name in enumerate(PARAM_ORDER)}
+
+# The slots the arithmetic reads, by name (numba freezes module-level ints as constants).
+ALPHA = PARAM_INDEX["alpha"]
+BETA = PARAM_INDEX["beta"]
+KAPPA = PARAM_INDEX["kappa"]
+ETA = PARAM_INDEX["eta"]
+F_FLOOR = PARAM_INDEX["F_floor"]
+W_H = PARAM_INDEX["w_H"]
+W_M = PARAM_INDEX["w_M"]
+W_D = PARAM_INDEX["w_D"]
+W_E = PARAM_INDEX["w_E"]
+G_C = PARAM_INDEX["gamma_C"]
+G_D = PARAM_INDEX["gamma_D"]
+G_E = PARAM_INDEX["gamma_E"]
+K_P = PARAM_INDEX["K_p"]
+K_I = PARAM_INDEX["K_i"]
+K_D = PARAM_INDEX["K_d"]
+N_TARGET = PARAM_INDEX["N_target"]
+PHI_LIMIT = PARAM_INDEX["phi_limit"]
+L_E = PARAM_INDEX["lambda_E"]
+L_N = PARAM_INDEX["lambda_N"]
+L_H = PARAM_INDEX["lambda_H"]
+L_M = PARAM_INDEX["lambda_M"]
+N_REF = PARAM_INDEX["N_0"]
+H_REF = PARAM_INDEX["H_0"]
+M_REF = PARAM_INDEX["M_0"]
+DT = PARAM_INDEX["delta_t"]
+N_INIT = PARAM_INDEX["N_initial"]
+# num_steps reaches the kernels as the length of the inputs, not through its slot.
+
+LAYOUT_STAMP = zlib.crc32(",".join(PARAM_ORDER).encode() + walk_levels.__code__.co_code)
+"""Fingerprint of PARAM_ORDER and of the compiled ``walk_levels``. numba's disk cache is
+keyed on a kernel module's own source file, not on the constants and functions it
+imports: after a change to EngineParams (or to the walk) a cached kernel would still
+read the old slots (or walk the old way). :func:`ensure_fresh_cache` compares this stamp
+with the one compiled into a module's cached ``_layout_stamp`` and recompiles on a
+mismatch."""
+
+
+def ensure_fresh_cache(module: ModuleType, compiled_stamp: numba.core.dispatcher.Dispatcher,
+                       ) -> None:
+    """Drop ``module``'s cached kernels if they were compiled for another PARAM_ORDER.
+
+    ``compiled_stamp`` is that module's own ``njit(cache=True)`` function returning
+    ``LAYOUT_STAMP``: loaded from a stale cache it returns the old stamp. Costs one cached
+    call per kernel module at import.
+    """
+    if compiled_stamp() == LAYOUT_STAMP:
+        return
+    for obj in vars(module).values():
+        cache = getattr(obj, "_cache", None)
+        if isinstance(obj, numba.core.dispatcher.Dispatcher) and cache is not None:
+            cache.flush()
+    compiled_stamp.recompile()
+
+
+@numba.njit(cache=True)
+def _layout_stamp():
+    return LAYOUT_STAMP
+
 
 COLUMNS: tuple[str, ...] = (
     "t", "N", "I", "B", "S", "Phi", "e", "dN_dt",
@@ -322,22 +381,19 @@ def run_many(params, inputs, summaries, trajectories):
             _run(params[r], run_inputs, empty, none, summaries[r])
 
 
+_walk_levels = numba.njit(walk_levels, cache=True, nogil=True)
+"""The models' random walk (``Signal.generate`` uses it too), compiled as it stands."""
+
+
 @numba.njit(cache=True, nogil=True)
 def _fill_rows(scratch, rows, values, walk, walk_initial, walk_volatility):  # noqa: PLR0917
     """Replace ``scratch[rows[j]]`` by ``values[j]`` or by the walk built from it."""
-    n = scratch.shape[1]
     for j in range(rows.shape[0]):
-        row = rows[j]
         if walk[j]:
-            acc = 0.0
-            vol = walk_volatility[j]
-            init = walk_initial[j]
-            for k in range(n):
-                acc += 0.0 + vol * values[j, k]
-                scratch[row, k] = max(init + acc, 0.0)
+            levels, _carried = _walk_levels(walk_initial[j], 0.0 + walk_volatility[j] * values[j])
+            scratch[rows[j]] = levels
         else:
-            for k in range(n):
-                scratch[row, k] = values[j, k]
+            scratch[rows[j]] = values[j]
 
 
 @numba.njit(cache=True, nogil=True)
@@ -371,3 +427,6 @@ def run_many_rows(params, shared, rows, values, walk, walk_initial,  # noqa: PLR
             _run(params[r], scratch[0], empty, trajectories[r], summaries[r])
         else:
             _run(params[r], scratch[0], empty, none, summaries[r])
+
+
+ensure_fresh_cache(sys.modules[__name__], _layout_stamp)

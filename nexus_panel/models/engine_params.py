@@ -13,6 +13,7 @@ from typing import Any
 import param
 
 from nexus_panel.models.checks import check_values, coerce_number
+from nexus_panel.models.declared import field_names
 from nexus_panel.models.errors import ValidationError
 
 GROUPS: dict[str, str] = {
@@ -145,7 +146,7 @@ class EngineParams(param.Parameterized):
     @classmethod
     def names(cls) -> list[str]:
         """Every engine parameter name, in declaration (group, then alphabetical) order."""
-        return [n for n in cls.param if n != "name"]
+        return field_names(cls)
 
     @classmethod
     def by_group(cls) -> dict[str, list[str]]:
