@@ -19,13 +19,13 @@ from nexus_panel.models.declared import field_names
 from nexus_panel.models.engine_params import EngineParams
 from nexus_panel.models.errors import FieldError, ValidationError
 from nexus_panel.models.inputs import Inputs
+from nexus_panel.models.legacy import from_original_export, is_original_export
 from nexus_panel.models.signals import Signal
 
 SCHEMA_VERSION = 1
 """Version of the ``to_dict`` layout; bump it (and teach ``from_dict``) on any change."""
 
 _TOP_KEYS = {"schema_version", "name", "description", "params", "inputs"}
-_LEGACY_KEYS = {"parameters", "signal_configs", "results"}
 
 
 def canonical_json(data: Any) -> str:
@@ -115,9 +115,7 @@ class Scenario(param.Parameterized):
         """
         if not isinstance(data, dict):
             raise ValidationError([FieldError("scenario", type(data).__name__, "a JSON object")])
-        if data.keys() & {"parameters", "signal_configs"}:
-            from nexus_panel.models.legacy import from_original_export
-
+        if is_original_export(data):
             return from_original_export(data)
         errors = [FieldError(k, data[k], "not a scenario key (" + ", ".join(sorted(_TOP_KEYS))
                              + ")") for k in data if k not in _TOP_KEYS]

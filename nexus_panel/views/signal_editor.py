@@ -21,6 +21,7 @@ from panel.viewable import Viewer
 from nexus_panel.models import INPUT_NAMES, Inputs, Signal
 from nexus_panel.models.declared import field_names
 from nexus_panel.views import safe
+from nexus_panel.views.palettes import SERIES
 from nexus_panel.views.param_editor import SMALL_BUTTON
 from nexus_panel.views.series import reduce_columns
 from nexus_panel.views.session import ScenarioSession
@@ -96,7 +97,7 @@ class SignalEditor(Viewer):
         deps.update(num_steps=engine.param.num_steps, delta_t=engine.param.delta_t)
         dmap = hv.DynamicMap(pn.bind(self._curve, **deps)).opts(
             responsive=True, height=self.preview_height, framewise=True, toolbar=None,
-            color="#0072B5", line_width=1.5, xlabel="time t", ylabel="",
+            color=SERIES["preview"], line_width=1.5, xlabel="time t", ylabel="",
             default_tools=[], tools=[], show_grid=True)
         return pn.pane.HoloViews(dmap, sizing_mode="stretch_width", linked_axes=False,
                                  css_classes=[f"nx-signal-{self.input_name}-preview"])
