@@ -1,4 +1,4 @@
-"""The Nexus model as a plain-Python loop, written straight from shared/nexus_model.md.
+"""The Nexus model as a plain-Python loop, written straight from docs/model.md.
 
 Two jobs: it is the benchmark baseline (what an unoptimised implementation costs), and it
 is the independent float64 reference the engine's tests compare against. So it is kept

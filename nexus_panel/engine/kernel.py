@@ -1,6 +1,6 @@
 """The numba kernels: one Euler run of the Nexus equation, and many runs at once.
 
-The arithmetic follows shared/nexus_model.md in its exact order of operations (no
+The arithmetic follows docs/model.md in its exact order of operations (no
 fastmath, so no reassociation or FMA contraction): results agree with a plain float64
 Python loop of the spec to the last bit on the same machine.
 

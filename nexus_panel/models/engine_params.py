@@ -62,7 +62,7 @@ def _num(
 
 
 class EngineParams(param.Parameterized):
-    """The coefficients of dN/dt = I - B - kappa*N + Phi + eta*F_floor (see shared spec)."""
+    """The coefficients of dN/dt = I - B - kappa*N + Phi + eta*F_floor (see docs/model.md)."""
 
     # --- core dynamics -------------------------------------------------------------------
     alpha = _num(1.0, 0, 5, 0.1, group="core", symbol="α", label="Issuance gain",

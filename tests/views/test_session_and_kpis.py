@@ -1,5 +1,5 @@
 """The session runs each change once, keeps the last good run on bad values, and the KPI
-cards show the spec's worked example (shared/nexus_model.md) to the digit."""
+cards show the spec's worked example (docs/model.md) to the digit."""
 
 from __future__ import annotations
 
