@@ -54,10 +54,9 @@ BLOCK = 2048
 """Agents per block of the passes (and per row of ``partial``)."""
 PARALLEL_AGENTS = 250_000
 """From this many agents on, the passes run on all numba threads. Each step opens two
-parallel regions, and each ends at a barrier: on a busy 2-core machine (load 5, as
-measured here) a barrier often waits a whole scheduler time slice for a descheduled
-thread, and 100,000 agents x 300 steps took 4.5-7.5 s in parallel against 0.9-2 s on
-one thread. From about this size a pass (a few ms) outweighs that wait."""
+parallel regions, each ending at a barrier that, on a busy machine, can wait a whole
+scheduler time slice for a descheduled thread; below this size that wait outweighs a
+pass (measurements: docs/benchmarks.md)."""
 
 # Rows of the per-agent array ``A`` (n columns each).
 A_FSH, A_FSM, A_FSD, A_F, A_SC, A_SQ, A_PAYS = range(7)

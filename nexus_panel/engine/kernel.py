@@ -11,7 +11,7 @@ and release the GIL so batches run in parallel threads.
 The step itself (``_step``) and the ledger's compensated sum (``_book``) are written once
 and used by both the single-run kernel and the batch kernel, which advances ``LANES`` runs
 in lockstep: their dependency chains (each step waits on the previous N) then overlap in
-the CPU, about 1.7x the throughput, with bit-identical results.
+the CPU, for more throughput (docs/benchmarks.md) and bit-identical results.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The plots of a network economy: aggregates, inequality, Lorenz curves, holdings, the graph.
 
-The graph drawing needs node positions. networkx's spring layout is quadratic (about 12 s
-for 2,000 agents here), so it is used up to ``SPRING_MAX_NODES``; larger graphs get a
+The graph drawing needs node positions. networkx's spring layout is quadratic in the
+number of agents (docs/benchmarks.md), so it is used up to ``SPRING_MAX_NODES``; larger graphs get a
 cheap deterministic layout instead: each community (or the whole graph) is a disc on a
 circle, and inside a disc the agents lie on a sunflower spiral by decreasing degree, hubs
 in the centre. Up to ``DATASHADE_MIN_NODES`` the graph is an ``hv.Graph`` (nodes coloured
