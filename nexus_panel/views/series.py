@@ -3,9 +3,9 @@
 Why not HoloViews' ``downsample1d``: as an operation on every DynamicMap it doubled the
 server time of one update, eating the budget from slider to plot (docs/benchmarks.md).
 Runs of up to ``MAX_POINTS`` time points (the common case: the slider tops out at 5,000
-steps) are sent whole; longer runs are
-reduced to the minimum and maximum of each of ``MAX_POINTS // 2`` buckets, so peaks and
-troughs stay visible at any zoom of the full range.
+steps) are sent whole; longer runs are reduced to the minimum and maximum of each of
+``MAX_POINTS // 2`` buckets, so peaks and troughs stay visible at any zoom of the full
+range.
 """
 
 from __future__ import annotations
