@@ -39,6 +39,12 @@ from nexus_panel.engine.kernel import (
     G_C,
     G_D,
     G_E,
+    IN_CC,
+    IN_CD,
+    IN_D,
+    IN_E,
+    IN_H,
+    IN_M,
     KAPPA,
     LAYOUT_STAMP,
     PHI_LIMIT,
@@ -47,6 +53,7 @@ from nexus_panel.engine.kernel import (
     W_H,
     W_M,
     _step,
+    clip_e,
     ensure_fresh_cache,
 )
 
@@ -149,8 +156,9 @@ def _update_block(b, x, y, A, indptr, indices, P, f, partial):  # noqa: PLR0917 
 @numba.njit(cache=True, nogil=True, inline="always")
 def _aggregate_step(p, q, inputs, k, n, st, agg):  # noqa: PLR0917 (numba)
     """Step k of the aggregate (the engine's ``_step``), and the per-agent scalars."""
-    H, M, D, cc, cd = inputs[0, k], inputs[1, k], inputs[2, k], inputs[4, k], inputs[5, k]
-    E = min(max(inputs[3, k], 0.0), 1.0)  # clipped as the engine does
+    H, M, D = inputs[IN_H, k], inputs[IN_M, k], inputs[IN_D, k]
+    cc, cd = inputs[IN_CC, k], inputs[IN_CD, k]
+    E = clip_e(inputs[IN_E, k])  # clipped as the engine does
     S, I, B, err, integral, raw, phi, dn = _step(p, st[ST_N], st[ST_INTEGRAL], st[ST_EPREV],
                                                  H, M, D, E, cc, cd)
     st[ST_INTEGRAL] = integral

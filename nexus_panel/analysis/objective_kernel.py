@@ -27,6 +27,9 @@ import numpy as np
 from nexus_panel.engine.kernel import (
     DT,
     H_REF,
+    IN_E,
+    IN_H,
+    IN_M,
     L_E,
     L_H,
     L_M,
@@ -35,6 +38,7 @@ from nexus_panel.engine.kernel import (
     M_REF,
     N_REF,
     N_TARGET,
+    clip_e,
     ensure_fresh_cache,
 )
 
@@ -82,9 +86,10 @@ def extra_metrics(traj, params, inputs, floors, want_s, out):  # noqa: PLR0917  
         row = 0 if shared else r
         lowest = math.inf
         for k in range(n):
-            E = min(max(inputs[row, 3, k], 0.0), 1.0)
+            E = clip_e(inputs[row, IN_E, k])
             S = (p[L_E] * E + p[L_N] * traj[r, k] / p[N_REF]
-                 + p[L_H] * inputs[row, 0, k] / p[H_REF] + p[L_M] * inputs[row, 1, k] / p[M_REF])
+                 + p[L_H] * inputs[row, IN_H, k] / p[H_REF]
+                 + p[L_M] * inputs[row, IN_M, k] / p[M_REF])
             S = min(max(S, 0.0), 1.0)
             lowest = min(lowest, S)
         out[r, MIN_S] = lowest

@@ -23,7 +23,7 @@ from types import ModuleType
 import numba
 import numpy as np
 
-from nexus_panel.models import EngineParams
+from nexus_panel.models import INPUT_NAMES, EngineParams, Inputs
 from nexus_panel.models.signals import walk_levels
 
 PARAM_ORDER: tuple[str, ...] = tuple(EngineParams.names())
@@ -61,8 +61,10 @@ DT = PARAM_INDEX["delta_t"]
 N_INIT = PARAM_INDEX["N_initial"]
 # num_steps reaches the kernels as the length of the inputs, not through its slot.
 
-LAYOUT_STAMP = zlib.crc32(",".join(PARAM_ORDER).encode() + walk_levels.__code__.co_code)
-"""Fingerprint of PARAM_ORDER and of the compiled ``walk_levels``. numba's disk cache is
+LAYOUT_STAMP = zlib.crc32(",".join((*PARAM_ORDER, *INPUT_NAMES, *map(str, Inputs.domain("E"))))
+                          .encode() + walk_levels.__code__.co_code)
+"""Fingerprint of PARAM_ORDER, the input rows and E's domain, and of the compiled
+``walk_levels``. numba's disk cache is
 keyed on a kernel module's own source file, not on the constants and functions it
 imports: after a change to EngineParams (or to the walk) a cached kernel would still
 read the old slots (or walk the old way). :func:`ensure_fresh_cache` compares this stamp
@@ -92,11 +94,25 @@ def _layout_stamp():
     return LAYOUT_STAMP
 
 
-COLUMNS: tuple[str, ...] = (
-    "t", "N", "I", "B", "S", "Phi", "e", "dN_dt",
-    "H", "M", "D", "E", "C_cons", "C_disp", "cumulative_I", "cumulative_B",
-)
+INPUT_INDEX: dict[str, int] = {name: i for i, name in enumerate(INPUT_NAMES)}
+"""Row of each input in the (6, n) inputs array: the declaration order of ``Inputs``."""
+IN_H = INPUT_INDEX["H"]
+IN_M = INPUT_INDEX["M"]
+IN_D = INPUT_INDEX["D"]
+IN_E = INPUT_INDEX["E"]
+IN_CC = INPUT_INDEX["C_cons"]
+IN_CD = INPUT_INDEX["C_disp"]
+E_LOW, E_HIGH = Inputs.domain("E")
+"""E's domain, declared on the input; every kernel clips E to it (:func:`clip_e`)."""
+
+STEP_COLUMNS: tuple[str, ...] = ("t", "N", "I", "B", "S", "Phi", "e", "dN_dt")
+COLUMNS: tuple[str, ...] = (*STEP_COLUMNS, *INPUT_NAMES, "cumulative_I", "cumulative_B")
 """Columns of a run's frame, in the order of the kernel's output array."""
+N_COLUMNS = len(COLUMNS)
+C_INPUTS = len(STEP_COLUMNS)
+"""Column of the first input; input i is column ``C_INPUTS + i``."""
+C_CUM_I = COLUMNS.index("cumulative_I")
+C_CUM_B = COLUMNS.index("cumulative_B")
 
 SUMMARY_FIELDS: tuple[str, ...] = (
     "final_N", "min_N", "max_N", "mean_issuance", "mean_burn", "issued_minus_burned",
@@ -140,6 +156,12 @@ def _book(total, comp, x):
     else:
         comp += (x - t) + total
     return t, comp
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def clip_e(x):
+    """E clipped to its domain before any use in a step (docs/model.md)."""
+    return min(max(x, E_LOW), E_HIGH)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -204,12 +226,12 @@ def advance(p, inputs, state, out, traj):
     keep_n = traj.shape[0] > 0
     limit = p[PHI_LIMIT]
     for j in range(m):
-        H = inputs[0, j]
-        M = inputs[1, j]
-        D = inputs[2, j]
-        E = min(max(inputs[3, j], 0.0), 1.0)
-        cc = inputs[4, j]
-        cd = inputs[5, j]
+        H = inputs[IN_H, j]
+        M = inputs[IN_M, j]
+        D = inputs[IN_D, j]
+        E = clip_e(inputs[IN_E, j])
+        cc = inputs[IN_CC, j]
+        cd = inputs[IN_CD, j]
         S, I, B, err, integral, raw, phi, dn = _step(p, N, integral, e_prev, H, M, D, E,
                                                      cc, cd)
         if raw > limit or raw < -limit:
@@ -224,14 +246,14 @@ def advance(p, inputs, state, out, traj):
             out[j, 5] = phi
             out[j, 6] = err
             out[j, 7] = dn
-            out[j, 8] = H
-            out[j, 9] = M
-            out[j, 10] = D
-            out[j, 11] = E
-            out[j, 12] = cc
-            out[j, 13] = cd
-            out[j, 14] = sum_i * dt
-            out[j, 15] = sum_b * dt
+            out[j, C_INPUTS + IN_H] = H
+            out[j, C_INPUTS + IN_M] = M
+            out[j, C_INPUTS + IN_D] = D
+            out[j, C_INPUTS + IN_E] = E
+            out[j, C_INPUTS + IN_CC] = cc
+            out[j, C_INPUTS + IN_CD] = cd
+            out[j, C_CUM_I] = sum_i * dt
+            out[j, C_CUM_B] = sum_b * dt
         if keep_n:
             traj[j] = N
         sum_i += I
@@ -271,10 +293,10 @@ def finish(p, state, last_row, summary):
     if last_row.shape[0] > 0:
         last_row[0] = n * dt
         last_row[1] = state[S_N]
-        for j in range(2, 14):
+        for j in range(2, C_CUM_I):  # no step starts at the last time point
             last_row[j] = np.nan
-        last_row[14] = state[S_SUM_I] * dt
-        last_row[15] = state[S_SUM_B] * dt
+        last_row[C_CUM_I] = state[S_SUM_I] * dt
+        last_row[C_CUM_B] = state[S_SUM_B] * dt
     _summarise(summary, p, n, state[S_N], state[S_MIN], state[S_MAX], state[S_SUM_I],
                state[S_SUM_B], state[S_LEDGER], state[S_LEDGER_C], int(state[S_CLAMPS]),
                state[S_CLAMP_TOTAL], int(state[S_SATURATED]))
@@ -323,10 +345,10 @@ def _run_lanes(params, inputs, traj, summaries):
         for j in range(LANES):
             r = 0 if shared else j
             p = params[j]
-            E = min(max(inputs[r, 3, k], 0.0), 1.0)
+            E = clip_e(inputs[r, IN_E, k])
             _S, I, B, err, integral[j], raw, _phi, dn = _step(
-                p, N[j], integral[j], e_prev[j], inputs[r, 0, k], inputs[r, 1, k],
-                inputs[r, 2, k], E, inputs[r, 4, k], inputs[r, 5, k])
+                p, N[j], integral[j], e_prev[j], inputs[r, IN_H, k], inputs[r, IN_M, k],
+                inputs[r, IN_D, k], E, inputs[r, IN_CC, k], inputs[r, IN_CD, k])
             limit = p[PHI_LIMIT]
             if raw > limit or raw < -limit:
                 saturated[j] += 1
@@ -371,7 +393,7 @@ def run_many(params, inputs, summaries, trajectories):
         lane_inputs = inputs[0:1] if shared else inputs[g:g + LANES]
         _run_lanes(params[g:g + LANES], lane_inputs, trajectories[g:g + LANES],
                    summaries[g:g + LANES])
-    empty = np.empty((0, 16))
+    empty = np.empty((0, N_COLUMNS))
     none = np.empty(0)
     for r in range(full, params.shape[0]):  # the last few, one at a time
         run_inputs = inputs[0] if shared else inputs[r]
@@ -419,7 +441,7 @@ def run_many_rows(params, shared, rows, values, walk, walk_initial,  # noqa: PLR
             _fill_rows(scratch[j], rows, values[g + j], walk, walk_initial, walk_volatility)
         _run_lanes(params[g:g + LANES], scratch, trajectories[g:g + LANES],
                    summaries[g:g + LANES])
-    empty = np.empty((0, 16))
+    empty = np.empty((0, N_COLUMNS))
     none = np.empty(0)
     for r in range(full, params.shape[0]):  # the last few, one at a time
         _fill_rows(scratch[0], rows, values[r], walk, walk_initial, walk_volatility)

@@ -47,6 +47,11 @@ class Inputs(param.Parameterized):
         return cls.param[name].metadata["domain"]
 
     @classmethod
+    def levels(cls) -> list[str]:
+        """Inputs that are amounts (>= 0, no upper bound): the shared level axis."""
+        return [n for n in cls.names() if cls.domain(n)[1] is None]
+
+    @classmethod
     def bounded(cls) -> list[str]:
         """Inputs with an upper bound (plotted on their own axis, clipped by the engine)."""
         return [n for n in cls.names() if cls.domain(n)[1] is not None]

@@ -33,14 +33,14 @@ from bokeh.events import RangesUpdate, Reset
 from panel.viewable import Viewer
 
 from nexus_panel.engine import COLUMNS, SimulationResult
-from nexus_panel.models import INPUT_NAMES, Inputs
+from nexus_panel.models import Inputs
 from nexus_panel.views.palettes import SERIES
 from nexus_panel.views.series import reduce_columns
 from nexus_panel.views.session import ScenarioSession
 
 PALETTE = SERIES
 # Inputs on an open domain share the level axis; bounded ones (E in [0, 1]) get their own.
-LEVEL_INPUTS = tuple(n for n in INPUT_NAMES if n not in Inputs.bounded())
+LEVEL_INPUTS = tuple(Inputs.levels())
 BOUNDED_INPUTS = tuple(Inputs.bounded())
 PLOT_HEIGHT = 230
 TIME = hv.Dimension("t", label="time t")

@@ -17,6 +17,7 @@ def test_domains_are_declared_on_the_inputs() -> None:
         "H": (0.0, None), "M": (0.0, None), "D": (0.0, None), "E": (0.0, 1.0),
         "C_cons": (0.0, None), "C_disp": (0.0, None)}
     assert Inputs.bounded() == ["E"]
+    assert Inputs.levels() == ["H", "M", "D", "C_cons", "C_disp"]
     assert INPUT_NAMES == ("H", "M", "D", "E", "C_cons", "C_disp")
 
 
