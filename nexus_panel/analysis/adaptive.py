@@ -32,7 +32,7 @@ from nexus_panel.analysis.chunks import Cancelled, Progress
 from nexus_panel.analysis.controller import GAINS
 from nexus_panel.analysis.specs import SpecBase, scenario_param, slider_range
 from nexus_panel.analysis.tuning import batch_seed
-from nexus_panel.engine.kernel import PARAM_ORDER
+from nexus_panel.engine.kernel import PARAM_INDEX
 from nexus_panel.engine.simulate import param_vector
 from nexus_panel.models import FieldError
 
@@ -112,7 +112,7 @@ def _tune_window(spec: AdaptiveSpec, base: np.ndarray, inputs: np.ndarray, *, k_
     the study's best trials (the next window's warm start)."""
     study = _study_for(spec, k_stop, previous)
     space = {g: FloatDistribution(*slider_range(g)) for g in GAINS}
-    columns = [PARAM_ORDER.index(g) for g in GAINS]
+    columns = [PARAM_INDEX[g] for g in GAINS]
     done = 0
     while done < spec.trials:
         trials = [study.ask(space) for _ in range(min(spec.batch_size, spec.trials - done))]
@@ -159,7 +159,7 @@ def run_adaptive(spec: AdaptiveSpec, *, progress: Progress | None = None,
                 previous=previous)
         current = base.copy()
         for g in GAINS:
-            current[PARAM_ORDER.index(g)] = gains[g]
+            current[PARAM_INDEX[g]] = gains[g]
         rows.append({"step": k0, **gains, "horizon_rms": cost})
         advance(current, inputs, k0, min(n, k0 + spec.window), state, adaptive)
         if progress is not None:

@@ -11,10 +11,25 @@ is the engine's to the last bit: a run with one set of gains throughout equals
 
 from __future__ import annotations
 
+import sys
+
 import numba
 import numpy as np
 
-from nexus_panel.engine.kernel import DT, N_TARGET, _step
+from nexus_panel.engine.kernel import (
+    DT,
+    IN_CC,
+    IN_CD,
+    IN_D,
+    IN_E,
+    IN_H,
+    IN_M,
+    LAYOUT_STAMP,
+    N_TARGET,
+    _step,
+    clip_e,
+    ensure_fresh_cache,
+)
 
 N_STATE, INTEGRAL_STATE, E_PREV_STATE = range(3)
 """Positions in the controller state vector: N, the PID integral, the previous error."""
@@ -34,10 +49,10 @@ def advance(p, inputs, k_start, k_stop, state, traj):  # noqa: PLR0917  # pragma
     keep = traj.shape[0] > 0
     squares = 0.0
     for k in range(k_start, k_stop):
-        E = min(max(inputs[3, k], 0.0), 1.0)
+        E = clip_e(inputs[IN_E, k])
         _S, _I, _B, err, integral, _raw, _phi, dn = _step(
-            p, N, integral, e_prev, inputs[0, k], inputs[1, k], inputs[2, k], E,
-            inputs[4, k], inputs[5, k])
+            p, N, integral, e_prev, inputs[IN_H, k], inputs[IN_M, k], inputs[IN_D, k], E,
+            inputs[IN_CC, k], inputs[IN_CD, k])
         e_prev = err
         nxt = N + dn * dt
         N = nxt if nxt >= 0.0 else 0.0
@@ -60,3 +75,11 @@ def window_costs(params, inputs, k_start, k_stop, state, costs):  # noqa: PLR091
     for r in range(params.shape[0]):
         local = state.copy()
         costs[r] = np.sqrt(advance(params[r], inputs, k_start, k_stop, local, none) / points)
+
+
+@numba.njit(cache=True)
+def _layout_stamp():
+    return LAYOUT_STAMP
+
+
+ensure_fresh_cache(sys.modules[__name__], _layout_stamp)  # see engine/kernel.py

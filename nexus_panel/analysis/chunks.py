@@ -20,7 +20,7 @@ import numpy as np
 from nexus_panel.analysis.response import response_table
 from nexus_panel.analysis.specs import RESPONSE_FIELDS
 from nexus_panel.engine.batch import BatchChunk, BatchPlan, iter_batch
-from nexus_panel.engine.kernel import PARAM_ORDER, SUMMARY_FIELDS
+from nexus_panel.engine.kernel import PARAM_INDEX, SUMMARY_FIELDS
 
 Progress = Callable[[int, int], None]
 """``progress(done_runs, total_runs)``, called after every chunk."""
@@ -89,8 +89,8 @@ def chunk_response(plan: BatchPlan, chunk: BatchChunk, k0: int = 0) -> np.ndarra
     """Response metrics of a chunk's kept trajectories (per-run target and time step)."""
     assert chunk.trajectories is not None
     rows = plan.matrix[chunk.start:chunk.start + len(chunk.summary)]
-    return response_table(chunk.trajectories, rows[:, PARAM_ORDER.index("N_target")],
-                          rows[:, PARAM_ORDER.index("delta_t")], k0)
+    return response_table(chunk.trajectories, rows[:, PARAM_INDEX["N_target"]],
+                          rows[:, PARAM_INDEX["delta_t"]], k0)
 
 
 def per_run_metrics(
@@ -115,4 +115,4 @@ def per_run_metrics(
 
 def run_durations(plan: BatchPlan, k0: int = 0) -> np.ndarray:
     """Model time from step k0 to the end of every run (delta_t may vary per run)."""
-    return plan.matrix[:, PARAM_ORDER.index("delta_t")] * (plan.num_steps - k0)
+    return plan.matrix[:, PARAM_INDEX["delta_t"]] * (plan.num_steps - k0)

@@ -16,9 +16,8 @@ What makes the numbers trustworthy:
 Memory for 100,000 runs x 5,000 steps: summary rows (~20 MB), band counters
 (5,001 x 1,026 int32 = 21 MB, plus one per chunk in flight), the kept sample
 (keep_sample x 5,001 float32) and the trajectories of the chunks in flight
-(chunk size x 5,001 float64 each). Measured: 100,000 runs x 5,000 steps with two
-sampled parameters took 9.7 s and peaked at 503 MB resident for the whole process (Python,
-numba, scipy included), on 2 threads of a loaded 2-core machine.
+(chunk size x 5,001 float64 each); the measured time and peak memory are in
+docs/benchmarks.md.
 """
 
 from __future__ import annotations

@@ -26,6 +26,8 @@ caller can report progress, take agent snapshots and honour a cancel between cal
 
 from __future__ import annotations
 
+import sys
+
 import numba
 import numpy as np
 
@@ -37,23 +39,31 @@ from nexus_panel.engine.kernel import (
     G_C,
     G_D,
     G_E,
+    IN_CC,
+    IN_CD,
+    IN_D,
+    IN_E,
+    IN_H,
+    IN_M,
     KAPPA,
+    LAYOUT_STAMP,
     PHI_LIMIT,
     W_D,
     W_E,
     W_H,
     W_M,
     _step,
+    clip_e,
+    ensure_fresh_cache,
 )
 
 BLOCK = 2048
 """Agents per block of the passes (and per row of ``partial``)."""
 PARALLEL_AGENTS = 250_000
 """From this many agents on, the passes run on all numba threads. Each step opens two
-parallel regions, and each ends at a barrier: on a busy 2-core machine (load 5, as
-measured here) a barrier often waits a whole scheduler time slice for a descheduled
-thread, and 100,000 agents x 300 steps took 4.5-7.5 s in parallel against 0.9-2 s on
-one thread. From about this size a pass (a few ms) outweighs that wait."""
+parallel regions, each ending at a barrier that, on a busy machine, can wait a whole
+scheduler time slice for a descheduled thread; below this size that wait outweighs a
+pass (measurements: docs/benchmarks.md)."""
 
 # Rows of the per-agent array ``A`` (n columns each).
 A_FSH, A_FSM, A_FSD, A_F, A_SC, A_SQ, A_PAYS = range(7)
@@ -146,8 +156,9 @@ def _update_block(b, x, y, A, indptr, indices, P, f, partial):  # noqa: PLR0917 
 @numba.njit(cache=True, nogil=True, inline="always")
 def _aggregate_step(p, q, inputs, k, n, st, agg):  # noqa: PLR0917 (numba)
     """Step k of the aggregate (the engine's ``_step``), and the per-agent scalars."""
-    H, M, D, cc, cd = inputs[0, k], inputs[1, k], inputs[2, k], inputs[4, k], inputs[5, k]
-    E = min(max(inputs[3, k], 0.0), 1.0)  # clipped as the engine does
+    H, M, D = inputs[IN_H, k], inputs[IN_M, k], inputs[IN_D, k]
+    cc, cd = inputs[IN_CC, k], inputs[IN_CD, k]
+    E = clip_e(inputs[IN_E, k])  # clipped as the engine does
     S, I, B, err, integral, raw, phi, dn = _step(p, st[ST_N], st[ST_INTEGRAL], st[ST_EPREV],
                                                  H, M, D, E, cc, cd)
     st[ST_INTEGRAL] = integral
@@ -298,3 +309,11 @@ def advance_parallel(p, q, inputs, k0, k1, A, indptr, indices, P, X2, st,  # noq
         for b in numba.prange(blocks):
             _update_block(b, x, y, A, indptr, indices, P, f, partial)
         _book(st, agg, k, n, partial, dn, p[DT], below)
+
+
+@numba.njit(cache=True)
+def _layout_stamp():
+    return LAYOUT_STAMP
+
+
+ensure_fresh_cache(sys.modules[__name__], _layout_stamp)  # see engine/kernel.py

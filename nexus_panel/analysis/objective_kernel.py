@@ -19,11 +19,28 @@ holds more than its chunk's N(t).
 from __future__ import annotations
 
 import math
+import sys
 
 import numba
 import numpy as np
 
-from nexus_panel.engine.kernel import DT, H_REF, L_E, L_H, L_M, L_N, M_REF, N_REF, N_TARGET
+from nexus_panel.engine.kernel import (
+    DT,
+    H_REF,
+    IN_E,
+    IN_H,
+    IN_M,
+    L_E,
+    L_H,
+    L_M,
+    L_N,
+    LAYOUT_STAMP,
+    M_REF,
+    N_REF,
+    N_TARGET,
+    clip_e,
+    ensure_fresh_cache,
+)
 
 EXTRA_FIELDS: tuple[str, ...] = ("rms_error", "min_S", "time_below_floor", "volatility_N")
 """Per-run figures of the tuning catalogue computed here, in column order."""
@@ -69,9 +86,10 @@ def extra_metrics(traj, params, inputs, floors, want_s, out):  # noqa: PLR0917  
         row = 0 if shared else r
         lowest = math.inf
         for k in range(n):
-            E = min(max(inputs[row, 3, k], 0.0), 1.0)
+            E = clip_e(inputs[row, IN_E, k])
             S = (p[L_E] * E + p[L_N] * traj[r, k] / p[N_REF]
-                 + p[L_H] * inputs[row, 0, k] / p[H_REF] + p[L_M] * inputs[row, 1, k] / p[M_REF])
+                 + p[L_H] * inputs[row, IN_H, k] / p[H_REF]
+                 + p[L_M] * inputs[row, IN_M, k] / p[M_REF])
             S = min(max(S, 0.0), 1.0)
             lowest = min(lowest, S)
         out[r, MIN_S] = lowest
@@ -86,3 +104,11 @@ def extra_table(traj: np.ndarray, params: np.ndarray, inputs: np.ndarray | None,
     extra_metrics(np.ascontiguousarray(traj), np.ascontiguousarray(params), shaped,
                   np.ascontiguousarray(floors, dtype=float), want_s, out)
     return out
+
+
+@numba.njit(cache=True)
+def _layout_stamp():
+    return LAYOUT_STAMP
+
+
+ensure_fresh_cache(sys.modules[__name__], _layout_stamp)  # see engine/kernel.py

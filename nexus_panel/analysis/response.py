@@ -23,6 +23,7 @@ starts, 0 when there is none; times are in model time units, measured from k0):
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numba
 import numpy as np
@@ -34,20 +35,41 @@ BAND = 0.02
 
 (SETTLING, OVERSHOOT, SSE, OSCILLATIONS, COLLAPSED, RISE, PEAK) = range(len(RESPONSE_FIELDS))
 
-REGIMES: tuple[str, ...] = ("settles", "oscillates", "saturates", "collapses", "drifts")
-
-REGIME_RULE = (
-    "Regimes are decided in this order, first match wins: "
-    "(1) collapses: N is clamped at 0 somewhere in the last half of the run; "
-    "(2) settles: N is inside ±2 % of N_target for at least the last 25 % of the run "
-    "(settling time ≤ 75 % of the run); "
-    "(3) oscillates: e = N - N_target changes sign at least 4 times in the last half; "
-    "(4) saturates: the controller output Phi is at its ±limit in at least 50 % of steps; "
-    "(5) drifts: none of the above (N neither settles nor oscillates, e.g. a slow creep)."
-)
 OSCILLATION_MIN = 4
+"""Sign changes of e in the last half that make a run oscillate."""
 SATURATION_MIN = 0.5
+"""Share of steps with Phi at its limit that makes a run saturate."""
 SETTLED_SHARE = 0.75
+"""A run settles when its settling time is at most this share of the run."""
+
+
+@dataclass(frozen=True)
+class Regime:
+    """One regime: its name and, in words, when a run is in it."""
+
+    name: str
+    when: str
+
+
+REGIME_ORDER: tuple[Regime, ...] = (
+    Regime("collapses", "N is clamped at 0 somewhere in the last half of the run"),
+    Regime("settles", f"N is inside ±{BAND:.0%} of N_target for at least the last "
+                      f"{1 - SETTLED_SHARE:.0%} of the run (settling time ≤ "
+                      f"{SETTLED_SHARE:.0%} of the run)"),
+    Regime("oscillates", f"e = N - N_target changes sign at least {OSCILLATION_MIN} times "
+                         "in the last half"),
+    Regime("saturates", "the controller output Phi is at its ±limit in at least "
+                        f"{SATURATION_MIN:.0%} of steps"),
+    Regime("drifts", "none of the above (N neither settles nor oscillates, e.g. a slow "
+                     "creep)"),
+)
+"""The regimes in the order they are decided, first match wins (:func:`classify`); the
+thresholds above appear in the prose, so the rule shown is the rule applied."""
+
+REGIMES: tuple[str, ...] = tuple(r.name for r in REGIME_ORDER)
+
+REGIME_RULE = "Regimes are decided in this order, first match wins: " + "; ".join(
+    f"({i}) {r.name}: {r.when}" for i, r in enumerate(REGIME_ORDER, 1)) + "."
 
 
 @numba.njit(cache=True, nogil=True)
@@ -137,9 +159,8 @@ def classify(settling_time: np.ndarray, oscillations: np.ndarray, collapsed: np.
              phi_saturated_fraction: np.ndarray, duration: float | np.ndarray) -> np.ndarray:
     """Regime name of every run, by REGIME_RULE (``duration``: run length after k0)."""
     settles = np.nan_to_num(settling_time, nan=np.inf) <= SETTLED_SHARE * np.asarray(duration)
-    return np.select(
-        [collapsed > 0, settles, oscillations >= OSCILLATION_MIN,
-         phi_saturated_fraction >= SATURATION_MIN],
-        ["collapses", "settles", "oscillates", "saturates"],
-        default="drifts",
-    )
+    tests = {"collapses": collapsed > 0, "settles": settles,
+             "oscillates": oscillations >= OSCILLATION_MIN,
+             "saturates": phi_saturated_fraction >= SATURATION_MIN}
+    decided = list(REGIMES[:-1])  # the last regime is what is left
+    return np.select([tests[name] for name in decided], decided, default=REGIMES[-1])

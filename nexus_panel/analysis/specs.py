@@ -19,6 +19,7 @@ import param
 from nexus_panel.engine.kernel import SUMMARY_FIELDS
 from nexus_panel.models import EngineParams, FieldError, Scenario, ValidationError, parse_json
 from nexus_panel.models.checks import check_number, check_values
+from nexus_panel.models.declared import field_names
 
 VARIABLE_PARAMETERS: tuple[str, ...] = tuple(n for n in EngineParams.names() if n != "num_steps")
 """Engine parameters an analysis may vary (num_steps is one value per batch)."""
@@ -92,7 +93,7 @@ class SpecBase(param.Parameterized):
     # --- canonical form ------------------------------------------------------------------
     @classmethod
     def field_names(cls) -> list[str]:
-        return [n for n in cls.param if n != "name"]
+        return field_names(cls)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {}

@@ -4,8 +4,8 @@ How a run goes (:func:`run_tuning`):
 
 1. The study's trials are copied into an in-memory Optuna study, the *working copy*, which
    the sampler reads. Sampling straight from the database storage costs Optuna a dozen SQL
-   round trips per trial (measured: 1,000 TPE trials took 59 s on SQLite, 4.6 s in
-   memory), so the database is written, not read, in the loop.
+   round trips per trial (docs/benchmarks.md), so the database is written, not read, in
+   the loop.
 2. For every batch: a sampler seeded from (seed, trials so far) is set on the working copy
    (so a study is reproducible, and a resumed study continues deterministically), n
    trials are asked with the spec's distributions, all n x K runs go through the batch

@@ -1,4 +1,4 @@
-"""The Nexus model as a plain-Python loop, written straight from shared/nexus_model.md.
+"""The Nexus model as a plain-Python loop, written straight from docs/model.md.
 
 Two jobs: it is the benchmark baseline (what an unoptimised implementation costs), and it
 is the independent float64 reference the engine's tests compare against. So it is kept
@@ -9,8 +9,6 @@ sharing of code with the engine.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-
-INPUTS = ("H", "M", "D", "E", "C_cons", "C_disp")
 
 
 def reference_run(p: Mapping[str, float], inputs: Mapping[str, Sequence[float]],

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from nexus_panel.benchmarks import Figure, quick, selected
-from nexus_panel.models import Scenario, Signal
+from nexus_panel.models import Inputs, Scenario, Signal
 from nexus_panel.pages.links import scenario_query
 
 EXPORT_STEPS = 1_000_000
@@ -59,7 +59,7 @@ def _wait_sessions(base: str, count: int, timeout: float = 120) -> dict[str, Any
 def long_scenario(steps: int = EXPORT_STEPS) -> Scenario:
     scenario = Scenario(name="long")
     scenario.params.num_steps = steps
-    for name in ("H", "M", "D", "C_cons", "C_disp"):
+    for name in Inputs.levels():
         setattr(scenario.inputs, name, Signal(kind="random_walk", volatility=2.0))
     return scenario
 

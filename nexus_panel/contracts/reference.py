@@ -1,6 +1,6 @@
 """The fixed-point Nexus step: the reference every generated contract must equal exactly.
 
-:func:`step` is the spec's step (shared/nexus_model.md) in the order of operations of the
+:func:`step` is the spec's step (docs/model.md) in the order of operations of the
 float engine (``engine/kernel.py``), each operation done in the format of
 :mod:`nexus_panel.contracts.fixedpoint`. The Solidity and Rust generators write the same
 sequence of operations; verification runs both and compares them with :func:`run`

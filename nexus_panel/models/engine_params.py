@@ -13,6 +13,7 @@ from typing import Any
 import param
 
 from nexus_panel.models.checks import check_values, coerce_number
+from nexus_panel.models.declared import field_names
 from nexus_panel.models.errors import ValidationError
 
 GROUPS: dict[str, str] = {
@@ -46,6 +47,7 @@ def _num(
     doc: str,
     soft: tuple[float, float] | None = None,
     open_low: bool = False,
+    weight: bool = False,
 ) -> param.Number:
     return param.Number(
         default,
@@ -55,12 +57,12 @@ def _num(
         step=step,
         label=f"{label} {symbol}",
         doc=doc,
-        metadata={"group": group, "symbol": symbol},
+        metadata={"group": group, "symbol": symbol, "weight": weight},
     )
 
 
 class EngineParams(param.Parameterized):
-    """The coefficients of dN/dt = I - B - kappa*N + Phi + eta*F_floor (see shared spec)."""
+    """The coefficients of dN/dt = I - B - kappa*N + Phi + eta*F_floor (see docs/model.md)."""
 
     # --- core dynamics -------------------------------------------------------------------
     alpha = _num(1.0, 0, 5, 0.1, group="core", symbol="α", label="Issuance gain",
@@ -76,21 +78,21 @@ class EngineParams(param.Parameterized):
 
     # --- issuance weights ----------------------------------------------------------------
     w_D = _num(0.2, 0, 1, 0.01, group="issuance", symbol="w_D", label="Data weight",
-               doc="Weight of the data inflow D in issuance.")
+               weight=True, doc="Weight of the data inflow D in issuance.")
     w_E = _num(0.1, 0, 1, 0.01, group="issuance", symbol="w_E", label="Environment weight",
-               doc="Weight of the environmental index E in issuance.")
+               weight=True, doc="Weight of the environmental index E in issuance.")
     w_H = _num(0.4, 0, 1, 0.01, group="issuance", symbol="w_H", label="Human weight",
-               doc="Weight of the human contribution H in issuance.")
+               weight=True, doc="Weight of the human contribution H in issuance.")
     w_M = _num(0.3, 0, 1, 0.01, group="issuance", symbol="w_M", label="Machine weight",
-               doc="Weight of the machine contribution M in issuance.")
+               weight=True, doc="Weight of the machine contribution M in issuance.")
 
     # --- burn weights --------------------------------------------------------------------
     gamma_C = _num(0.5, 0, 1, 0.01, group="burn", symbol="γ_C", label="Consumption weight",
-                   doc="Weight of the consumption rate C_cons in burn.")
+                   weight=True, doc="Weight of the consumption rate C_cons in burn.")
     gamma_D = _num(0.3, 0, 1, 0.01, group="burn", symbol="γ_D", label="Disposal weight",
-                   doc="Weight of the disposal rate C_disp in burn.")
+                   weight=True, doc="Weight of the disposal rate C_disp in burn.")
     gamma_E = _num(0.2, 0, 1, 0.01, group="burn", symbol="γ_E", label="Ecological weight",
-                   doc="Weight of the ecological load max(0, 1 - E) in burn.")
+                   weight=True, doc="Weight of the ecological load max(0, 1 - E) in burn.")
 
     # --- PID controller ------------------------------------------------------------------
     K_d = _num(0.05, 0, 1, 0.01, group="pid", symbol="K_d", label="Derivative gain",
@@ -110,13 +112,13 @@ class EngineParams(param.Parameterized):
     H_0 = _num(100.0, TINY, BIG, 1, group="health", symbol="H₀", label="Human reference",
                soft=(1, 1000), doc="Normalises H in the health index S.")
     lambda_E = _num(0.3, 0, 1, 0.01, group="health", symbol="λ_E", label="Environment share",
-                    doc="Weight of E in the health index S.")
+                    weight=True, doc="Weight of E in the health index S.")
     lambda_H = _num(0.2, 0, 1, 0.01, group="health", symbol="λ_H", label="Human share",
-                    doc="Weight of H/H_0 in the health index S.")
+                    weight=True, doc="Weight of H/H_0 in the health index S.")
     lambda_M = _num(0.2, 0, 1, 0.01, group="health", symbol="λ_M", label="Machine share",
-                    doc="Weight of M/M_0 in the health index S.")
+                    weight=True, doc="Weight of M/M_0 in the health index S.")
     lambda_N = _num(0.3, 0, 1, 0.01, group="health", symbol="λ_N", label="State share",
-                    doc="Weight of N/N_0 in the health index S.")
+                    weight=True, doc="Weight of N/N_0 in the health index S.")
     M_0 = _num(100.0, TINY, BIG, 1, group="health", symbol="M₀", label="Machine reference",
                soft=(1, 1000), doc="Normalises M in the health index S.")
     N_0 = _num(1000.0, TINY, BIG, 10, group="health", symbol="N₀", label="State reference",
@@ -145,7 +147,7 @@ class EngineParams(param.Parameterized):
     @classmethod
     def names(cls) -> list[str]:
         """Every engine parameter name, in declaration (group, then alphabetical) order."""
-        return [n for n in cls.param if n != "name"]
+        return field_names(cls)
 
     @classmethod
     def by_group(cls) -> dict[str, list[str]]:
@@ -173,16 +175,18 @@ class EngineParams(param.Parameterized):
         """Build from a (possibly partial) mapping; missing values take their defaults."""
         return cls(**values)
 
+    @classmethod
+    def weight_groups(cls) -> dict[str, list[str]]:
+        """Group key -> its weights (``metadata["weight"]``): each group should sum to 1."""
+        return {g: [n for n in names if cls.param[n].metadata.get("weight")]
+                for g, names in cls.by_group().items()
+                if any(cls.param[n].metadata.get("weight") for n in names)}
+
     def weight_warnings(self) -> list[str]:
         """Weight groups that do not sum to 1: legal, but usually a slip worth showing."""
         out = []
-        for label, names in (
-            ("Issuance weights w_H + w_M + w_D + w_E", ("w_H", "w_M", "w_D", "w_E")),
-            ("Burn weights gamma_C + gamma_D + gamma_E", ("gamma_C", "gamma_D", "gamma_E")),
-            ("Health shares lambda_E + lambda_N + lambda_H + lambda_M",
-             ("lambda_E", "lambda_N", "lambda_H", "lambda_M")),
-        ):
+        for group, names in self.weight_groups().items():
             total = sum(getattr(self, n) for n in names)
             if abs(total - 1.0) > 1e-6:
-                out.append(f"{label} sum to {total:.4g}, not 1.")
+                out.append(f"{GROUPS[group]}: {' + '.join(names)} sum to {total:.4g}, not 1.")
         return out

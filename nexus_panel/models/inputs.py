@@ -7,16 +7,21 @@ from typing import Any
 import numpy as np
 import param
 
+from nexus_panel.models.declared import field_names
 from nexus_panel.models.errors import FieldError, ValidationError
 from nexus_panel.models.signals import Signal, SignalSampler
 
-INPUT_NAMES: tuple[str, ...] = ("H", "M", "D", "E", "C_cons", "C_disp")
-"""Order of the inputs everywhere: engine columns, tables, plots."""
+Domain = tuple[float, float | None]
+"""(low, high) of an input's values; high None means unbounded above."""
 
 
-def _input(value: float, label: str, doc: str) -> param.ClassSelector:
-    return param.ClassSelector(class_=Signal, default=Signal(value=value), instantiate=True,
-                               label=label, doc=doc)
+def _input(value: float, label: str, doc: str, domain: Domain = (0.0, None),
+           ) -> param.ClassSelector:
+    """An input: a constant ``value`` by default, every other kind starting inside
+    ``domain`` (the one place an input's domain is declared)."""
+    default = Signal(**{**Signal.defaults_within(*domain), "value": value})
+    return param.ClassSelector(class_=Signal, default=default, instantiate=True,
+                               label=label, doc=doc, metadata={"domain": domain})
 
 
 class Inputs(param.Parameterized):
@@ -26,9 +31,36 @@ class Inputs(param.Parameterized):
     M = _input(80.0, "Machine contribution M", "Machine contribution entering issuance.")
     D = _input(50.0, "Data inflow D", "Data inflow entering issuance.")
     E = _input(0.8, "Environmental index E", "Environmental index; clipped to [0, 1] "
-               "in every step, enters issuance, health and the ecological load 1 - E.")
+               "in every step, enters issuance, health and the ecological load 1 - E.",
+               domain=(0.0, 1.0))
     C_cons = _input(60.0, "Consumption rate C_cons", "Consumption entering burn.")
     C_disp = _input(40.0, "Disposal rate C_disp", "Disposal entering burn.")
+
+    @classmethod
+    def names(cls) -> list[str]:
+        """The inputs, in declaration order: engine rows, columns, tables and plots."""
+        return field_names(cls)
+
+    @classmethod
+    def domain(cls, name: str) -> Domain:
+        """The values input ``name`` can take: E in [0, 1], the others >= 0."""
+        return cls.param[name].metadata["domain"]
+
+    @classmethod
+    def levels(cls) -> list[str]:
+        """Inputs that are amounts (>= 0, no upper bound): the shared level axis."""
+        return [n for n in cls.names() if cls.domain(n)[1] is None]
+
+    @classmethod
+    def bounded(cls) -> list[str]:
+        """Inputs with an upper bound (plotted on their own axis, clipped by the engine)."""
+        return [n for n in cls.names() if cls.domain(n)[1] is not None]
+
+    @classmethod
+    def signal_defaults(cls, name: str) -> dict[str, Any]:
+        """Starting values of every kind's parameters for input ``name``."""
+        default = cls.param[name].default
+        return {n: getattr(default, n) for n in field_names(Signal, exclude=("kind",))}
 
     def signals(self) -> dict[str, Signal]:
         return {n: getattr(self, n) for n in INPUT_NAMES}
@@ -49,7 +81,7 @@ class Inputs(param.Parameterized):
                 errors.append(FieldError(key, spec, "an object with a 'kind' and its parameters"))
                 continue
             try:
-                signals[key] = Signal.from_dict(spec)
+                signals[key] = Signal.from_dict(spec, cls.signal_defaults(key))
             except ValidationError as exc:
                 errors += exc.prefixed(key).errors
         if errors:
@@ -60,9 +92,36 @@ class Inputs(param.Parameterized):
         """A (6, num_steps) float64 array, rows in INPUT_NAMES order, as the engine takes."""
         return self.sampler(num_steps, delta_t).take(num_steps)
 
+    def domain_warnings(self, arrays: np.ndarray) -> list[str]:
+        """Where a run's inputs (rows in INPUT_NAMES order) left their domains: the engine
+        clips E to [0, 1], a random walk is held at 0; neither may pass silently."""
+        out = []
+        n = arrays.shape[1]
+        for row, (name, signal) in zip(arrays, self.signals().items(), strict=True):
+            low, high = self.domain(name)
+            below = int(np.count_nonzero(row < low))
+            above = 0 if high is None else int(np.count_nonzero(row > high))
+            if below or above:
+                shown = f"[{low:g}, {high:g}]" if high is not None else f"≥ {low:g}"
+                action = ("clipped it" if high is not None
+                          else "used the values as given")
+                out.append(f"Input {name} left its domain {shown} in {below + above} of "
+                           f"{n} steps ({below} below, {above} above); the engine "
+                           f"{action}.")
+            if signal.is_random:
+                held = int(np.count_nonzero(row == 0.0))
+                if held:
+                    out.append(f"Input {name}: the random walk fell below 0 and was held "
+                               f"at 0 in {held} of {n} steps.")
+        return out
+
     def sampler(self, num_steps: int, delta_t: float) -> InputsSampler:
         """The same arrays a span of steps at a time (see ``Signal.sampler``)."""
         return InputsSampler([s.sampler(num_steps, delta_t) for s in self.signals().values()])
+
+
+INPUT_NAMES: tuple[str, ...] = tuple(Inputs.names())
+"""Order of the inputs everywhere: engine rows and columns, tables, plots."""
 
 
 class InputsSampler:

@@ -12,27 +12,40 @@ from typing import Any
 
 from nexus_panel.models.errors import FieldError, ValidationError
 
+PARAMS_KEY = "parameters"
+SIGNALS_KEY = "signal_configs"
+RESULTS_KEY = "results"
+LEGACY_KEYS: tuple[str, ...] = (PARAMS_KEY, SIGNALS_KEY, RESULTS_KEY)
+"""The top-level keys of the original export, the only ones it may have."""
+KIND_KEY = "type"
+"""What the original calls a signal's ``kind``."""
+
+
+def is_original_export(data: Any) -> bool:
+    """Whether ``data`` is the original app's export rather than our scenario form."""
+    return isinstance(data, dict) and bool(data.keys() & {PARAMS_KEY, SIGNALS_KEY})
+
 
 def from_original_export(data: dict[str, Any]) -> Any:
     from nexus_panel.models.scenario import Scenario
 
-    errors = [FieldError(k, "…", "parameters, signal_configs or results")
-              for k in data if k not in ("parameters", "signal_configs", "results")]
-    params = data.get("parameters", {})
-    configs = data.get("signal_configs", {})
+    errors = [FieldError(k, "…", " or ".join((", ".join(LEGACY_KEYS[:-1]), LEGACY_KEYS[-1])))
+              for k in data if k not in LEGACY_KEYS]
+    params = data.get(PARAMS_KEY, {})
+    configs = data.get(SIGNALS_KEY, {})
     if not isinstance(params, dict):
-        errors.append(FieldError("parameters", params, "an object of parameter values"))
+        errors.append(FieldError(PARAMS_KEY, params, "an object of parameter values"))
         params = {}
     if not isinstance(configs, dict):
-        errors.append(FieldError("signal_configs", configs, "an object of signal configs"))
+        errors.append(FieldError(SIGNALS_KEY, configs, "an object of signal configs"))
         configs = {}
     inputs: dict[str, Any] = {}
     for name, config in configs.items():
         if not isinstance(config, dict):
             inputs[name] = config  # Inputs.from_dict reports it with the input's name
             continue
-        spec = {k: v for k, v in config.items() if k != "type"}
-        spec["kind"] = config.get("type", "constant")
+        spec = {k: v for k, v in config.items() if k != KIND_KEY}
+        spec["kind"] = config.get(KIND_KEY, "constant")
         inputs[name] = spec
     try:
         scenario = Scenario.from_dict({"name": "Imported", "params": params, "inputs": inputs,
@@ -49,9 +62,9 @@ def from_original_export(data: dict[str, Any]) -> Any:
 def _original_field(field: str) -> str:
     """Our dotted field name as the original file spells it (its ``type`` is our ``kind``)."""
     if field.startswith("params."):
-        return "parameters." + field.removeprefix("params.")
+        return f"{PARAMS_KEY}." + field.removeprefix("params.")
     if field.startswith("inputs."):
-        field = "signal_configs." + field.removeprefix("inputs.")
+        field = f"{SIGNALS_KEY}." + field.removeprefix("inputs.")
         if field.endswith(".kind"):
-            field = field.removesuffix(".kind") + ".type"
+            field = field.removesuffix(".kind") + f".{KIND_KEY}"
     return field

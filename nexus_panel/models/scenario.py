@@ -9,20 +9,23 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from typing import Any
 
 import param
 
 from nexus_panel.models import text as text_rules
+from nexus_panel.models.declared import field_names
 from nexus_panel.models.engine_params import EngineParams
 from nexus_panel.models.errors import FieldError, ValidationError
 from nexus_panel.models.inputs import Inputs
+from nexus_panel.models.legacy import from_original_export, is_original_export
+from nexus_panel.models.signals import Signal
 
 SCHEMA_VERSION = 1
 """Version of the ``to_dict`` layout; bump it (and teach ``from_dict``) on any change."""
 
 _TOP_KEYS = {"schema_version", "name", "description", "params", "inputs"}
-_LEGACY_KEYS = {"parameters", "signal_configs", "results"}
 
 
 def canonical_json(data: Any) -> str:
@@ -52,6 +55,45 @@ class Scenario(param.Parameterized):
     inputs = param.ClassSelector(class_=Inputs, default=Inputs(), instantiate=True,
                                  doc="The six input signals.")
 
+    # --- derived values, cached until an edit ------------------------------------------
+    # validate() and content_hash() walk every parameter (about 0.3 ms together), which is
+    # most of simulate()'s overhead; they only change when a value does, and every value
+    # is a param, so watchers on the parts say exactly when to forget them.
+    def __init__(self, **params: Any) -> None:
+        super().__init__(**params)
+        self._derived: dict[str, Any] = {}
+        self._watch_parts()
+
+    def _watch_parts(self) -> None:
+        self.params.param.watch(self._forget, EngineParams.names())
+        self.inputs.param.watch(self._on_signal_replaced, Inputs.names())
+        for signal in self.inputs.signals().values():
+            signal.param.watch(self._forget, field_names(Signal))
+
+    def _forget(self, *_events: param.parameterized.Event) -> None:
+        self._derived.clear()
+
+    def _on_signal_replaced(self, *events: param.parameterized.Event) -> None:
+        for event in events:
+            event.new.param.watch(self._forget, field_names(Signal))
+        self._forget()
+
+    @param.depends("params", "inputs", watch=True)
+    def _on_part_replaced(self) -> None:
+        self._watch_parts()
+        self._forget()
+
+    @param.depends("name", "description", watch=True)
+    def _on_text_changed(self) -> None:
+        self._derived.pop("warnings", None)  # the text rules are part of validate()
+
+    def derived(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """``compute()``, remembered under ``key`` until the next edit of a value that
+        changes a run (for values derived from params and inputs only)."""
+        if key not in self._derived:
+            self._derived[key] = compute()
+        return self._derived[key]
+
     # --- canonical form ------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -73,9 +115,7 @@ class Scenario(param.Parameterized):
         """
         if not isinstance(data, dict):
             raise ValidationError([FieldError("scenario", type(data).__name__, "a JSON object")])
-        if data.keys() & {"parameters", "signal_configs"}:
-            from nexus_panel.models.legacy import from_original_export
-
+        if is_original_export(data):
             return from_original_export(data)
         errors = [FieldError(k, data[k], "not a scenario key (" + ", ".join(sorted(_TOP_KEYS))
                              + ")") for k in data if k not in _TOP_KEYS]
@@ -115,13 +155,25 @@ class Scenario(param.Parameterized):
 
     # --- identity ------------------------------------------------------------------------
     def content_hash(self) -> str:
-        """sha256 of the canonical params + inputs (not name/description)."""
+        """sha256 of the canonical params + inputs (not name/description); cached."""
+        return self.derived("content_hash", self._compute_hash)
+
+    def _compute_hash(self) -> str:
         body = canonical_json({"params": self.params.to_dict(), "inputs": self.inputs.to_dict()})
         return hashlib.sha256(body.encode()).hexdigest()
 
     # --- validation ----------------------------------------------------------------------
     def validate(self) -> list[str]:
-        """Raise ValidationError for every bad value; return warnings (legal but suspect)."""
+        """Raise ValidationError for every bad value; return warnings (legal but suspect).
+
+        A scenario found valid stays valid until an edit, so that answer is cached (a
+        fresh list each call); errors are not, every call reports them again."""
+        if "warnings" not in self._derived:
+            self._check()
+            self._derived["warnings"] = self.warnings()
+        return list(self._derived["warnings"])
+
+    def _check(self) -> None:
         from nexus_panel.models.checks import check_values
 
         errors = text_rules.NAME.errors(self.name, "name") + text_rules.DESCRIPTION.errors(
@@ -134,7 +186,6 @@ class Scenario(param.Parameterized):
                        for e in signal.errors()]
         if errors:
             raise ValidationError(errors)
-        return self.warnings()
 
     def warnings(self) -> list[str]:
         notes = self.params.weight_warnings()

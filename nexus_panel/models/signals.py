@@ -16,17 +16,36 @@ import numpy as np
 import param
 
 from nexus_panel.models.checks import check_number, check_values, coerce_number
+from nexus_panel.models.declared import field_names
 from nexus_panel.models.errors import FieldError, ValidationError
 
-KINDS: tuple[str, ...] = ("constant", "sinusoidal", "step", "random_walk", "pulse", "ramp")
+KIND_TRAITS: dict[str, frozenset[str]] = {
+    "constant": frozenset(),
+    "sinusoidal": frozenset({"time"}),
+    "step": frozenset(),
+    "random_walk": frozenset({"random"}),
+    "pulse": frozenset(),
+    "ramp": frozenset(),
+}
+"""Each kind and what its series depends on beyond the step index: ``time`` (t = k*dt,
+so it changes with delta_t) or ``random`` (draws from a seeded generator). The batch
+runner and the analyses ask :attr:`Signal.uses_time` / :attr:`Signal.is_random`."""
+KINDS: tuple[str, ...] = tuple(KIND_TRAITS)
 LEVEL = 1e9
 """Hard bound on signal levels; the slider range (softbounds) is much narrower."""
 
 
-def _level(default: float, kinds: tuple[str, ...], label: str, doc: str,
-            soft: tuple[float, float] = (0, 500)) -> param.Number:
+def _level(default: float, kinds: tuple[str, ...], label: str, doc: str, *,
+            soft: tuple[float, float] = (0, 500), role: str = "level") -> param.Number:
+    """A level-type parameter; ``role`` says how it maps onto an input's domain: a
+    ``level`` is a value of the input itself, a ``size`` a distance between values."""
     return param.Number(default, bounds=(-LEVEL, LEVEL), softbounds=soft, step=1.0,
-                        label=label, doc=doc, metadata={"kinds": kinds})
+                        label=label, doc=doc, metadata={"kinds": kinds, "role": role})
+
+
+GENERIC_SPAN = 250.0
+"""The span of input values the generic level defaults (100 to 200) are written for: an
+input on a bounded domain gets them scaled from [0, GENERIC_SPAN] onto that domain."""
 
 
 class Signal(param.Parameterized):
@@ -35,7 +54,7 @@ class Signal(param.Parameterized):
     kind = param.Selector(default="constant", objects=list(KINDS), label="Kind",
                           doc="How the input evolves over the run.")
     amplitude = _level(20.0, ("sinusoidal",), "Amplitude",
-                       "Peak deviation from the offset.", soft=(0, 200))
+                       "Peak deviation from the offset.", soft=(0, 200), role="size")
     baseline = _level(100.0, ("pulse",), "Baseline", "Level between pulses.")
     end = _level(200.0, ("ramp",), "End", "Value at the last step (inclusive).")
     final = _level(150.0, ("step",), "Final", "Value from step_at on.")
@@ -46,7 +65,8 @@ class Signal(param.Parameterized):
                      "Value before the step / starting level of the walk.")
     offset = _level(100.0, ("sinusoidal",), "Offset", "Centre line of the sinusoid.")
     pulse_height = _level(50.0, ("pulse",), "Pulse height", "Added to the baseline "
-                          "during a pulse (may be negative).", soft=(-200, 200))
+                          "during a pulse (may be negative).", soft=(-200, 200),
+                          role="size")
     pulse_period = param.Integer(100, bounds=(1, 1_000_000), softbounds=(1, 1000),
                                  label="Pulse period (steps)",
                                  doc="Steps from one pulse start to the next.",
@@ -67,7 +87,7 @@ class Signal(param.Parameterized):
     volatility = param.Number(5.0, bounds=(0, LEVEL), softbounds=(0, 50), step=0.5,
                               label="Volatility", doc="Standard deviation of each step's "
                               "Normal(0, volatility) change.",
-                              metadata={"kinds": ("random_walk",)})
+                              metadata={"kinds": ("random_walk",), "role": "size"})
 
     def __init__(self, **params: Any) -> None:
         errors = check_values(type(self), params)
@@ -85,8 +105,8 @@ class Signal(param.Parameterized):
     @classmethod
     def kind_params(cls, kind: str) -> list[str]:
         """Names of the parameters that ``kind`` uses, alphabetical."""
-        return [n for n in cls.param
-                if n not in ("name", "kind") and kind in cls.param[n].metadata["kinds"]]
+        return [n for n in field_names(cls, exclude=("kind",))
+                if kind in cls.param[n].metadata["kinds"]]
 
     def to_dict(self) -> dict[str, Any]:
         """Canonical form: the kind and only the parameters that kind uses (numbers
@@ -96,8 +116,11 @@ class Signal(param.Parameterized):
                                       for n in self.kind_params(self.kind)}}
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Signal:
-        """Build from ``{"kind": ..., <that kind's parameters>}``; unknown keys are errors."""
+    def from_dict(cls, data: dict[str, Any],
+                  defaults: dict[str, Any] | None = None) -> Signal:
+        """Build from ``{"kind": ..., <that kind's parameters>}``; unknown keys are errors.
+        Parameters left out take ``defaults`` (an input's own, see ``Inputs``), else the
+        declared defaults."""
         data = dict(data)
         kind = data.pop("kind", "constant")
         if kind not in KINDS:
@@ -108,7 +131,39 @@ class Signal(param.Parameterized):
                  for k, v in data.items() if k not in allowed]
         if stray:
             raise ValidationError(stray)
-        return cls(kind=kind, **data)
+        # Every field, not only this kind's: switching the kind later starts from them.
+        return cls(kind=kind, **{**(defaults or {}), **data})
+
+    @classmethod
+    def defaults_within(cls, low: float, high: float | None) -> dict[str, float]:
+        """Starting values of every kind for an input whose values lie in [low, high]:
+        the declared defaults scaled from [0, GENERIC_SPAN] onto the domain, so that
+        switching such an input to any kind starts inside it. Empty when unbounded (the
+        declared defaults already suit an input >= 0)."""
+        if high is None:
+            return {}
+        scale = (high - low) / GENERIC_SPAN
+        out = {}
+        for n in field_names(cls):
+            role = (cls.param[n].metadata or {}).get("role")
+            if role is not None:
+                out[n] = (low if role == "level" else 0.0) + cls.param[n].default * scale
+        return out
+
+    @classmethod
+    def slider_range(cls, field: str, low: float,
+                     high: float | None) -> tuple[float, float, float] | None:
+        """(start, end, step) of ``field``'s slider for an input on [low, high]; None
+        when the declared slider range (softbounds, step) applies."""
+        role = (cls.param[field].metadata or {}).get("role")
+        if role is None or high is None:
+            return None
+        span = high - low
+        step = span / 100
+        if role == "level":
+            return (low, high, step)
+        soft_low = cls.param[field].softbounds[0]
+        return (-span if soft_low is not None and soft_low < 0 else 0.0, span, step)
 
     def errors(self, num_steps: int | None = None) -> list[FieldError]:
         """Problems with the current values (param guards single values; this the rest)."""
@@ -140,7 +195,13 @@ class Signal(param.Parameterized):
 
     @property
     def is_random(self) -> bool:
-        return self.kind == "random_walk"
+        """Whether the series draws from its seeded generator (KIND_TRAITS)."""
+        return "random" in KIND_TRAITS[self.kind]
+
+    @property
+    def uses_time(self) -> bool:
+        """Whether the series depends on delta_t, not only on the step index k."""
+        return "time" in KIND_TRAITS[self.kind]
 
 
 class SignalSampler:
@@ -159,8 +220,7 @@ class SignalSampler:
         self.num_steps = num_steps
         self.delta_t = delta_t
         self.position = 0
-        self._rng = (np.random.default_rng(signal.seed) if signal.kind == "random_walk"
-                     else None)
+        self._rng = np.random.default_rng(signal.seed) if signal.is_random else None
         self._walked = 0.0  # running sum of the walk's draws so far
 
     def take(self, count: int) -> np.ndarray:
@@ -182,16 +242,30 @@ class SignalSampler:
         if kind == "random_walk":
             assert self._rng is not None
             draws = self._rng.normal(0.0, s.volatility, stop - start)
-            summed = np.cumsum(np.concatenate(([self._walked], draws)))[1:]
-            if summed.size:
-                self._walked = float(summed[-1])
-            return np.maximum(s.initial + summed, 0.0)
+            levels, walked = walk_levels(s.initial, draws, self._walked)
+            self._walked = float(walked)
+            return levels
         if kind == "pulse":
             on = (k % s.pulse_period) < s.pulse_width
             return np.where(on, s.baseline + s.pulse_height, s.baseline).astype(np.float64)
         if kind == "ramp":
             return _ramp(s.start, s.end, self.num_steps, k)
         raise AssertionError(f"unhandled signal kind {kind!r}")  # pragma: no cover
+
+
+def walk_levels(initial: float, steps: np.ndarray,
+                carried: float = 0.0) -> tuple[np.ndarray, float]:
+    """A random walk's levels max(0, initial + running sum of ``steps``), the sum
+    continuing from ``carried``; returns them and the running sum after the last step.
+
+    The one implementation of the walk: ``Signal.generate`` (through SignalSampler), the
+    batch runner and the batch kernels (which compile this very function with numba)
+    all call it, so a run in a batch equals its standalone simulation to the last bit.
+    ``steps`` are Normal(0, volatility) draws; numpy's ``normal(0, v)`` is ``0.0 + v * z``
+    of the standard draws z. The sum is numpy's sequential cumsum, in one fixed order.
+    """
+    sums = np.cumsum(np.concatenate((np.full(1, carried), steps)))
+    return np.maximum(initial + sums[1:], 0.0), sums[-1]
 
 
 def _ramp(start: float, end: float, num_steps: int, k: np.ndarray) -> np.ndarray:

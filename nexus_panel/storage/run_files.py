@@ -11,8 +11,8 @@ Layouts (readers: ``nexus_panel.storage.transfer``):
 
 * CSV: a header row of the column names, then one row per time point; floats in
   shortest round-trip form (``2``, ``1001.5632``, ``1e+20``), NaN as an empty field.
-  Written by pyarrow's CSV writer: about 8x faster than pandas' ``to_csv``, which made a
-  million-step download take tens of seconds.
+  Written by pyarrow's CSV writer, much faster than pandas' ``to_csv`` for long runs
+  (docs/benchmarks.md).
 * JSON: the scenario bundle ``{"format": "nexus_panel.scenario", "format_version": 1,
   "exported_at", "scenario", "revision", "runs": [run]}``; a run is ``{"content_hash",
   "engine_version", "summary", "warnings", "rows", provenance fields..., "data": {column:

@@ -30,15 +30,17 @@ from nexus_panel.engine import COLUMNS, SUMMARY_FIELDS, SimulationResult
 from nexus_panel.engine.result import make_frame
 from nexus_panel.models import FieldError, Scenario, ValidationError, parse_json
 from nexus_panel.models import text as text_rules
+from nexus_panel.models.legacy import is_original_export
 from nexus_panel.storage.errors import first_line
 from nexus_panel.storage.records import RevisionRecord, RunRecord
 
 FORMAT = "nexus_panel.scenario"
 FORMAT_VERSION = 1
+VERSION_FIELDS: tuple[str, ...] = (
+    "engine_version", "numpy_version", "numba_version", "package_version")
+"""The version labels of a run (``RunRecord`` attributes and payload keys alike)."""
 PROVENANCE_FIELDS: tuple[str, ...] = (
-    "engine_version", "numpy_version", "numba_version", "package_version",
-    "created_at", "started_at", "duration_s", "seeds",
-)
+    *VERSION_FIELDS, "created_at", "started_at", "duration_s", "seeds")
 TABLE_FORMATS: tuple[str, ...] = ("csv", "parquet")
 PARQUET_KEY = b"nexus_panel.result"
 VERSION_LENGTH = text_rules.VERSION.max_length
@@ -79,8 +81,8 @@ def run_payload(result: SimulationResult, record: RunRecord | None = None) -> di
                  for c in COLUMNS},
     }
     if record is not None:
-        payload.update(numpy_version=record.numpy_version, numba_version=record.numba_version,
-                       package_version=record.package_version,
+        payload.update(**{k: getattr(record, k) for k in VERSION_FIELDS
+                          if k != "engine_version"},  # engine_version: the result's
                        created_at=_iso(record.created_at), started_at=_iso(record.started_at),
                        duration_s=record.duration_s, seeds=record.seeds, run_id=record.id)
     return payload
@@ -139,7 +141,7 @@ def provenance_errors(payload: dict[str, Any], where: str) -> list[FieldError]:
     on PostgreSQL, length-limited) columns, where a wrong type is a driver error or, on
     SQLite, a stored value the records cannot read back."""
     errors: list[FieldError] = []
-    for key in ("engine_version", "numpy_version", "numba_version", "package_version"):
+    for key in VERSION_FIELDS:
         value = payload.get(key)
         if value is not None or key == "engine_version":
             errors += text_rules.VERSION.errors(value, f"{where}.{key}")
@@ -200,7 +202,7 @@ def parse_import(data: Any) -> ParsedImport:
         message = _bundle_message(data.get("revision") or {})
         parsed = [run_from_payload(r, scenario, f"runs[{i}]") for i, r in enumerate(runs)]
         return ParsedImport("bundle", scenario, parsed, message)
-    kind = "original" if isinstance(data, dict) and "parameters" in data else "scenario"
+    kind = "original" if is_original_export(data) else "scenario"
     scenario = Scenario.from_dict(data)
     note = "the original app's export" if kind == "original" else "a scenario file"
     return ParsedImport(kind, scenario, [], f"Imported from {note}")

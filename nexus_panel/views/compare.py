@@ -26,11 +26,11 @@ from nexus_panel.views.compare_data import (
     OUTPUT_BUTTONS,
     differing_parameters,
 )
+from nexus_panel.views.palettes import CATEGORICAL
 from nexus_panel.views.scenarios_refs import ScenarioRef, list_refs, load_ref
 from nexus_panel.views.session import ScenarioSession, run_scenario
 
 TIME = hv.Dimension("t", label="time t")
-PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e")
 
 
 def overlay_plots(scenarios: dict[str, Scenario], outputs: list[str]) -> hv.Layout:
@@ -40,7 +40,7 @@ def overlay_plots(scenarios: dict[str, Scenario], outputs: list[str]) -> hv.Layo
     for column in outputs:
         curves = [
             hv.Curve(result.frame, TIME, column, label=label).opts(
-                color=PALETTE[i % len(PALETTE)])
+                color=CATEGORICAL[i % len(CATEGORICAL)])
             for i, (label, result) in enumerate(results.items())
         ]
         panels.append(hv.Overlay(curves).opts(

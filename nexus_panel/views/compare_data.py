@@ -14,21 +14,22 @@ import pandas as pd
 
 from nexus_panel.models import Scenario
 
-COMPARE_OUTPUTS: dict[str, str] = {
-    "N": "State N(t)",
-    "I": "Issuance I(t)",
-    "B": "Burn B(t)",
-    "S": "Health S(t)",
-    "Phi": "Control Φ(t)",
-    "cumulative_I": "Cumulative issuance",
-    "cumulative_B": "Cumulative burn",
-}
-"""Result columns a user can overlay, with their plot titles, in display order."""
+_OUTPUTS: tuple[tuple[str, str, str], ...] = (
+    ("N", "N", "State N(t)"),
+    ("I", "I", "Issuance I(t)"),
+    ("B", "B", "Burn B(t)"),
+    ("S", "S", "Health S(t)"),
+    ("Phi", "Φ", "Control Φ(t)"),
+    ("cumulative_I", "∫I dt", "Cumulative issuance"),
+    ("cumulative_B", "∫B dt", "Cumulative burn"),
+)
+"""Result columns a user can overlay: (column, short button label, plot title), in
+display order. The two lookups below are read from it."""
 
-OUTPUT_BUTTONS: dict[str, str] = {
-    "N": "N", "I": "I", "B": "B", "S": "S", "Φ": "Phi", "∫I dt": "cumulative_I",
-    "∫B dt": "cumulative_B",
-}
+COMPARE_OUTPUTS: dict[str, str] = {column: title for column, _, title in _OUTPUTS}
+"""Result column -> plot title."""
+
+OUTPUT_BUTTONS: dict[str, str] = {button: column for column, button, _ in _OUTPUTS}
 """Short button label -> result column, for the output picker."""
 
 MIN_COMPARED, MAX_COMPARED = 2, 5

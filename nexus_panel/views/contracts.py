@@ -36,6 +36,7 @@ from nexus_panel.contracts.generated import GENERATOR_VERSION, GeneratedCode
 from nexus_panel.contracts.verify import STEP_CAPS, Verification, verify
 from nexus_panel.models import Scenario, ValidationError
 from nexus_panel.views import safe
+from nexus_panel.views.palettes import CATEGORICAL, TONES
 from nexus_panel.views.scenarios_refs import ScenarioRef, list_refs
 from nexus_panel.views.session import ScenarioSession
 
@@ -74,17 +75,17 @@ def verification_plots(result: Verification) -> hv.Layout:
             "backend_opts": {"plot.output_backend": "canvas", "plot.toolbar.logo": None}}
     n_plot = hv.Overlay([
         hv.Curve(_thin(result.N_engine[:common]), "step", "N", label="float engine").opts(
-            color="#1f77b4", line_width=3, alpha=0.5),
+            color=CATEGORICAL[0], line_width=3, alpha=0.5),
         hv.Curve(_thin(result.N_executed[:common]), "step", "N", label=where).opts(
-            color="#d62728", line_dash="dashed"),
+            color=TONES["highlight"], line_dash="dashed"),
     ]).opts(title=f"N after each step: {where} and the float engine",
             legend_position="top_left", **opts)
     gap = np.abs(result.N_executed[:common] - result.N_engine[:common])
     plots = [n_plot, hv.Curve(_thin(gap, np.max), "step", "|ΔN|").opts(
-        title=f"|N {where} − N engine|", color="#9467bd", **opts)]
+        title=f"|N {where} − N engine|", color=CATEGORICAL[4], **opts)]
     if result.gas:
         plots.append(hv.Curve((np.arange(len(result.gas)), result.gas), "step", "gas").opts(
-            title="Gas used by each step transaction", color="#2ca02c", **opts))
+            title="Gas used by each step transaction", color=CATEGORICAL[2], **opts))
     return hv.Layout(plots).cols(1).opts(shared_axes=False)
 
 

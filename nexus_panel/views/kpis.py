@@ -1,6 +1,6 @@
 """KPI cards: final N and its change, mean issuance, mean burn, conservation, warnings.
 
-Conservation is the engine's real ledger (shared/nexus_model.md): N[end] - N[0] must
+Conservation is the engine's real ledger (docs/model.md): N[end] - N[0] must
 equal the booked flows plus the clamp top-ups; the card is green when the residual is
 within floating-point rounding of the run and shows how often the clamp at zero acted.
 Issued minus burned is shown under its own name, never as a "conservation error".

@@ -1,7 +1,7 @@
 """The plots of a network economy: aggregates, inequality, Lorenz curves, holdings, the graph.
 
-The graph drawing needs node positions. networkx's spring layout is quadratic (about 12 s
-for 2,000 agents here), so it is used up to ``SPRING_MAX_NODES``; larger graphs get a
+The graph drawing needs node positions. networkx's spring layout is quadratic in the
+number of agents (docs/benchmarks.md), so it is used up to ``SPRING_MAX_NODES``; larger graphs get a
 cheap deterministic layout instead: each community (or the whole graph) is a disc on a
 circle, and inside a disc the agents lie on a sunflower spiral by decreasing degree, hubs
 in the centre. Up to ``DATASHADE_MIN_NODES`` the graph is an ``hv.Graph`` (nodes coloured
@@ -20,11 +20,12 @@ import numpy as np
 
 from nexus_panel.analysis.network import NetworkResult, lorenz
 from nexus_panel.analysis.network_graph import Network
+from nexus_panel.views.palettes import NETWORK, TONES
 
 SPRING_MAX_NODES = 400
 DATASHADE_MIN_NODES = 3_000
 HEIGHT = 300
-PALETTE = ("#264653", "#e76f51", "#2a9d8f", "#e9c46a", "#8d99ae", "#f4a261", "#6a4c93")
+PALETTE = NETWORK
 
 
 def layout(net: Network, seed: int = 1) -> np.ndarray:
@@ -75,8 +76,8 @@ def network_plot(result: NetworkResult, holdings: np.ndarray) -> hv.Element | hv
         segments = hv.Segments((pos[src, 0], pos[src, 1], pos[dst, 0], pos[dst, 1]),
                                ["x", "y", "x1", "y1"])
         points = hv.Points((pos[:, 0], pos[:, 1], holdings), ["x", "y"], ["holdings"])
-        edges = datashade(segments, cmap=["#d9d9d9", "#6c757d"]).opts(responsive=True,
-                                                                       height=460)
+        edges = datashade(segments, cmap=[TONES["edge_light"], TONES["edge_dark"]]).opts(
+            responsive=True, height=460)
         nodes = dynspread(rasterize(points, aggregator=ds.mean("holdings")),
                           threshold=0.6).opts(cmap="viridis", colorbar=True,
                                               clabel="mean holdings", responsive=True,

@@ -33,13 +33,15 @@ from bokeh.events import RangesUpdate, Reset
 from panel.viewable import Viewer
 
 from nexus_panel.engine import COLUMNS, SimulationResult
-from nexus_panel.models import INPUT_NAMES
+from nexus_panel.models import Inputs
+from nexus_panel.views.palettes import SERIES
 from nexus_panel.views.series import reduce_columns
 from nexus_panel.views.session import ScenarioSession
 
-PALETTE = {"N": "#0072B2", "I": "#009E73", "B": "#D55E00", "S": "#6A3D9A", "Phi": "#CC79A7",
-           "H": "#0072B2", "M": "#E69F00", "D": "#009E73", "E": "#56B4E9",
-           "C_cons": "#D55E00", "C_disp": "#999999", "limit": "#888888"}
+PALETTE = SERIES
+# Inputs on an open domain share the level axis; bounded ones (E in [0, 1]) get their own.
+LEVEL_INPUTS = tuple(Inputs.levels())
+BOUNDED_INPUTS = tuple(Inputs.bounded())
 PLOT_HEIGHT = 230
 TIME = hv.Dimension("t", label="time t")
 
@@ -114,7 +116,7 @@ class TimeSeriesPlots(Viewer):
             "N": (self._n_plot, {
                 "Curve": {"color": PALETTE["N"], "line_width": 2, "tools": ["hover"],
                           "hooks": [named("N", source="nx-source-N")]},
-                "HLine": {**LIMIT_LINE, "color": "#E69F00"},
+                "HLine": {**LIMIT_LINE, "color": PALETTE["target"]},
                 "Overlay": {"title": "State N(t) and target N*", "show_legend": False}}),
             "flows": (self._flows_plot, {
                 "Curve": {"color": _colors("I", "B")},
@@ -132,9 +134,11 @@ class TimeSeriesPlots(Viewer):
                 "Overlay": {"title": "Cumulative issuance vs burn",
                             "legend_position": "top_left"}}),
             "inputs": (self._inputs_plot, {
-                "Curve": {"color": _colors(*INPUT_NAMES[:3], *INPUT_NAMES[4:], "E"),
-                          "line_dash": hv.Cycle(["solid"] * 5 + ["dotted"])},
-                "Overlay": {"title": "Inputs (E on the right axis)", "multi_y": True,
+                "Curve": {"color": _colors(*LEVEL_INPUTS, *BOUNDED_INPUTS),
+                          "line_dash": hv.Cycle(["solid"] * len(LEVEL_INPUTS)
+                                                + ["dotted"] * len(BOUNDED_INPUTS))},
+                "Overlay": {"title": f"Inputs ({', '.join(BOUNDED_INPUTS)} on the right axis)",
+                            "multi_y": True,
                             "legend_position": "right"}}),
         }
         common = {"responsive": True, "height": PLOT_HEIGHT, "framewise": True,
@@ -240,9 +244,10 @@ class TimeSeriesPlots(Viewer):
                 * _curve(d, "cumulative_B", "cumulative", "burned ∫B dt"))
 
     def _inputs_plot(self, d: dict[str, np.ndarray]) -> hv.Overlay:
-        curves = [_curve(d, n, "level", n, ylabel="input level")
-                  for n in INPUT_NAMES if n != "E"]
-        curves.append(_curve(d, "E", "E", "E", ylabel="E (0–1)"))
+        curves = [_curve(d, n, "level", n, ylabel="input level") for n in LEVEL_INPUTS]
+        for n in BOUNDED_INPUTS:
+            low, high = Inputs.domain(n)
+            curves.append(_curve(d, n, n, n, ylabel=f"{n} ({low:g}–{high:g})"))
         return hv.Overlay(curves)
 
     def __panel__(self) -> pn.Column:

@@ -1,11 +1,11 @@
 """Turning long series into few points for the browser, without hiding spikes.
 
 Why not HoloViews' ``downsample1d``: as an operation on every DynamicMap it doubled the
-server time of one update (about +60 ms for the six plots of a 5,000-step run, measured),
-eating the 250 ms budget from slider to plot. Runs of up to ``MAX_POINTS`` time points
-(the common case: the slider tops out at 5,000 steps) are sent whole; longer runs are
-reduced to the minimum and maximum of each of ``MAX_POINTS // 2`` buckets, so peaks and
-troughs stay visible at any zoom of the full range.
+server time of one update, eating the budget from slider to plot (docs/benchmarks.md).
+Runs of up to ``MAX_POINTS`` time points (the common case: the slider tops out at 5,000
+steps) are sent whole; longer runs are reduced to the minimum and maximum of each of
+``MAX_POINTS // 2`` buckets, so peaks and troughs stay visible at any zoom of the full
+range.
 """
 
 from __future__ import annotations

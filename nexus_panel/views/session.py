@@ -33,6 +33,7 @@ import param
 
 from nexus_panel.engine import SimulationResult
 from nexus_panel.models import EngineParams, Inputs, Scenario, Signal, ValidationError
+from nexus_panel.models.declared import field_names
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +50,7 @@ def run_scenario(scenario: Scenario) -> SimulationResult:
 
 
 def _signal_values(signal: Signal) -> dict[str, Any]:
-    return {n: v for n, v in signal.param.values().items() if n != "name"}
+    return {n: getattr(signal, n) for n in field_names(signal)}
 
 
 def _served_document() -> Any | None:
@@ -92,7 +93,7 @@ class ScenarioSession(param.Parameterized):
     def _watch_parts(self) -> None:
         params = self.scenario.params
         params.param.watch(self._on_change, EngineParams.names())
-        signal_names = [n for n in Signal.param if n != "name"]
+        signal_names = field_names(Signal)
         for signal in self.scenario.inputs.signals().values():
             signal.param.watch(self._on_change, signal_names)
         self.scenario.param.watch(self._on_change, ["name", "description"])

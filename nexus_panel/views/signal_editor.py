@@ -19,16 +19,15 @@ import param
 from panel.viewable import Viewer
 
 from nexus_panel.models import INPUT_NAMES, Inputs, Signal
+from nexus_panel.models.declared import field_names
 from nexus_panel.views import safe
+from nexus_panel.views.palettes import SERIES
 from nexus_panel.views.param_editor import SMALL_BUTTON
 from nexus_panel.views.series import reduce_columns
 from nexus_panel.views.session import ScenarioSession
 from nexus_panel.views.widgets import param_widget
 
-SIGNAL_FIELDS = tuple(n for n in Signal.param if n != "name")
-UNIT_INPUTS = ("E",)
-"""Inputs the engine clips to [0, 1] (shared/nexus_model.md): their level sliders span 0–1
-in steps of 0.01 instead of the generic level range, which would make them unusable."""
+SIGNAL_FIELDS = tuple(field_names(Signal))
 
 
 def signal_series(signal: Signal, num_steps: int, delta_t: float) -> dict[str, np.ndarray]:
@@ -72,9 +71,10 @@ class SignalEditor(Viewer):
 
     def _field_widget(self, name: str) -> pn.viewable.Viewable:
         if name not in self._widgets:
-            options = {}
-            if self.input_name in UNIT_INPUTS and self._signal.param[name].step == 1.0:
-                options = {"start": 0.0, "end": 1.0, "step": 0.01}
+            # Level sliders span the input's own domain (E: 0-1), not the generic range.
+            span = Signal.slider_range(name, *Inputs.domain(self.input_name))
+            options = {} if span is None else dict(zip(("start", "end", "step"), span,
+                                                        strict=True))
             self._widgets[name] = param_widget(
                 self._signal.param[name], css_prefix=f"signal-{self.input_name}", **options)
         return self._widgets[name]
@@ -97,7 +97,7 @@ class SignalEditor(Viewer):
         deps.update(num_steps=engine.param.num_steps, delta_t=engine.param.delta_t)
         dmap = hv.DynamicMap(pn.bind(self._curve, **deps)).opts(
             responsive=True, height=self.preview_height, framewise=True, toolbar=None,
-            color="#0072B5", line_width=1.5, xlabel="time t", ylabel="",
+            color=SERIES["preview"], line_width=1.5, xlabel="time t", ylabel="",
             default_tools=[], tools=[], show_grid=True)
         return pn.pane.HoloViews(dmap, sizing_mode="stretch_width", linked_axes=False,
                                  css_classes=[f"nx-signal-{self.input_name}-preview"])

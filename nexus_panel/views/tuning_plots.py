@@ -17,6 +17,7 @@ import pandas as pd
 
 from nexus_panel.analysis.adaptive import AdaptiveResult
 from nexus_panel.analysis.tuning import TuningOutcome
+from nexus_panel.views.palettes import CATEGORICAL, TONES
 
 MAX_LINES = 500
 """Parallel coordinates draw at most this many trials (the best ones)."""
@@ -28,14 +29,14 @@ def history(outcome: TuningOutcome) -> hv.Overlay:
     metric = outcome.spec.objectives[0].metric
     frame = outcome.trials[["number", column, "feasible"]].dropna()
     points = hv.Scatter(frame, "number", [column, "feasible"], label="trials").opts(
-        color="feasible", cmap={True: "#1f77b4", False: "#bbbbbb"}, size=4, alpha=0.6,
+        color="feasible", cmap={True: CATEGORICAL[0], False: TONES["muted"]}, size=4, alpha=0.6,
         tools=["hover"])
     feasible = frame[frame["feasible"]]
     values = feasible[column].to_numpy(dtype=float)
     best = (np.minimum.accumulate(values) if outcome.directions[0] == "minimize"
             else np.maximum.accumulate(values))
     curve = hv.Curve((feasible["number"].to_numpy(), best), "number", column,
-                     label="best so far").opts(color="#d62728", line_width=2,
+                     label="best so far").opts(color=TONES["highlight"], line_width=2,
                                                interpolation="steps-post")
     return (points * curve).opts(title=f"Optimisation history: {metric}", responsive=True,
                                  height=300, show_grid=True, legend_position="top_right",
@@ -51,10 +52,10 @@ def pareto_front(outcome: TuningOutcome) -> hv.Overlay:
     front = outcome.pareto()
     hover = ["number", *names]
     dots = hv.Scatter(feasible, x, [y, *hover], label="feasible trials").opts(
-        color="#bbbbbb", size=5, alpha=0.6, tools=["hover"])
-    line = hv.Curve(front.sort_values(x), x, y).opts(color="#d62728", line_dash="dashed")
+        color=TONES["muted"], size=5, alpha=0.6, tools=["hover"])
+    line = hv.Curve(front.sort_values(x), x, y).opts(color=TONES["highlight"], line_dash="dashed")
     marks = hv.Scatter(front, x, [y, *hover], label="Pareto front").opts(
-        color="#d62728", size=8, tools=["hover"])
+        color=TONES["highlight"], size=8, tools=["hover"])
     return (dots * line * marks).opts(
         title="Pareto front (hover: trial and parameters)", responsive=True, height=340,
         show_grid=True, legend_position="top_right", xlabel=x.removeprefix("value_"),
@@ -105,8 +106,8 @@ def adaptive_plots(result: AdaptiveResult) -> hv.Layout:
     target = result.spec.base_scenario.params.N_target
     dt = result.spec.base_scenario.params.delta_t
     n_plot = (hv.Curve((result.t, result.n_fixed), "t", "N", label="fixed gains").opts(
-        color="#7f7f7f") * hv.Curve((result.t, result.n_adaptive), "t", "N",
-                                    label="adaptive gains").opts(color="#d62728")
+        color=TONES["grey"]) * hv.Curve((result.t, result.n_adaptive), "t", "N",
+                                    label="adaptive gains").opts(color=TONES["highlight"])
         * hv.HLine(target).opts(color="black", line_dash="dashed")).opts(
         title="N(t): adaptive vs fixed gains (dashed: N_target)", responsive=True, height=300,
         show_grid=True, legend_position="top_right")

@@ -3,7 +3,12 @@ plain-Python implementation, and each mechanism (E clipping, PID kick, ledger, c
 
 from __future__ import annotations
 
+import json
 import math
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -11,8 +16,10 @@ import pytest
 
 from nexus_panel import Scenario, simulate
 from nexus_panel.benchmarks.reference import reference_run
-from nexus_panel.engine import COLUMNS, SUMMARY_FIELDS, warm_up
+from nexus_panel.engine import COLUMNS, SUMMARY_FIELDS
 from nexus_panel.models import INPUT_NAMES, EngineParams, Inputs, Signal, ValidationError
+
+ROOT = str(Path(__file__).resolve().parents[2])
 
 
 def run(**params: float) -> pd.DataFrame:
@@ -185,5 +192,30 @@ def test_bad_values_never_reach_the_engine() -> None:
     assert err.value.fields == ["params.delta_t"]
 
 
-def test_warm_up_runs() -> None:
-    warm_up()
+WARM_UP_PROBE = """
+import json
+from nexus_panel.engine import kernel, run_batch, simulate, warm_up
+from nexus_panel.models import EngineParams, Inputs, Scenario, Signal
+kernels = {n: getattr(kernel, n) for n in ("run_one", "run_many", "run_many_rows")}
+before = {n: len(k.signatures) for n, k in kernels.items()}
+warm_up()
+after = {n: len(k.signatures) for n, k in kernels.items()}
+walk = Scenario(params=EngineParams(num_steps=30), inputs=Inputs(H=Signal(kind="random_walk")))
+simulate(walk)
+run_batch(walk, n_runs=5, master_seed=1, keep_trajectories=True)
+run_batch(Scenario(params=EngineParams(num_steps=30)), n_runs=5)
+used = {n: len(k.signatures) for n, k in kernels.items()}
+print(json.dumps([before, after, used]))
+"""
+
+
+def test_warm_up_compiles_every_kernel_a_user_reaches() -> None:
+    """In a fresh process: nothing compiled before, every kernel after, and the calls a
+    user makes next need no new compilation (a do-nothing warm_up fails all three)."""
+    done = subprocess.run([sys.executable, "-c", WARM_UP_PROBE], capture_output=True,
+                          text=True, check=False, env={**os.environ, "PYTHONPATH": ROOT})
+    assert done.returncode == 0, done.stderr
+    before, after, used = json.loads(done.stdout.splitlines()[-1])
+    assert set(before.values()) == {0}
+    assert all(count >= 1 for count in after.values())
+    assert used == after

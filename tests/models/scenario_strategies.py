@@ -9,10 +9,9 @@ from typing import Any
 import param
 from hypothesis import strategies as st
 
-from nexus_panel.models import KINDS, EngineParams, Signal
+from nexus_panel.models import INPUT_NAMES, KINDS, EngineParams, Signal
 from nexus_panel.models import text as text_rules
-
-INPUT_NAMES = ("H", "M", "D", "E", "C_cons", "C_disp")
+from nexus_panel.models.declared import field_names
 
 
 def valid_number(p: param.Number) -> st.SearchStrategy[Any]:
@@ -89,7 +88,7 @@ def json_values() -> st.SearchStrategy[Any]:
 def hostile_scenario_dicts() -> st.SearchStrategy[dict[str, Any]]:
     """Scenario-shaped documents whose keys are mostly right and whose values are junk."""
     junk = json_values()
-    signal_keys = st.sampled_from(["kind", *(n for n in Signal.param if n != "name")])
+    signal_keys = st.sampled_from(["kind", *field_names(Signal)])
     signal = st.dictionaries(signal_keys, junk, max_size=5) | junk
     return st.fixed_dictionaries({}, optional={
         "schema_version": junk, "name": junk, "description": junk,

@@ -8,10 +8,15 @@ page (the ColumnDataSources the browser actually draws), not from pixels.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlparse
 
 from playwright.sync_api import ConsoleMessage, Error, Page
+
+from nexus_panel.models import Scenario
+from nexus_panel.pages.links import decode_scenario
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 
@@ -52,6 +57,23 @@ _LEGEND_JS = """
 
 def sources(page: Page, y: str, xs: tuple[str, ...] = ("t",)) -> list[dict[str, Any]]:
     return page.evaluate(_SOURCES_JS, [y, list(xs)])
+
+
+def wait_for_sources(page: Page, y: str, *, count: int, length: int,
+                     xs: tuple[str, ...] = ("t",), timeout: float = 30_000) -> None:
+    """Until at least ``count`` data sources hold a column ``y`` of ``length`` points."""
+    page.wait_for_function(
+        f"([y, xs, count, length]) => ({_SOURCES_JS})([y, xs])"
+        ".filter((s) => s.y.length === length).length >= count",
+        arg=[y, list(xs), count, length], timeout=timeout)
+
+
+def wait_for_drawn(page: Page, timeout: float = 30_000) -> None:
+    """Until every Bokeh document of the page has drawn its latest state (``is_idle``),
+    e.g. before a screenshot."""
+    page.wait_for_function(
+        "() => window.Bokeh && Bokeh.documents.length > 0"
+        " && Bokeh.documents.every((d) => d.is_idle)", timeout=timeout)
 
 
 def legend_labels(page: Page) -> list[str]:
@@ -106,3 +128,23 @@ def source_column(page: Page, source_name: str, column: str) -> list[float]:
         "([name, col]) => { const m = Bokeh.documents[0].get_model_by_name(name);"
         " const d = m.data instanceof Map ? Object.fromEntries(m.data) : m.data;"
         " return Array.from(d[col]); }", [source_name, column])
+
+
+def scenario_in(url: str) -> Scenario:
+    """The scenario a page's address (``?s=``) carries."""
+    return decode_scenario(parse_qs(urlparse(url).query)["s"][0])
+
+
+def wait_for_address(page: Page, accept: Callable[[Scenario], bool],
+                     timeout: float = 15_000) -> Scenario:
+    """Until the address bar holds a scenario ``accept`` takes; returns it.
+
+    The page rewrites its address with ``history.replaceState``, which fires no event a
+    test can wait on, so this waits for each change of ``location.href`` and checks the
+    scenario it carries (a condition wait, not a fixed sleep)."""
+    while True:
+        url = page.evaluate("() => window.location.href")
+        if "s=" in url and accept(scenario_in(url)):
+            return scenario_in(url)
+        page.wait_for_function("(seen) => window.location.href !== seen", arg=url,
+                               timeout=timeout)

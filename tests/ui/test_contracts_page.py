@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from playwright.sync_api import Page, expect
-from pw_helpers import ConsoleErrors, screenshot, sources, wait_for_page
+from pw_helpers import ConsoleErrors, screenshot, sources, wait_for_page, wait_for_sources
 
 from nexus_panel import EngineParams, Inputs, Scenario, Signal, simulate
 from nexus_panel.contracts.codegen import generate
@@ -69,7 +69,7 @@ def test_code_download_and_verify(contracts_page: Page, tmp_path: Path) -> None:
     assert 21_000 < float(summary.get_attribute("data-gas-per-step") or 0) < 200_000
     expect(summary).to_contain_text("Largest deviation from the fixed-point reference: 0")
     expect(page.locator(".nx-contract-status")).to_contain_text("Verified 25 steps")
-    page.wait_for_timeout(500)
+    wait_for_sources(page, "N", count=2, length=26, xs=("step",))
     engine = simulate(SCENARIO).frame["N"].to_numpy()
     curves = [s for s in sources(page, "N", ("step",)) if len(s["y"]) == 26]
     assert len(curves) == 2  # the float engine and the EVM, one point per state

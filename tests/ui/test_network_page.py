@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import Browser, Page, expect
-from pw_helpers import ConsoleErrors, screenshot, wait_for_bokeh
+from pw_helpers import ConsoleErrors, screenshot, wait_for_bokeh, wait_for_drawn
 from test_analysis_pages import RUN_TIMEOUT, open_page, run_and_wait
 
 
@@ -41,7 +41,7 @@ def test_network_page_runs_uploads_saves_and_reopens(  # noqa: PLR0917 (pytest f
     text = summary(page)
     assert "1,000 agents, 1,000 edges, 1 component(s), 200 steps" in text
     expect(page.get_by_text("Lorenz curves").first).to_be_visible()
-    page.wait_for_timeout(1500)
+    wait_for_drawn(page)
     screenshot(page, "analysis-network")
     errors.assert_none()
 

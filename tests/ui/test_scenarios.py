@@ -7,8 +7,14 @@ import uuid
 from typing import Any
 
 from playwright.sync_api import Page, expect
-from pw_helpers import ConsoleErrors, legend_labels, screenshot, sources, wait_for_page
-from test_simulate import scenario_in
+from pw_helpers import (
+    ConsoleErrors,
+    legend_labels,
+    screenshot,
+    sources,
+    wait_for_address,
+    wait_for_page,
+)
 
 from nexus_panel import EngineParams, Scenario
 
@@ -61,10 +67,8 @@ def test_saved_scenario_is_listed_after_reload_with_history_and_load(
     # loading revision 2 puts alpha = 3 into the page and the address bar
     click(page, ".nx-load")
     expect(page.locator(".nx-scenarios-message")).to_contain_text(f"Loaded '{name}' revision 2")
-    page.wait_for_function("() => window.location.search.includes('s=')")
-    page.wait_for_timeout(200)
-    assert scenario_in(page.url).params.alpha == 3.0
-    assert scenario_in(page.url).name == name
+    loaded = wait_for_address(page, lambda s: s.params.alpha == 3.0)
+    assert loaded.name == name
     screenshot(page, "scenarios-history")
     errors.assert_none()
 

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import time
-from urllib.parse import parse_qs, urlparse
-
 from playwright.sync_api import Browser, Page, expect
-from pw_helpers import ConsoleErrors, screenshot, source_column, wait_for_page
+from pw_helpers import (
+    ConsoleErrors,
+    scenario_in,
+    screenshot,
+    source_column,
+    wait_for_address,
+    wait_for_page,
+)
 
 from nexus_panel import simulate
-from nexus_panel.pages.links import decode_scenario
 
-
-def scenario_in(url: str):  # -> Scenario
-    return decode_scenario(parse_qs(urlparse(url).query)["s"][0])
+__all__ = ["nudge_alpha", "scenario_in"]  # other browser tests import them from here
 
 
 def nudge_alpha(page: Page, presses: int) -> float:
@@ -25,10 +26,7 @@ def nudge_alpha(page: Page, presses: int) -> float:
     for _ in range(presses):
         handle.press("ArrowRight")
     target = round(start + 0.1 * presses, 10)
-    deadline = time.monotonic() + 15
-    while scenario_in(page.url).params.alpha != target:
-        assert time.monotonic() < deadline, f"address bar never showed alpha = {target}"
-        page.wait_for_timeout(50)
+    wait_for_address(page, lambda s: s.params.alpha == target)
     return target
 
 
@@ -68,7 +66,9 @@ def test_copied_link_opens_the_same_run_in_a_fresh_context(page: Page, browser: 
     wait_for_page(page)
     page.wait_for_function("() => window.location.search.includes('s=')")
     nudge_alpha(page, presses=5)
-    page.wait_for_timeout(300)  # let the last run's KPIs arrive
+    # the last run's KPIs have arrived when they show that run's final N
+    expected = simulate(scenario_in(page.url)).summary["final_N"]
+    expect(page.locator("[data-testid=kpi-final-N]")).to_have_text(f"{expected:,.2f}")
     page.locator(".nx-copy-link button").click()
     page.wait_for_function("() => document.body.dataset.nxCopiedLink")
     link = page.evaluate("() => document.body.dataset.nxCopiedLink")

@@ -10,8 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from playwright.sync_api import Page, expect
-from pw_helpers import ConsoleErrors, screenshot, wait_for_page
-from test_simulate import scenario_in
+from pw_helpers import ConsoleErrors, screenshot, wait_for_address, wait_for_page
 
 from nexus_panel import EngineParams, Inputs, Scenario, Signal, simulate
 from nexus_panel.engine import COLUMNS
@@ -76,8 +75,7 @@ def test_upload_original_export_loads_it(page: Page) -> None:
     expect(message).to_contain_text("Loaded")
     expect(message).to_contain_text("nexus_export.json")
     expect(page.locator(".nx-export-summary")).to_contain_text("301 time points")
-    page.wait_for_timeout(300)
-    loaded = scenario_in(page.url)
+    loaded = wait_for_address(page, lambda s: s.params.num_steps == 300)
     assert loaded.params.alpha == 2.5 and loaded.inputs.H.final == 180
     screenshot(page, "transfer-upload-ok")
     errors.assert_none()
@@ -120,15 +118,18 @@ def test_a_long_download_does_not_block_other_requests(server: Any) -> None:
     import urllib.request
 
     finished: dict[str, float] = {}
+    streaming = threading.Event()
 
     def fetch(key: str, query: str) -> None:
         with urllib.request.urlopen(f"{server.url}/export/csv?{query}", timeout=120) as r:
-            assert r.status == 200 and len(r.read()) > 0
+            assert r.status == 200 and len(r.read(1)) == 1
+            streaming.set()  # the first bytes are here: the export is under way
+            assert len(r.read()) > 0
         finished[key] = time.monotonic()
 
     big = threading.Thread(target=fetch, args=("big", "num_steps=200000&alpha=1.01"))
     big.start()
-    time.sleep(0.5)  # the long export is under way
+    assert streaming.wait(timeout=60), "the long export never started"
     asked = time.monotonic()
     fetch("small", "num_steps=10")
     big.join()

@@ -96,6 +96,22 @@ def test_signal_editor_shows_only_the_kind_parameters() -> None:
     assert session.result.frame["H"].iloc[0] == 150.0  # baseline 100 + pulse height 50
 
 
+def test_signal_sliders_span_the_input_domain() -> None:
+    """E's level sliders run over [0, 1] in hundredths, H's over the declared range."""
+    session = small_session()
+    e_editor = SignalEditor(session=session, input_name="E")
+    session.scenario.inputs.E.kind = "step"
+    sliders = {css.removeprefix("nx-signal-E-"): w
+               for w in e_editor._fields.select(pn.widgets.FloatSlider)
+               for css in w.css_classes if css.startswith("nx-signal-E-")}
+    assert {n: (w.start, w.end, w.step) for n, w in sliders.items()} == {
+        "final": (0.0, 1.0, 0.01), "initial": (0.0, 1.0, 0.01)}
+    assert (sliders["initial"].value, sliders["final"].value) == pytest.approx((0.4, 0.6))
+    h_value = SignalEditor(session=session, input_name="H")._fields.select(
+        pn.widgets.FloatSlider)[0]
+    assert (h_value.start, h_value.end) == Signal.param["value"].softbounds
+
+
 def test_signal_preview_follows_its_signal() -> None:
     session = small_session()
     editor = SignalEditor(session=session, input_name="M")

@@ -1,5 +1,5 @@
 """The session runs each change once, keeps the last good run on bad values, and the KPI
-cards show the spec's worked example (shared/nexus_model.md) to the digit."""
+cards show the spec's worked example (docs/model.md) to the digit."""
 
 from __future__ import annotations
 
@@ -103,7 +103,7 @@ def test_weight_warnings_shown_beside_the_cards() -> None:
     assert not cards._warnings.visible
     session.scenario.params.w_H = 0.9
     assert cards._warnings.visible
-    assert "Issuance weights w_H + w_M + w_D + w_E sum to 1.5" in text(cards._warnings.object)
+    assert "Issuance weights: w_D + w_E + w_H + w_M sum to 1.5" in text(cards._warnings.object)
     assert cards._cards.object.count('class="nx-kpi-value"') == 4
 
 
