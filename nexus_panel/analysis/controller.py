@@ -141,6 +141,18 @@ class ControllerResult:
     shock_step: int
     seconds: float
 
+    @property
+    def n_runs(self) -> int:
+        return len(self.labels)
+
+    def report(self) -> str:
+        """The CLI's text report: the shock and each gain set's metrics."""
+        return "\n".join([
+            f"Controller — {self.seconds:.3f} s",
+            f"shock: {self.spec.shock_input} {self.spec.shock_size:+g} at step "
+            f"{self.shock_step}",
+            self.metrics.to_string()])
+
     def to_dict(self) -> dict[str, Any]:
         return {"analysis": "controller", "spec": self.spec.to_dict(),
                 "shock_step": self.shock_step, "labels": list(self.labels),

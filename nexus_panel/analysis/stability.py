@@ -106,6 +106,19 @@ class StabilityResult:
     rule: str
     seconds: float
 
+    @property
+    def n_runs(self) -> int:
+        return len(self.x) * len(self.y)
+
+    def report(self) -> str:
+        """The CLI's text report: grid size, regime counts, the rule."""
+        return "\n".join([
+            f"Stability map — {self.seconds:.3f} s",
+            f"{self.spec.x_parameter} x {self.spec.y_parameter}: "
+            f"{len(self.x)} x {len(self.y)} cells",
+            "regimes: " + ", ".join(f"{k} {v}" for k, v in self.regime_counts().items()),
+            self.rule])
+
     def regime_counts(self) -> dict[str, int]:
         return {r: int((self.regimes == r).sum()) for r in REGIMES}
 

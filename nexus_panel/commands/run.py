@@ -16,7 +16,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from nexus_panel.cli import CommandError
+from nexus_panel.commands.errors import CommandError
 from nexus_panel.engine import SimulationResult
 from nexus_panel.files import write_atomically
 from nexus_panel.models import Scenario

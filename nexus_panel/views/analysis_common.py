@@ -33,7 +33,7 @@ from panel.viewable import Viewer
 
 from nexus_panel.analysis import ANALYSES, Cancelled
 from nexus_panel.analysis.executors import analysis_executor
-from nexus_panel.analysis.registry import kind_of, restore_result
+from nexus_panel.analysis.registry import AnalysisResult, kind_of, restore_result
 from nexus_panel.analysis.specs import SpecBase
 from nexus_panel.models import FieldError, Scenario, ValidationError
 from nexus_panel.storage.errors import StorageError
@@ -361,12 +361,8 @@ class AnalysisView(Viewer):
                       sizing_mode="stretch_width")
 
 
-def _done_text(result: Any) -> str:
-    runs = getattr(result, "n_runs", None)
-    if runs is None:
-        spec = result.spec
-        runs = getattr(spec, "n_runs", None) or len(getattr(result, "labels", [])) or (
-            len(getattr(result, "x", [])) * len(getattr(result, "y", [])))
+def _done_text(result: AnalysisResult) -> str:
+    runs = result.n_runs
     return f"Done: {runs:,} run{'s' if runs != 1 else ''} in {result.seconds:.2f} s."
 
 

@@ -57,7 +57,7 @@ def fan_chart(result: MonteCarloResult) -> hv.Overlay:
 class MonteCarloView(AnalysisView):
     """Monte Carlo ensemble of the session's scenario."""
 
-    analysis = "mc"
+    analysis = "montecarlo"
 
     metric = param.Selector(default="final_N", objects=list(METRICS), label="Metric",
                             doc="Metric shown in the histogram and on the scatter's y axis.")

@@ -21,5 +21,5 @@ def test_example_scenario_runs_and_holds_the_target(capsys: pytest.CaptureFixtur
 
 
 def test_example_monte_carlo_spec_runs(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["mc", str(EXAMPLES / "montecarlo.json")]) == 0
+    assert main(["montecarlo", str(EXAMPLES / "montecarlo.json")]) == 0
     assert "2000 runs" in capsys.readouterr().out

@@ -1,0 +1,38 @@
+"""Every analysis page: the view its registry entry names, under a two-sentence intro.
+
+One module for all of them (``nexus_panel.analysis.registry.ANALYSES``): the page's slug
+is the analysis name, so a new analysis gets its page, URL and navigation link from its
+registry entry alone. ``panel serve nexus_panel/pages/analysis.py`` serves the analysis
+named by ``?page=<name>`` (default: the first one) at ``/analysis``.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import panel as pn
+
+from nexus_panel.analysis.registry import ANALYSES, Analysis
+from nexus_panel.pages import site
+from nexus_panel.views import safe
+from nexus_panel.views.analysis_common import AnalysisView, analysis_page
+
+
+def view_class(entry: Analysis) -> type[AnalysisView]:
+    """The view class named by ``entry.view`` (``"module:Class"``)."""
+    module, _, name = entry.view.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def build(ctx: site.PageContext) -> pn.viewable.Viewable:
+    pn.extension("tabulator")  # the result tables appear only after Run
+    entry = ANALYSES[ctx.slug]
+    intro = pn.pane.Markdown(safe.text(entry.about), css_classes=["nx-analysis-about"],
+                             sizing_mode="stretch_width", margin=(0, 10))
+    return pn.Column(intro, analysis_page(view_class(entry), ctx),
+                     sizing_mode="stretch_width")
+
+
+if __name__.startswith("bokeh_app"):
+    site.serve_page_script(str(site.request_query().get("page", [b""])[0], "utf-8")
+                           or next(iter(ANALYSES)))
