@@ -1,4 +1,4 @@
-"""Every analysis page: the view its registry entry names, under a two-sentence intro.
+"""Every analysis page: the view its registry entry names.
 
 One module for all of them (``nexus_panel.analysis.registry.ANALYSES``): the page's slug
 is the analysis name, so a new analysis gets its page, URL and navigation link from its
@@ -14,7 +14,6 @@ import panel as pn
 
 from nexus_panel.analysis.registry import ANALYSES, Analysis
 from nexus_panel.pages import site
-from nexus_panel.views import safe
 from nexus_panel.views.analysis_common import AnalysisView, analysis_page
 
 
@@ -26,11 +25,7 @@ def view_class(entry: Analysis) -> type[AnalysisView]:
 
 def build(ctx: site.PageContext) -> pn.viewable.Viewable:
     pn.extension("tabulator")  # the result tables appear only after Run
-    entry = ANALYSES[ctx.slug]
-    intro = pn.pane.Markdown(safe.text(entry.about), css_classes=["nx-analysis-about"],
-                             sizing_mode="stretch_width", margin=(0, 10))
-    return pn.Column(intro, analysis_page(view_class(entry), ctx),
-                     sizing_mode="stretch_width")
+    return analysis_page(view_class(ANALYSES[ctx.slug]), ctx)
 
 
 if __name__.startswith("bokeh_app"):

@@ -356,9 +356,18 @@ class AnalysisView(Viewer):
                                            css_classes=["nx-analysis-alert"]), text)
         return self.charts()
 
+    def intro(self) -> pn.pane.Markdown:
+        """What the analysis is for, in two sentences (its registry entry's ``about``)."""
+        return pn.pane.Markdown(safe.text(ANALYSES[self.analysis].about),
+                                css_classes=["nx-analysis-about"], sizing_mode="stretch_width",
+                                margin=(0, 10))
+
     def __panel__(self) -> pn.viewable.Viewable:
-        return pn.Row(self.controls(), pn.Column(self._charts, sizing_mode="stretch_width"),
-                      sizing_mode="stretch_width")
+        return pn.Column(
+            self.intro(),
+            pn.Row(self.controls(), pn.Column(self._charts, sizing_mode="stretch_width"),
+                   sizing_mode="stretch_width"),
+            sizing_mode="stretch_width")
 
 
 def _done_text(result: AnalysisResult) -> str:

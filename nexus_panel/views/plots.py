@@ -34,8 +34,8 @@ from panel.viewable import Viewer
 
 from nexus_panel.engine import COLUMNS, SimulationResult
 from nexus_panel.models import INPUT_NAMES
+from nexus_panel.session import ScenarioSession
 from nexus_panel.views.series import reduce_columns
-from nexus_panel.views.session import ScenarioSession
 
 PALETTE = {"N": "#0072B2", "I": "#009E73", "B": "#D55E00", "S": "#6A3D9A", "Phi": "#CC79A7",
            "H": "#0072B2", "M": "#E69F00", "D": "#009E73", "E": "#56B4E9",

@@ -17,8 +17,8 @@ import param
 from panel.viewable import Viewer
 
 from nexus_panel.models import ValidationError
+from nexus_panel.session import ScenarioSession
 from nexus_panel.views import safe
-from nexus_panel.views.session import ScenarioSession
 from nexus_panel.views.transfer_formats import EXPORT_FORMATS, export_bytes, export_filename
 
 IMPORT_KINDS = {

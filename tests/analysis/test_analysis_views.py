@@ -10,11 +10,11 @@ from bokeh.models import Model
 
 from nexus_panel.analysis import GainSet, ParameterRange
 from nexus_panel.models import Scenario
+from nexus_panel.session import ScenarioSession
 from nexus_panel.views.analysis_controller import ControllerView
 from nexus_panel.views.analysis_mc import MonteCarloView
 from nexus_panel.views.analysis_sensitivity import SensitivityView
 from nexus_panel.views.analysis_stability import StabilityView
-from nexus_panel.views.session import ScenarioSession
 
 # bokeh 3.9's ColumnDataSource.from_df (behind every Tabulator) calls
 # DataFrame.reset_index(inplace=True), which pandas 3.1 deprecates: not our code.
