@@ -14,10 +14,11 @@ only the progress counter, the caller's thread reads it in ``poll``.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from nexus_panel.analysis.chunks import Cancelled
+from nexus_panel.analysis.chunks import Cancelled, Progress
 from nexus_panel.analysis.executors import analysis_executor
 from nexus_panel.analysis.registry import ANALYSES, AnalysisResult, kind_of
 from nexus_panel.analysis.saving import named_scenario
@@ -28,11 +29,32 @@ _RUNNER = ThreadPoolExecutor(max_workers=4, thread_name_prefix="nexus-analysis")
 (or the Dask cluster); this pool only bounds how many analyses run at once per process."""
 
 
-class AnalysisJob:
-    """Runs analyses of one kind, one at a time; keeps the latest finished result."""
+Runner = Callable[[SpecBase, Progress, Callable[[], bool]], Any]
+"""``runner(spec, progress, cancel)``: runs ``spec``, reporting ``progress(done, total)``
+and stopping when ``cancel()`` turns True."""
 
-    def __init__(self, analysis: str) -> None:
-        self.entry = ANALYSES[analysis]
+
+def registry_runner(analysis: str) -> Runner:
+    """The runner of a registered analysis (batched ones on the analysis executor)."""
+    entry = ANALYSES[analysis]
+
+    def run(spec: SpecBase, progress: Progress, cancel: Callable[[], bool]) -> Any:
+        if not entry.batched:
+            return entry.run(spec)
+        with analysis_executor() as executor:
+            return entry.run(spec, executor=executor, progress=progress, cancel=cancel)
+
+    return run
+
+
+class AnalysisJob:
+    """Runs one analysis at a time; keeps the latest finished result.
+
+    ``analysis`` is a registry name, or a :data:`Runner` for analyses whose results live
+    elsewhere (the tuning studies)."""
+
+    def __init__(self, analysis: str | Runner) -> None:
+        self.runner = registry_runner(analysis) if isinstance(analysis, str) else analysis
         self.result: AnalysisResult | None = None
         self._stop = threading.Event()
         self._done = (0, 1)
@@ -52,15 +74,10 @@ class AnalysisJob:
     def compute(self, spec: SpecBase) -> AnalysisResult:
         """Run ``spec`` here and now (the worker's body). The cancel flag is cleared by the
         caller beforehand, never here: a Cancel pressed before the worker starts counts."""
-        if not self.entry.batched:
-            return self.entry.run(spec)
-
         def progress(done: int, total: int) -> None:
             self._done = (done, total)
 
-        with analysis_executor() as executor:
-            return self.entry.run(spec, executor=executor, progress=progress,
-                                  cancel=self._stop.is_set)
+        return self.runner(spec, progress, self._stop.is_set)
 
     def run(self, spec: SpecBase) -> AnalysisResult:
         """Run synchronously and keep the result."""

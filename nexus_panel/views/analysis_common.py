@@ -35,7 +35,7 @@ import param
 from panel.viewable import Viewer
 
 from nexus_panel.analysis import ANALYSES, Cancelled
-from nexus_panel.analysis.job import AnalysisJob
+from nexus_panel.analysis.job import AnalysisJob, Runner, registry_runner
 from nexus_panel.analysis.registry import AnalysisResult, restore_result
 from nexus_panel.analysis.saving import is_named
 from nexus_panel.analysis.specs import SpecBase
@@ -130,6 +130,8 @@ class AnalysisView(Viewer):
     """Base of the analysis pages: subclasses set ``analysis`` and implement ``charts``."""
 
     analysis: str = ""
+    about: str = ""
+    """The intro of views whose analysis is not in the registry (tuning)."""
     savable: bool = True
     """False for views whose results live elsewhere (tuning studies): no Save button."""
 
@@ -167,7 +169,7 @@ class AnalysisView(Viewer):
         if fresh:
             params["spec"] = ANALYSES[self.analysis].spec()
         super().__init__(**params)
-        self.job = AnalysisJob(self.analysis)
+        self.job = AnalysisJob(self.runner())
         self._poller: Any = None
         self._editor: ItemsEditor | None = None
         self._opening = False
@@ -189,6 +191,10 @@ class AnalysisView(Viewer):
             self._on_form()
 
         editor.param.watch(on_items, "version")
+
+    def runner(self) -> Runner:
+        """What Run runs: the registered analysis (views of other work override this)."""
+        return registry_runner(self.analysis)
 
     def starting_values(self) -> dict[str, Any]:
         """Subclass hook: values a fresh page's form starts from, so that its first Run
@@ -406,7 +412,8 @@ class AnalysisView(Viewer):
 
     def intro(self) -> pn.pane.Markdown:
         """What the analysis is for, in two sentences (its registry entry's ``about``)."""
-        return pn.pane.Markdown(safe.text(ANALYSES[self.analysis].about),
+        entry = ANALYSES.get(self.analysis)
+        return pn.pane.Markdown(safe.text(entry.about if entry else self.about),
                                 css_classes=["nx-analysis-about"], sizing_mode="stretch_width",
                                 margin=(0, 10))
 
