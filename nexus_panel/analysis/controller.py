@@ -176,6 +176,10 @@ class ControllerResult:
     def n_runs(self) -> int:
         return len(self.labels)
 
+    def table(self) -> pd.DataFrame:
+        """Each gain set's response metrics and regime."""
+        return self.metrics
+
     def report(self) -> str:
         """The CLI's text report: the shock and each gain set's metrics."""
         return "\n".join([

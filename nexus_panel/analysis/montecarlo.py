@@ -142,6 +142,10 @@ class MonteCarloResult:
     def n_runs(self) -> int:
         return len(self.runs)
 
+    def table(self) -> pd.DataFrame:
+        """Every run's sampled parameters, metrics and regime (what a download holds)."""
+        return self.runs.rename_axis("run")
+
     def report(self) -> str:
         """The CLI's text report: end-of-run bands, statistics, regimes."""
         return "\n".join([

@@ -47,6 +47,9 @@ class AnalysisResult(Protocol):
     def report(self) -> str:
         """A plain-text summary (what the CLI prints)."""
 
+    def table(self) -> Any:
+        """The main result table as a pandas DataFrame (what the pages let you download)."""
+
     def to_dict(self) -> dict[str, Any]:
         """The JSON document, ``"analysis"`` naming it."""
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import param
 
 from nexus_panel.analysis.chunks import Progress, per_run_metrics, run_durations
@@ -109,6 +110,14 @@ class StabilityResult:
     @property
     def n_runs(self) -> int:
         return len(self.x) * len(self.y)
+
+    def table(self) -> pd.DataFrame:
+        """One row per grid cell: both parameters, every metric and the regime."""
+        xs, ys = np.meshgrid(self.x, self.y)  # [y, x], like the grids
+        data = {self.spec.x_parameter: xs.ravel(), self.spec.y_parameter: ys.ravel(),
+                **{k: v.ravel() for k, v in self.metrics.items()},
+                "regime": self.regimes.ravel()}
+        return pd.DataFrame(data).rename_axis("cell")
 
     def report(self) -> str:
         """The CLI's text report: grid size, regime counts, the rule."""

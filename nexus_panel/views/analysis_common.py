@@ -25,6 +25,7 @@ stored spec and the session from the stored scenario, or says plainly why it can
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -39,6 +40,7 @@ from nexus_panel.analysis.job import AnalysisJob, Runner, registry_runner
 from nexus_panel.analysis.registry import AnalysisResult, restore_result
 from nexus_panel.analysis.saving import is_named
 from nexus_panel.analysis.specs import SpecBase
+from nexus_panel.analysis.table_files import TABLE_FORMATS, table_bytes, table_filename
 from nexus_panel.models import FieldError, Scenario, ValidationError
 from nexus_panel.storage.errors import StorageError
 from nexus_panel.views import safe
@@ -404,7 +406,20 @@ class AnalysisView(Viewer):
                 return text
             return pn.Column(pn.pane.Alert(self.load_error, alert_type="danger",
                                            css_classes=["nx-analysis-alert"]), text)
-        return self.charts()
+        return pn.Column(self.charts(), self.downloads(), sizing_mode="stretch_width")
+
+    def downloads(self) -> pn.Row:
+        """Download buttons for the result's table (CSV, Parquet), made on click."""
+        result = self.result
+
+        def button(fmt: str) -> pn.widgets.FileDownload:
+            return pn.widgets.FileDownload(
+                callback=lambda: io.BytesIO(table_bytes(result.table(), fmt)),
+                filename=table_filename(result, self.analysis, fmt),
+                label=f"⬇ Table as {fmt.upper() if fmt == 'csv' else fmt.title()}",
+                css_classes=[f"nx-analysis-download-{fmt}"], color="light")
+
+        return pn.Row(*[button(fmt) for fmt in TABLE_FORMATS])
 
     def _stale_notice(self) -> pn.pane.Alert:
         return pn.pane.Alert(STALE_TEXT, alert_type="warning", visible=self.param.stale,

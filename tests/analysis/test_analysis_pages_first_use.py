@@ -120,3 +120,41 @@ def test_the_job_runs_cancels_and_saves_without_panel(sqlite_url: str) -> None:
         except Cancelled:
             break
         time.sleep(0.01)
+
+
+def test_the_result_table_downloads_as_csv_and_parquet() -> None:
+    import io
+
+    import pandas as pd
+
+    view = StabilityView(session=session("dl test"))
+    view.spec.param.update(x_parameter="K_p", x_low=0.1, x_high=0.3, x_points=3,
+                           y_parameter="K_i", y_low=0.0, y_high=0.01, y_points=2)
+    result = view.run_now()
+    csv_button, parquet_button = view.downloads().objects
+    assert csv_button.filename == "stability-dl_test.csv"
+    table = pd.read_csv(io.BytesIO(csv_button.callback().getvalue()))
+    assert len(table) == 6  # 3 x 2 cells
+    assert list(table["K_p"]) == pytest.approx([0.1, 0.2, 0.3] * 2)
+    assert list(table["K_i"]) == pytest.approx([0.0] * 3 + [0.01] * 3)
+    assert list(table["regime"]) == list(result.regimes.ravel())
+    back = pd.read_parquet(io.BytesIO(parquet_button.callback().getvalue()))
+    assert back["final_N"].tolist() == pytest.approx(result.metrics["final_N"].ravel().tolist())
+
+
+def test_every_result_table_has_one_row_per_run_or_entry() -> None:
+    from nexus_panel.analysis import run_controller, run_monte_carlo, run_sensitivity
+    from nexus_panel.analysis.controller import ControllerSpec
+    from nexus_panel.analysis.sensitivity import SensitivitySpec
+
+    scenario = {"params": {"num_steps": 60}}
+    mc = run_monte_carlo(MonteCarloSpec.from_dict(
+        {"n_runs": 12, "scenario": scenario, "parameters": [{"parameter": "alpha"}]}))
+    assert len(mc.table()) == 12 and mc.table().index.name == "run"
+    sens = run_sensitivity(SensitivitySpec.from_dict(
+        {"n_base": 8, "scenario": scenario, "outputs": ["final_N", "mean_issuance"],
+         "parameters": [{"parameter": "alpha"}, {"parameter": "beta"}]}))
+    assert list(sens.table().index.names) == ["output", "parameter"]
+    assert len(sens.table()) == 4  # 2 outputs x 2 parameters
+    ctl = run_controller(ControllerSpec.from_dict({"scenario": scenario}))
+    assert list(ctl.table().index) == ["scenario gains"]

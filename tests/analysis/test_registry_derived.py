@@ -71,7 +71,7 @@ def test_results_share_one_protocol(tmp_path: Path) -> None:
     assert result.n_runs == len(result.labels) >= 1
     assert result.report().startswith("Controller — ")
     for entry in ANALYSES.values():
-        for member in ("n_runs", "report", "to_dict", "arrays", "from_dict"):
+        for member in ("n_runs", "report", "table", "to_dict", "arrays", "from_dict"):
             declared = hasattr(entry.result, member) or member in getattr(
                 entry.result, "__dataclass_fields__", {})
             assert declared, (entry.name, member)
