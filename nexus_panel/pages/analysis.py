@@ -28,6 +28,13 @@ def build(ctx: site.PageContext) -> pn.viewable.Viewable:
     return analysis_page(view_class(ANALYSES[ctx.slug]), ctx)
 
 
+def requested_analysis() -> str:
+    """``?page=<analysis>`` of the request (``panel serve`` of this file), else the first
+    registered analysis."""
+    raw = site.request_query().get("page", [b""])[0]
+    name = raw.decode(errors="replace") if isinstance(raw, bytes) else str(raw)
+    return name if name in ANALYSES else next(iter(ANALYSES))
+
+
 if __name__.startswith("bokeh_app"):
-    site.serve_page_script(str(site.request_query().get("page", [b""])[0], "utf-8")
-                           or next(iter(ANALYSES)))
+    site.serve_page_script(requested_analysis())

@@ -32,7 +32,7 @@ def without_time(doc: dict) -> dict:
 
 
 def test_cli_web_and_store_write_the_same_document(scenario_file: Path, tmp_path: Path,
-                                                   sqlite_url: str) -> None:
+                                                   db_url: str) -> None:
     out = tmp_path / "cli.json"
     assert main(["run", str(scenario_file), "--out", str(out), "--no-cache"]) == 0
     cli = json.loads(out.read_text())
@@ -41,10 +41,10 @@ def test_cli_web_and_store_write_the_same_document(scenario_file: Path, tmp_path
     assert without_time(cli) == without_time(web)
     assert cli["runs"][0]["data"]["I"][-1] == "nan"  # not null, not NaN
 
-    store = ScenarioStore(sqlite_url)
-    record = store.save(Scenario.from_dict(SCENARIO))
-    store.run(record)
-    bundle = store.export_bundle(record)
+    with ScenarioStore(db_url) as store:
+        record = store.save(Scenario.from_dict(SCENARIO))
+        store.run(record)
+        bundle = store.export_bundle(record)
     assert set(bundle) == set(cli)
     assert bundle["scenario"] == cli["scenario"]
     stored_run, cli_run = bundle["runs"][0], cli["runs"][0]
@@ -61,10 +61,10 @@ def test_cli_exports_import_back_with_their_run(suffix: str, scenario_file: Path
     db = ["--database-url", sqlite_url]
     assert main(["import", str(out), *db]) == 0
     assert "imported round trip@1 (new revision) with 1 run(s)" in capsys.readouterr().out
-    store = ScenarioStore(sqlite_url)
-    (run,) = store.runs(store.get("round trip").id, 1)
     expected = simulate(Scenario.from_dict(SCENARIO))
-    assert store.load_run(run.id).frame["N"].tolist() == expected.frame["N"].tolist()
+    with ScenarioStore(sqlite_url) as store:
+        (run,) = store.runs(store.get("round trip").id, 1)
+        assert store.load_run(run.id).frame["N"].tolist() == expected.frame["N"].tolist()
 
 
 @pytest.mark.parametrize("fmt", ["json", "parquet"])
