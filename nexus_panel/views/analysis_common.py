@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -50,6 +51,13 @@ STALE_TEXT = ("These results are for an earlier form or scenario: press **Run** 
               "them up to date.")
 
 
+def empty_means(p: param.Parameter) -> str:
+    """What an empty box stands for, from the declaration's doc ("... empty = the
+    slider's lower end." gives "the slider's lower end")."""
+    found = re.search(r"empty\s*=\s*([^.;]+)", p.doc or "")
+    return found.group(1).strip() if found else "the default (see ?)"
+
+
 def param_form(obj: param.Parameterized, **kwargs: Any) -> pn.Param:
     """``pn.Param`` of a spec; optional numbers get number inputs (a slider cannot be
     empty, and an empty value means "use the default" in these specs)."""
@@ -61,7 +69,7 @@ def param_form(obj: param.Parameterized, **kwargs: Any) -> pn.Param:
             kind = pn.widgets.IntInput if isinstance(p, param.Integer) else pn.widgets.FloatInput
             widgets[name] = {"type": kind, **({"end": None} if huge else {})}
             if p.allow_None:  # say what an empty box means instead of looking unfilled
-                widgets[name]["placeholder"] = "empty = default (see ?)"
+                widgets[name]["placeholder"] = empty_means(p)
     return pn.Param(obj, widgets=widgets, sizing_mode="stretch_width", **kwargs)
 
 

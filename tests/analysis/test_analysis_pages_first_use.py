@@ -158,3 +158,12 @@ def test_every_result_table_has_one_row_per_run_or_entry() -> None:
     assert len(sens.table()) == 4  # 2 outputs x 2 parameters
     ctl = run_controller(ControllerSpec.from_dict({"scenario": scenario}))
     assert list(ctl.table().index) == ["scenario gains"]
+
+
+def test_empty_boxes_say_which_default_they_stand_for() -> None:
+    from nexus_panel.analysis.sensitivity import ParameterRange
+    from nexus_panel.views.analysis_common import empty_means, param_form
+
+    assert empty_means(ParameterRange.param.low) == "the slider's lower end"
+    form = param_form(ParameterRange(parameter="alpha"))
+    assert form._widgets["high"].placeholder == "the slider's upper end"
