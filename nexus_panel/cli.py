@@ -1,7 +1,9 @@
 """``nexus-panel``: the command line. Each subcommand lives in ``nexus_panel.commands``.
 
 Every command turns bad input (a missing file, a bad value) into one line on stderr
-naming the problem and a non-zero exit code, never a traceback.
+naming the problem and a non-zero exit code, never a traceback. The commands raise
+(``ValidationError``, ``CommandError``, the storage layer's ``StorageError``) and
+:func:`main` maps each to its exit code, here and only here.
 """
 
 from __future__ import annotations
@@ -12,21 +14,26 @@ import os
 import sys
 from collections.abc import Sequence
 
+from nexus_panel.commands.errors import CommandError
 from nexus_panel.models import ValidationError
 
 COMMAND_MODULES: tuple[str, ...] = (
-    "run", "bench", "serve", "db", "transfer", "analysis", "network", "tune", "contract",
+    "run", "bench", "serve", "db", "transfer", "analysis", "tune", "contract",
 )
 """Modules of nexus_panel.commands; each has ``register(subparsers)`` that adds its
-subcommands and sets ``func(args) -> int`` on them."""
+subcommands and sets ``func(args) -> int`` on them. (``analysis`` registers one
+subcommand per entry of the analysis registry, dedicated ones such as ``network``
+included.)"""
+
+STORAGE_EXIT = 2
+"""Exit code of a storage failure (a database that cannot open, a missing scenario)."""
 
 
-class CommandError(Exception):
-    """A user-facing failure: printed as one line, exit code 2 (or ``code``)."""
-
-    def __init__(self, message: str, code: int = 2) -> None:
-        super().__init__(message)
-        self.code = code
+def _is_storage_error(exc: BaseException) -> bool:
+    # The storage package imports SQLAlchemy: a command that never touched storage must
+    # not pay for importing it here, and then cannot have raised its errors either.
+    errors = sys.modules.get("nexus_panel.storage.errors")
+    return errors is not None and isinstance(exc, errors.StorageError)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -55,6 +62,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CommandError as exc:
         print(f"nexus-panel {args.command}: {exc}", file=sys.stderr)
         return exc.code
+    except Exception as exc:
+        if not _is_storage_error(exc):
+            raise
+        print(f"nexus-panel {args.command}: {exc}", file=sys.stderr)
+        return STORAGE_EXIT
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
@@ -65,9 +77,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":  # pragma: no cover - tested in a subprocess
-    # ``python -m nexus_panel.cli``: this file runs as ``__main__``, but the commands raise
-    # ``nexus_panel.cli.CommandError``, a different class from ``__main__.CommandError``;
-    # dispatch through the imported module so their errors are caught as one line.
-    from nexus_panel.cli import main as _main
-
-    sys.exit(_main())
+    sys.exit(main())

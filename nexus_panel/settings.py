@@ -12,6 +12,7 @@ them). Nothing passes a setting along by writing ``os.environ``.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Mapping
@@ -22,10 +23,15 @@ import param
 from nexus_panel.models.checks import check_number
 from nexus_panel.models.errors import FieldError, ValidationError
 
+log = logging.getLogger(__name__)
+
 
 def _setting(kind: type[param.Parameter], default: Any, env: str, doc: str,
-             flag: str | None = None, **options: Any) -> Any:
-    return kind(default, doc=doc, metadata={"env": env, "flag": flag}, **options)
+             *, flag: str | None = None, fallback: bool = False, **options: Any) -> Any:
+    """A setting read from ``env`` (and the serve flag ``flag``, if any). ``fallback``:
+    a bad value is logged and the default kept instead of refused."""
+    return kind(default, doc=doc, metadata={"env": env, "flag": flag, "fallback": fallback},
+                **options)
 
 
 class Settings(param.Parameterized):
@@ -64,6 +70,30 @@ class Settings(param.Parameterized):
         "The node_modules directory holding solc-js (the npm package solc), which compiles "
         "generated Solidity; empty: node_modules/ of the repository (./dev runs npm ci).")
 
+    database_url = _setting(
+        param.String, "", "DATABASE_URL",
+        "SQLAlchemy URL of the scenario store; empty: the local SQLite file in the data "
+        "directory.", flag="--database-url")
+    data_dir = _setting(
+        param.String, "", "NEXUS_DATA_DIR",
+        "Directory of the local SQLite database; empty: the platform's user data directory.")
+    cache_dir = _setting(
+        param.String, "", "NEXUS_CACHE_DIR",
+        "Directory of the disk memo of runs (its memo/ subdirectory); empty: the "
+        "platform's user cache directory.")
+    cache_size_mb = _setting(
+        param.Number, 1024, "NEXUS_CACHE_SIZE_MB",
+        "Most megabytes the disk memo keeps (least recently used runs go first). A bad "
+        "value falls back to the default with a logged warning: a cache setting must not "
+        "stop the app.", bounds=(0, 2**40), inclusive_bounds=(False, True), fallback=True)
+    dask_address = _setting(
+        param.String, "", "NEXUS_DASK_ADDRESS",
+        "Dask scheduler the analyses run their chunks on; empty: threads in-process.")
+    cookie_secret = _setting(
+        param.String, "", "NEXUS_COOKIE_SECRET",
+        "Secret that signs the server's cookies (set one per deployment).",
+        flag="--cookie-secret")
+
     @classmethod
     def declared(cls) -> list[str]:
         return [n for n in cls.param if n != "name"]
@@ -86,7 +116,10 @@ class Settings(param.Parameterized):
                 continue
             value = _parse(p, raw)
             allowed = check_number(p, value) if isinstance(p, param.Number) else None
-            if allowed is not None:
+            if allowed is not None and p.metadata["fallback"]:
+                log.warning("%s=%r is not allowed (allowed: %s); using %s", source, raw,
+                            allowed, p.default)
+            elif allowed is not None:
                 errors.append(FieldError(source, raw, allowed))
             else:
                 values[name] = value
@@ -105,18 +138,30 @@ def _parse(p: param.Parameter, raw: Any) -> Any:
 
 
 _LOCK = threading.Lock()
-_CURRENT: list[Settings] = []
+_CONFIGURED: list[Settings] = []
+_FROM_ENV: dict[tuple[str | None, ...], Settings] = {}
+ENV_VARIABLES: tuple[str, ...] = tuple(Settings.param[n].metadata["env"]
+                                       for n in Settings.declared())
 
 
 def current() -> Settings:
-    """This process's settings (from the environment on first use)."""
+    """This process's settings: those :func:`configure` installed, else the environment's.
+
+    Read from the environment, they are rebuilt only when one of their variables changed
+    (a notebook or a test may set one after import), so a call costs a few dict lookups.
+    """
     with _LOCK:
-        if not _CURRENT:
-            _CURRENT.append(Settings.from_env())
-        return _CURRENT[0]
+        if _CONFIGURED:
+            return _CONFIGURED[0]
+        key = tuple(os.environ.get(v) for v in ENV_VARIABLES)
+        if key not in _FROM_ENV:
+            _FROM_ENV.clear()
+            _FROM_ENV[key] = Settings.from_env()
+        return _FROM_ENV[key]
 
 
-def configure(settings: Settings) -> None:
-    """Make ``settings`` this process's settings (``nexus-panel serve``, tests)."""
+def configure(settings: Settings | None) -> None:
+    """Make ``settings`` this process's settings (``nexus-panel serve``, tests); None goes
+    back to reading the environment."""
     with _LOCK:
-        _CURRENT[:] = [settings]
+        _CONFIGURED[:] = [] if settings is None else [settings]

@@ -33,6 +33,31 @@ TABLE_FIELDS: tuple[str, ...] = (
 )
 
 
+SETTLE_BAND = 0.02
+"""The start-up transient is over once N stays within this share of its final value."""
+_SETTLED: dict[str, int] = {}
+
+
+def settled_step(scenario: Scenario) -> int:
+    """First step after which N of ``scenario`` (unshocked) stays within SETTLE_BAND of its
+    final value. Remembered per content hash: the form asks on every change."""
+    key = scenario.content_hash()
+    if key not in _SETTLED:
+        n = simulate(scenario).frame["N"].to_numpy()
+        outside = np.nonzero(np.abs(n - n[-1]) > SETTLE_BAND * max(abs(n[-1]), 1e-9))[0]
+        if len(_SETTLED) > 256:
+            _SETTLED.clear()
+        _SETTLED[key] = int(outside[-1]) + 1 if len(outside) else 0
+    return _SETTLED[key]
+
+
+def with_gains(scenario: Scenario, gains: Any) -> Scenario:
+    """``scenario`` with the PID gains of ``gains`` (a GainSet)."""
+    data = scenario.to_dict()
+    data["params"].update({g: getattr(gains, g) for g in GAINS})
+    return Scenario.from_dict(data)
+
+
 def _gain(name: str) -> param.Number:
     """The gain as declared on EngineParams (same bounds, step, label and help)."""
     p = EngineParams.param[name]
@@ -67,14 +92,20 @@ class ControllerSpec(SpecBase):
                               label="Shock size", doc="Size of the step (units of the input, "
                                                       "or of N for N_initial).")
     shock_at = param.Integer(None, allow_None=True, bounds=(0, 1_000_000), label="Shock at step",
-                             doc="Step index of the shock; empty = a quarter into the run. "
+                             doc="Step index of the shock; empty = once the run without the "
+                                 "shock has settled (N within 2 % of its final value), so rise "
+                                 "and settling times measure the shock, not the start-up; a "
+                                 "quarter into the run if it has not settled by three quarters. "
                                  "Ignored for N_initial (step 0).")
 
     def shock_step(self) -> int:
         if self.shock_input == "N_initial":
             return 0
+        if self.shock_at is not None:
+            return self.shock_at
         n = self.base_scenario.params.num_steps
-        return n // 4 if self.shock_at is None else self.shock_at
+        settled = max(settled_step(with_gains(self.base_scenario, g)) for g in self.sets())
+        return max(settled, n // 10) if settled <= 3 * n // 4 else n // 4
 
     def sets(self) -> list[GainSet]:
         if self.gain_sets:
@@ -141,6 +172,22 @@ class ControllerResult:
     shock_step: int
     seconds: float
 
+    @property
+    def n_runs(self) -> int:
+        return len(self.labels)
+
+    def table(self) -> pd.DataFrame:
+        """Each gain set's response metrics and regime."""
+        return self.metrics
+
+    def report(self) -> str:
+        """The CLI's text report: the shock and each gain set's metrics."""
+        return "\n".join([
+            f"Controller — {self.seconds:.3f} s",
+            f"shock: {self.spec.shock_input} {self.spec.shock_size:+g} at step "
+            f"{self.shock_step}",
+            self.metrics.to_string()])
+
     def to_dict(self) -> dict[str, Any]:
         return {"analysis": "controller", "spec": self.spec.to_dict(),
                 "shock_step": self.shock_step, "labels": list(self.labels),
@@ -170,11 +217,7 @@ def run_controller(spec: ControllerSpec) -> ControllerResult:
     shocked = spec.shocked_scenario()
     k0 = spec.shock_step()
     sets = spec.sets()
-    runs = []
-    for gains in sets:
-        data = shocked.to_dict()
-        data["params"].update({g: getattr(gains, g) for g in GAINS})
-        runs.append(simulate(Scenario.from_dict(data)))
+    runs = [simulate(with_gains(shocked, gains)) for gains in sets]
     traj = np.array([r.frame["N"].to_numpy() for r in runs])
     params = shocked.params
     response = response_table(traj, np.full(len(runs), params.N_target),

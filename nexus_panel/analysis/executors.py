@@ -14,7 +14,6 @@ cluster; without one, chunks run on threads in-process (the kernels release the 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
 from contextlib import contextmanager
@@ -22,7 +21,6 @@ from typing import Any
 
 from nexus_panel.models import FieldError, ValidationError
 
-DASK_ENV = "NEXUS_DASK_ADDRESS"
 CONNECT_TIMEOUT = 10
 """Seconds to wait for the scheduler before reporting the address as unreachable."""
 
@@ -70,7 +68,9 @@ class DaskExecutor(Executor):
 
 def dask_address(explicit: str | None = None) -> str | None:
     """The cluster to use: the explicit address, else ``NEXUS_DASK_ADDRESS``, else None."""
-    return explicit or os.environ.get(DASK_ENV) or None
+    from nexus_panel.settings import current
+
+    return explicit or current().dask_address or None
 
 
 @contextmanager

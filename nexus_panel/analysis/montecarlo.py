@@ -137,10 +137,31 @@ class MonteCarloResult:
     def median(self) -> np.ndarray:
         return self.bands[self.percentiles.index(50)]
 
+    @property
+    def n_runs(self) -> int:
+        return len(self.runs)
+
+    def table(self) -> pd.DataFrame:
+        """Every run's sampled parameters, metrics and regime (what a download holds)."""
+        return self.runs.rename_axis("run")
+
+    def report(self) -> str:
+        """The CLI's text report: end-of-run bands, statistics, regimes."""
+        return "\n".join([
+            f"Monte Carlo — {self.seconds:.3f} s",
+            f"{self.n_runs} runs; bands of N(t) at the end "
+            + ", ".join(f"p{q}={v:.6g}" for q, v in
+                        zip(self.percentiles, self.bands[:, -1], strict=True))
+            + f" (error bound ≤ {self.band_error.max():.3g})",
+            self.statistics.to_string(),
+            "regimes: " + ", ".join(f"{k} {v}" for k, v in
+                                    self.runs["regime"].value_counts().items()),
+            *self.notes])
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: the spec, the bands (with error bounds), statistics, regimes."""
         return {
-            "analysis": "mc",
+            "analysis": "montecarlo",
             "spec": self.spec.to_dict(),
             "t": self.t.tolist(),
             "percentiles": list(self.percentiles),

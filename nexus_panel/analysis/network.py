@@ -352,6 +352,10 @@ class NetworkResult:
                    totals=np.asarray(arrays["totals"]), seconds=float(data["seconds"]),
                    notes=list(data.get("notes", [])))
 
+    def table(self) -> pd.DataFrame:
+        """Every run's figures (run 0 first)."""
+        return self.runs.rename_axis("run")
+
     def report(self) -> str:
         """The CLI's text report."""
         s = self.summary

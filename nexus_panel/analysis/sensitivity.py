@@ -144,6 +144,22 @@ class SensitivityResult:
                 "second_order": {k: frame_rows(v) for k, v in self.second_order.items()},
                 "n_runs": self.n_runs, "seconds": self.seconds, "notes": self.notes}
 
+    def table(self) -> pd.DataFrame:
+        """Every output's indices, one row per (output, parameter)."""
+        frames = [frame.assign(output=output).set_index("output", append=True)
+                  .reorder_levels(["output", frame.index.name or "parameter"])
+                  for output, frame in self.indices.items() if frame.shape[1]]
+        return pd.concat(frames) if frames else pd.DataFrame()
+
+    def report(self) -> str:
+        """The CLI's text report: the index table of every output, then the notes."""
+        lines = [f"Sensitivity — {self.seconds:.3f} s",
+                 f"{self.n_runs} runs, method {self.spec.method}"]
+        for output, frame in self.indices.items():
+            if frame.shape[1]:
+                lines += [f"[{output}]", frame.to_string()]
+        return "\n".join(lines + self.notes)
+
     def arrays(self) -> dict[str, np.ndarray]:
         return {}  # the index tables are small: JSON holds them whole
 

@@ -90,6 +90,14 @@ class SpecBase(param.Parameterized):
     _items: ClassVar[dict[str, type[SpecBase]]] = {}
     _objects: ClassVar[dict[str, type[SpecBase]]] = {}
 
+    def __init__(self, **params: Any) -> None:
+        # param renames an instantiated Parameterized default ("Scenario00029"): a spec
+        # without a scenario gets a fresh one that keeps the default name "Untitled",
+        # which saving refuses (nexus_panel.analysis.saving.require_name).
+        if "scenario" in type(self).param and "scenario" not in params:
+            params["scenario"] = Scenario()
+        super().__init__(**params)
+
     # --- canonical form ------------------------------------------------------------------
     @classmethod
     def field_names(cls) -> list[str]:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import param
 
 from nexus_panel.analysis.chunks import Progress, per_run_metrics, run_durations
@@ -105,6 +106,27 @@ class StabilityResult:
     regimes: np.ndarray  # (len(y), len(x)) of regime names
     rule: str
     seconds: float
+
+    @property
+    def n_runs(self) -> int:
+        return len(self.x) * len(self.y)
+
+    def table(self) -> pd.DataFrame:
+        """One row per grid cell: both parameters, every metric and the regime."""
+        xs, ys = np.meshgrid(self.x, self.y)  # [y, x], like the grids
+        data = {self.spec.x_parameter: xs.ravel(), self.spec.y_parameter: ys.ravel(),
+                **{k: v.ravel() for k, v in self.metrics.items()},
+                "regime": self.regimes.ravel()}
+        return pd.DataFrame(data).rename_axis("cell")
+
+    def report(self) -> str:
+        """The CLI's text report: grid size, regime counts, the rule."""
+        return "\n".join([
+            f"Stability map — {self.seconds:.3f} s",
+            f"{self.spec.x_parameter} x {self.spec.y_parameter}: "
+            f"{len(self.x)} x {len(self.y)} cells",
+            "regimes: " + ", ".join(f"{k} {v}" for k, v in self.regime_counts().items()),
+            self.rule])
 
     def regime_counts(self) -> dict[str, int]:
         return {r: int((self.regimes == r).sum()) for r in REGIMES}

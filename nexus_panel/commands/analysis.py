@@ -1,4 +1,7 @@
-"""``nexus-panel mc|sensitivity|stability|controller SPEC.json``: analyses without a browser.
+"""``nexus-panel <analysis> SPEC.json``: analyses without a browser.
+
+One subcommand per entry of ``nexus_panel.analysis.registry.ANALYSES`` (montecarlo, alias
+``mc``; sensitivity; stability; controller; network has its own module).
 
 SPEC.json is the analysis spec's JSON form (what the web page saves; every key optional,
 ``scenario`` an embedded scenario). ``--scenario FILE`` takes the base scenario from a
@@ -6,7 +9,8 @@ scenario file instead. The main table goes to stdout; ``--out FILE`` writes the 
 result as JSON (spec included, so it can be reopened). Batched analyses run on threads
 in-process, or on the Dask cluster at ``--dask ADDRESS`` / ``NEXUS_DASK_ADDRESS``.
 
-``--save`` stores the analysis with its scenario in the database (``--database-url``,
+``--save`` stores the analysis with its scenario (which needs a name: the spec's scenario
+name, or ``--name``) in the database (``--database-url``,
 else ``DATABASE_URL``, else the local SQLite file) and prints its id: the web pages open
 it at ``/<kind>?analysis=<id>``. ``nexus-panel analysis list|show`` reads saved ones back.
 """
@@ -14,41 +18,45 @@ it at ``/<kind>?analysis=<id>``. ``nexus-panel analysis list|show`` reads saved 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
 from pathlib import Path
 from typing import Any
 
-from nexus_panel.cli import CommandError
 from nexus_panel.commands.db import add_database_option, open_store
+from nexus_panel.commands.errors import CommandError
 from nexus_panel.files import write_atomically
-
-HELP = {
-    "mc": "Monte Carlo ensemble: percentile bands of N(t) and statistics of run metrics",
-    "sensitivity": "Sobol / Morris / one-at-a-time sensitivity of run metrics to parameters",
-    "stability": "stability map over two parameters: response metrics and regimes",
-    "controller": "response of N to a shock for one or more PID gain sets",
-}
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    for name, text in HELP.items():
-        sub = subparsers.add_parser(name, help=text, description=text)
-        sub.add_argument("spec", metavar="SPEC.json", help="the analysis spec (JSON)")
+    """One subcommand per registered analysis (its name, its aliases, its intro as
+    help), then ``analysis list|show``. Analyses with a dedicated command module
+    register through it."""
+    from nexus_panel.analysis.registry import ANALYSES
+
+    for entry in ANALYSES.values():
+        if entry.command is not None:
+            importlib.import_module(entry.command).register(subparsers)
+            continue
+        aliases = list(entry.aliases)
+        help_text = entry.about + (f" (also: {', '.join(aliases)})" if aliases else "")
+        sub = subparsers.add_parser(entry.name, aliases=aliases, help=help_text,
+                                    description=help_text)
+        sub.add_argument("spec", metavar="SPEC.json",
+                         help="the analysis spec (JSON; see docs/analyses.md)")
         sub.add_argument("--scenario", metavar="FILE",
                          help="base scenario file (replaces the spec's 'scenario')")
         sub.add_argument("--out", metavar="FILE", help="write the full result as JSON")
-        if name != "controller":
+        if entry.batched:
             sub.add_argument("--dask", metavar="ADDRESS", default=None,
                              help="run chunks on this Dask scheduler "
                                   "(default: $NEXUS_DASK_ADDRESS, else threads in-process)")
-        sub.add_argument("--save", action="store_true",
-                         help="save the analysis with its scenario in the database")
-        sub.add_argument("--message", default="", help="note stored with --save")
-        add_database_option(sub)
-        sub.set_defaults(func=run, analysis=name)
+        add_save_options(sub)
+        sub.set_defaults(func=run, analysis=entry.name)
     saved = subparsers.add_parser("analysis", help="saved analyses: list them, show one",
-                                  description="Saved analyses (nexus-panel mc ... --save).")
+                                  description="Saved analyses (nexus-panel montecarlo ... "
+                                              "--save).")
     actions = saved.add_subparsers(dest="action", required=True, metavar="ACTION")
     listing = actions.add_parser("list", help="list saved analyses, oldest first")
     listing.add_argument("--scenario", metavar="NAME", help="only those of this scenario")
@@ -59,6 +67,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     show.add_argument("--out", metavar="FILE", help="write the full result as JSON")
     add_database_option(show)
     show.set_defaults(func=show_saved)
+
+
+def add_save_options(sub: argparse.ArgumentParser) -> None:
+    """``--save``, ``--name``, ``--message`` and the database option."""
+    sub.add_argument("--save", action="store_true",
+                     help="save the analysis with its scenario in the database (the "
+                          "scenario needs a name: its own or --name)")
+    sub.add_argument("--name", default=None,
+                     help="with --save: the scenario name to save the analysis under")
+    sub.add_argument("--message", default="", help="note stored with --save")
+    add_database_option(sub)
 
 
 def read_spec_data(args: argparse.Namespace) -> dict[str, Any]:
@@ -100,7 +119,7 @@ def run(args: argparse.Namespace) -> int:
             result = analysis.run(spec, executor=executor)
     else:
         result = analysis.run(spec)
-    _print_report(args.analysis, result)
+    _print_report(result)
     write_out(result, args.out)
     if args.save:
         record = save_result(args, result)
@@ -110,25 +129,23 @@ def run(args: argparse.Namespace) -> int:
 
 
 def save_result(args: argparse.Namespace, result: Any) -> Any:
-    """Store ``result`` with its scenario (``--database-url``, ``--message``); returns the
-    AnalysisRecord. Storage failures are one-line CommandErrors."""
+    """Store ``result`` with its scenario (``--database-url``, ``--name``, ``--message``);
+    returns the AnalysisRecord. An unnamed scenario without ``--name`` is refused."""
     from nexus_panel.analysis.registry import kind_of
-    from nexus_panel.storage import StorageError
+    from nexus_panel.analysis.saving import named_scenario
 
+    scenario = named_scenario(result.spec.base_scenario, args.name,
+                              "give --name NAME, or a named scenario")
     with open_store(args) as store:
-        try:
-            return store.save_analysis(result.spec.base_scenario, kind_of(result), result,
-                                       message=args.message)
-        except StorageError as exc:
-            raise CommandError(str(exc)) from None
+        return store.save_analysis(scenario, kind_of(result), result, message=args.message)
 
 
-def _print_report(name: str, result: Any) -> None:
+def _print_report(result: Any) -> None:
     import pandas as pd
 
     with pd.option_context("display.width", 160, "display.max_columns", 20,
                            "display.float_format", "{:.6g}".format):
-        print(_report(name, result))
+        print(result.report())
 
 
 def write_out(result: Any, out: str | None) -> None:
@@ -143,13 +160,9 @@ def write_out(result: Any, out: str | None) -> None:
 
 
 def list_saved(args: argparse.Namespace) -> int:
-    from nexus_panel.storage import StorageError
 
     with open_store(args) as store:
-        try:
-            records = store.analyses(args.scenario)
-        except StorageError as exc:
-            raise CommandError(str(exc)) from None
+        records = store.analyses(args.scenario)
     for r in records:
         took = f"{r.duration_s:.3f} s" if r.duration_s is not None else "?"
         print(f"{r.id:>6}  {r.created_at:%Y-%m-%d %H:%M}  {r.label}  by {r.author}, "
@@ -161,50 +174,14 @@ def list_saved(args: argparse.Namespace) -> int:
 
 def show_saved(args: argparse.Namespace) -> int:
     from nexus_panel.analysis.registry import restore_result
-    from nexus_panel.storage import StorageError
 
     with open_store(args) as store:
-        try:
-            record = store.analysis_info(args.id)
-            scenario, spec, results = store.load_analysis(args.id)
-            result = restore_result(scenario, spec, results)
-        except StorageError as exc:
-            raise CommandError(str(exc)) from None
+        record = store.analysis_info(args.id)
+        scenario, spec, results = store.load_analysis(args.id)
+        result = restore_result(scenario, spec, results)
     note = f": {record.message}" if record.message else ""
     print(f"saved analysis {record.id}: {record.label}, by {record.author} at "
           f"{record.created_at:%Y-%m-%d %H:%M} UTC{note} (not rerun)")
-    _print_report(results["analysis"], result)
+    _print_report(result)
     write_out(result, args.out)
     return 0
-
-
-def _report(name: str, result: Any) -> str:
-    if hasattr(result, "report"):  # analyses that say it themselves (network)
-        return str(result.report())
-    lines = [f"{HELP[name].split(':')[0]} — {result.seconds:.3f} s"]
-    if name == "mc":
-        lines.append(f"{result.spec.n_runs} runs; bands of N(t) at the end "
-                     + ", ".join(f"p{q}={v:.6g}" for q, v in
-                                 zip(result.percentiles, result.bands[:, -1], strict=True))
-                     + f" (error bound ≤ {result.band_error.max():.3g})")
-        lines.append(result.statistics.to_string())
-        lines.append("regimes: " + ", ".join(f"{k} {v}" for k, v in
-                                             result.runs["regime"].value_counts().items()))
-    elif name == "sensitivity":
-        lines.append(f"{result.n_runs} runs, method {result.spec.method}")
-        for output, frame in result.indices.items():
-            if frame.shape[1]:
-                lines += [f"[{output}]", frame.to_string()]
-        lines += result.notes
-    elif name == "stability":
-        spec = result.spec
-        lines.append(f"{spec.x_parameter} x {spec.y_parameter}: "
-                     f"{len(result.x)} x {len(result.y)} cells")
-        lines.append("regimes: " + ", ".join(f"{k} {v}" for k, v in
-                                             result.regime_counts().items()))
-        lines.append(result.rule)
-    else:
-        lines.append(f"shock: {result.spec.shock_input} {result.spec.shock_size:+g} "
-                     f"at step {result.shock_step}")
-        lines.append(result.metrics.to_string())
-    return "\n".join(lines)

@@ -10,7 +10,7 @@ import argparse
 import json
 
 from nexus_panel.benchmarks import BASELINE, Figure, collect
-from nexus_panel.cli import CommandError
+from nexus_panel.commands.errors import CommandError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

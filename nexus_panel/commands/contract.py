@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from nexus_panel.cli import CommandError
+from nexus_panel.commands.errors import CommandError
 from nexus_panel.commands.run import load_scenario
 from nexus_panel.contracts.codegen import LANGUAGES, generate
 from nexus_panel.contracts.generated import GENERATOR_VERSION

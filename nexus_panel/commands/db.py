@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from nexus_panel.cli import CommandError
+from nexus_panel.commands.errors import CommandError
 
 
 def add_database_option(parser: argparse.ArgumentParser) -> None:
@@ -21,12 +21,9 @@ def add_database_option(parser: argparse.ArgumentParser) -> None:
 
 def open_store(args: argparse.Namespace, *, migrate: bool = True) -> Any:
     """A ScenarioStore for ``--database-url``; storage failures become one-line errors."""
-    from nexus_panel.storage import ScenarioStore, StorageError
+    from nexus_panel.storage import ScenarioStore
 
-    try:
-        return ScenarioStore(args.database_url, migrate=migrate)
-    except StorageError as exc:
-        raise CommandError(str(exc)) from None
+    return ScenarioStore(args.database_url, migrate=migrate)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -52,12 +49,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _engine(args: argparse.Namespace) -> Any:
-    from nexus_panel.storage import StorageError, database
+    from nexus_panel.storage import database
 
-    try:
-        return database.make_engine(database.resolve_url(args.database_url))
-    except StorageError as exc:
-        raise CommandError(str(exc)) from None
+    return database.make_engine(database.resolve_url(args.database_url))
 
 
 def _migrate(args: argparse.Namespace) -> int:
@@ -69,8 +63,8 @@ def _migrate(args: argparse.Namespace) -> int:
         action(engine, args.revision)
         print(f"{database.describe(engine.url)}: schema revision "
               f"{database.current_revision(engine) or 'none (empty)'}")
-    except StorageError as exc:
-        raise CommandError(str(exc)) from None
+    except StorageError:
+        raise  # already one line; cli.main prints it
     except Exception as exc:  # alembic: unknown revision names and the like
         raise CommandError(f"cannot {args.db_action} to {args.revision!r}: "
                            f"{str(exc).splitlines()[0]}") from None
@@ -80,13 +74,11 @@ def _migrate(args: argparse.Namespace) -> int:
 
 
 def _current(args: argparse.Namespace) -> int:
-    from nexus_panel.storage import StorageError, database
+    from nexus_panel.storage import database
 
     engine = _engine(args)
     try:
         current, head = database.current_revision(engine), database.head_revision()
-    except StorageError as exc:
-        raise CommandError(str(exc)) from None
     finally:
         engine.dispose()
     state = ("up to date" if current == head else
@@ -97,13 +89,11 @@ def _current(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    from nexus_panel.storage import StorageError, database
+    from nexus_panel.storage import database
 
     engine = _engine(args)
     try:
         current = database.current_revision(engine)
-    except StorageError as exc:
-        raise CommandError(str(exc)) from None
     finally:
         engine.dispose()
     if current is None:
@@ -112,8 +102,6 @@ def _verify(args: argparse.Namespace) -> int:
     store = open_store(args, migrate=False)
     try:
         check = store.verify_audit()
-    except StorageError as exc:
-        raise CommandError(str(exc)) from None
     finally:
         store.close()
     print(check)
@@ -121,11 +109,8 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def _new_migration(args: argparse.Namespace) -> int:
-    from nexus_panel.storage import StorageError, database
+    from nexus_panel.storage import database
 
-    try:
-        path = database.new_migration(args.message)
-    except StorageError as exc:
-        raise CommandError(str(exc)) from None
+    path = database.new_migration(args.message)
     print(f"wrote {path}: review it, then run the migration tests")
     return 0

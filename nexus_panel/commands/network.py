@@ -20,9 +20,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from nexus_panel.cli import CommandError
-from nexus_panel.commands.analysis import read_spec_data, save_result, write_out
-from nexus_panel.commands.db import add_database_option
+from nexus_panel.commands.analysis import (
+    add_save_options,
+    read_spec_data,
+    save_result,
+    write_out,
+)
+from nexus_panel.commands.errors import CommandError
 
 HELP = "a network of heterogeneous agents: aggregates, inequality, communities"
 
@@ -36,10 +40,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     sub.add_argument("--json", action="store_true", help="print the figures as one JSON "
                                                          "object")
     sub.add_argument("--out", metavar="FILE", help="write the full result as JSON")
-    sub.add_argument("--save", action="store_true",
-                     help="save the analysis with its scenario in the database")
-    sub.add_argument("--message", default="", help="note stored with --save")
-    add_database_option(sub)
+    add_save_options(sub)
     sub.set_defaults(func=run_command)
 
 

@@ -8,15 +8,11 @@ the file appears complete or not at all (written beside the target, then renamed
 from __future__ import annotations
 
 import argparse
-import json
-import math
 import sys
 from collections.abc import Callable
-from functools import partial
 from pathlib import Path
-from typing import Any
 
-from nexus_panel.cli import CommandError
+from nexus_panel.commands.errors import CommandError
 from nexus_panel.engine import SimulationResult
 from nexus_panel.files import write_atomically
 from nexus_panel.models import Scenario
@@ -29,9 +25,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "summary figures.")
     parser.add_argument("scenario", type=Path, help="scenario JSON file")
     parser.add_argument("--out", type=Path, metavar="FILE",
-                        help="also write the result: .csv (the frame), .json (scenario, "
-                             "summary and columns) or .parquet (the frame, scenario and summary in "
-                             "its metadata)")
+                        help="also write the result: .csv (the frame), .json (the scenario "
+                             "bundle with this run, as the web export; `nexus-panel import` "
+                             "reads it) or .parquet (the frame, scenario and summary in its "
+                             "metadata; importable too)")
     parser.add_argument("--no-cache", action="store_true",
                         help="compute even if the disk memo holds this scenario")
     parser.set_defaults(func=run_command)
@@ -50,11 +47,11 @@ def load_scenario(path: Path) -> Scenario:
 def run_command(args: argparse.Namespace) -> int:
     writer = None
     if args.out is not None:
-        writer = WRITERS.get(args.out.suffix.lower())
+        writer = FORMATS.get(args.out.suffix.lower())
         if writer is None:
             raise CommandError(f"--out {args.out}: unknown file type "
                                f"{args.out.suffix or '(none)'!r}; use "
-                               + ", ".join(sorted(WRITERS)))
+                               + ", ".join(sorted(FORMATS)))
         if not args.out.parent.is_dir():
             raise CommandError(f"--out {args.out}: directory {args.out.parent} does not exist")
     scenario = load_scenario(args.scenario)
@@ -70,7 +67,9 @@ def run_command(args: argparse.Namespace) -> int:
     for note in result.warnings:
         print(f"warning: {note}", file=sys.stderr)
     if writer is not None:
-        write_output(args.out, lambda tmp: writer(result, tmp))
+        from nexus_panel.storage.run_files import write_run_file
+
+        write_output(args.out, lambda tmp: write_run_file(result, tmp, writer))
         print(f"wrote {args.out}")
     return 0
 
@@ -94,36 +93,6 @@ def write_output(target: Path, write: Callable[[Path], None]) -> None:
         raise CommandError(f"cannot write {target}: {exc.strerror or exc}") from None
 
 
-def _finite_or_none(values: Any) -> list[float | None]:
-    return [v if math.isfinite(v) else None for v in values]
-
-
-def result_document(result: SimulationResult) -> dict[str, Any]:
-    """The JSON export: scenario, summary, warnings and every column (NaN as null)."""
-    return {
-        "scenario": result.scenario.to_dict(),
-        "content_hash": result.content_hash,
-        "engine_version": result.engine_version,
-        "summary": dict(zip(result.summary, _finite_or_none(result.summary.values()),
-                            strict=True)),
-        "warnings": list(result.warnings),
-        "columns": {c: _finite_or_none(result.frame[c].tolist()) for c in result.frame},
-    }
-
-
-def _write_json(result: SimulationResult, path: Path) -> None:
-    path.write_text(json.dumps(result_document(result), allow_nan=False))
-
-
-def _write_table(result: SimulationResult, path: Path, fmt: str) -> None:
-    # The storage layer's writer, so `run --out x.parquet` files are the same format as
-    # `export` files and read back whole with storage.transfer.read_parquet_result.
-    from nexus_panel.storage.transfer import write_table
-
-    write_table(result, path, fmt)  # path is a temporary name: give the format
-
-
-WRITERS: dict[str, Callable[[SimulationResult, Path], None]] = {
-    ".csv": partial(_write_table, fmt="csv"), ".json": _write_json,
-    ".parquet": partial(_write_table, fmt="parquet"),
-}
+FORMATS: dict[str, str] = {".csv": "csv", ".json": "json", ".parquet": "parquet"}
+"""--out suffix -> the run file format of nexus_panel.storage.run_files (the same writers
+as the web export and the store: one document, one NaN encoding)."""

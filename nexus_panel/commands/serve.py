@@ -16,11 +16,10 @@ The same pages can be served by Panel's own CLI (each page file is a servable sc
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from typing import Any
 
-from nexus_panel.cli import CommandError
+from nexus_panel.commands.errors import CommandError
 
 DEFAULT_PORT = 5006
 DEFAULT_ADDRESS = "127.0.0.1"
@@ -43,15 +42,10 @@ def register(subparsers: Any) -> None:
                    metavar="HOST[:PORT]",
                    help="host allowed to open the websocket (repeatable); needed behind a "
                         "proxy or on a public address")
-    p.add_argument("--cookie-secret", default=os.environ.get("NEXUS_COOKIE_SECRET"),
-                   help="secret to sign cookies (default $NEXUS_COOKIE_SECRET)")
     p.add_argument("--prefix", default=None,
                    help="URL path prefix when served below a path of a proxy, e.g. /nexus")
     p.add_argument("--use-xheaders", action="store_true",
                    help="trust X-Forwarded-* headers from a reverse proxy (nginx)")
-    p.add_argument("--database-url", default=None,
-                   help="SQLAlchemy URL of the scenario store (default $DATABASE_URL or the "
-                        "local SQLite file)")
     p.add_argument("--dev", action="store_true",
                    help="development mode: reload on code changes, show the browser")
     p.add_argument("--session-expiry", type=int, default=None, metavar="MS",
@@ -65,6 +59,8 @@ def register(subparsers: Any) -> None:
 
 def add_setting_flags(parser: argparse.ArgumentParser) -> None:
     """One flag per Settings parameter that declares one (help, type from the declaration)."""
+    import param
+
     from nexus_panel.settings import Settings
 
     for name in Settings.declared():
@@ -72,9 +68,11 @@ def add_setting_flags(parser: argparse.ArgumentParser) -> None:
         flag = declared.metadata["flag"]
         if flag is None:
             continue
-        parser.add_argument(flag, dest=name, default=None, metavar="N",
+        number = isinstance(declared, param.Number)
+        otherwise = f"{declared.default:,}" if number else "empty"
+        parser.add_argument(flag, dest=name, default=None, metavar="N" if number else "VALUE",
                             help=f"{declared.doc} (default ${declared.metadata['env']}, "
-                                 f"else {declared.default:,})")
+                                 f"else {otherwise})")
 
 
 def settings_from(args: argparse.Namespace) -> Any:
@@ -84,8 +82,9 @@ def settings_from(args: argparse.Namespace) -> Any:
     return Settings.from_env(**{n: getattr(args, n, None) for n in Settings.declared()})
 
 
-def server_options(args: argparse.Namespace) -> dict[str, Any]:
-    """Keyword arguments for ``panel.serve`` from the parsed command line."""
+def server_options(args: argparse.Namespace, settings: Any) -> dict[str, Any]:
+    """Keyword arguments for ``panel.serve`` from the parsed command line and the
+    process settings (the cookie secret)."""
     if not 0 <= args.port <= 65535:
         raise CommandError(f"--port {args.port} is not allowed (allowed: 0 to 65535)")
     if args.num_procs < 0:
@@ -111,8 +110,8 @@ def server_options(args: argparse.Namespace) -> dict[str, Any]:
                                "(allowed: 100 to 3600000 milliseconds)")
         options["unused_session_lifetime_milliseconds"] = args.session_expiry
         options["check_unused_sessions_milliseconds"] = args.session_expiry
-    if args.cookie_secret:
-        options["cookie_secret"] = args.cookie_secret
+    if settings.cookie_secret:
+        options["cookie_secret"] = settings.cookie_secret
     if args.prefix:
         options["prefix"] = args.prefix
     if args.use_xheaders:
@@ -124,23 +123,21 @@ def check_database_url(url: str) -> None:
     """Refuse, before serving, a database URL that can never work (unparseable, or not
     PostgreSQL/SQLite). An unreachable database is not refused: the app runs without
     storage and says so."""
-    from nexus_panel.storage import StorageError, database
+    from nexus_panel.storage import database
 
-    try:
-        database.make_engine(database.resolve_url(url)).dispose()
-    except StorageError as exc:
-        raise CommandError(str(exc)) from None
+    database.make_engine(database.resolve_url(url)).dispose()
 
 
 def run(args: argparse.Namespace) -> int:
     from nexus_panel.settings import configure
 
-    options = server_options(args)
-    configure(settings_from(args))
-    if args.database_url:
-        os.environ["DATABASE_URL"] = args.database_url
-    if os.environ.get("DATABASE_URL"):
-        check_database_url(os.environ["DATABASE_URL"])
+    settings = settings_from(args)
+    options = server_options(args, settings)
+    # Installed, not exported: this process (and the workers --num-procs forks) read the
+    # database URL and every other setting from here; os.environ is left alone.
+    configure(settings)
+    if settings.database_url:
+        check_database_url(settings.database_url)
     import panel as pn
 
     from nexus_panel.pages.site import routes, warm_up_pages

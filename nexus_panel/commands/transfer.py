@@ -10,8 +10,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from nexus_panel.cli import CommandError
 from nexus_panel.commands.db import add_database_option, open_store
+from nexus_panel.commands.errors import CommandError
 
 FORMATS = ("json", "csv", "parquet")
 
@@ -68,7 +68,6 @@ def _format(args: argparse.Namespace) -> str:
 
 def export_command(args: argparse.Namespace) -> int:
     from nexus_panel.filenames import safe_filename
-    from nexus_panel.storage import StorageError
     from nexus_panel.storage.rows import split_ref
 
     fmt = _format(args)
@@ -105,22 +104,17 @@ def export_command(args: argparse.Namespace) -> int:
         store.export_run(run_id, output, fmt)
         print(f"wrote {output}: run {run_id} of {label}")
         return 0
-    except StorageError as exc:
-        raise CommandError(str(exc)) from None
     finally:
         store.close()
 
 
 def import_command(args: argparse.Namespace) -> int:
-    from nexus_panel.storage import StorageError
 
     store = open_store(args)
     try:
         record, runs = store.import_file(args.file, name=args.name, message=args.message,
                                          author=args.author, with_runs=not args.without_runs,
                                          revision=args.revision)
-    except StorageError as exc:
-        raise CommandError(str(exc)) from None
     finally:
         store.close()
     state = "new revision" if record.created else "unchanged, same as the latest revision"

@@ -17,7 +17,6 @@ import json
 import sys
 from typing import Any
 
-from nexus_panel.cli import CommandError
 from nexus_panel.commands.db import add_database_option, open_store
 
 NO_FEASIBLE_EXIT = 3
@@ -78,23 +77,19 @@ def _studies(store: Any) -> Any:
 
     try:
         return StudyStore(store)
-    except StorageError as exc:
+    except StorageError:
         store.close()
-        raise CommandError(str(exc)) from None
+        raise
 
 
 def run(args: argparse.Namespace) -> int:
     from nexus_panel.analysis.executors import analysis_executor
-    from nexus_panel.storage import StorageError
 
     spec = _spec(args)
     name = args.study or default_study_name(spec)
     with open_store(args) as store, _studies(store) as studies, \
             analysis_executor(args.dask) as executor:
-        try:
-            outcome = studies.run(spec, name, executor=executor)
-        except StorageError as exc:
-            raise CommandError(str(exc)) from None
+        outcome = studies.run(spec, name, executor=executor)
     summary = outcome.summary()
     if args.json:
         print(json.dumps(summary, allow_nan=False))
@@ -142,24 +137,16 @@ def list_studies(args: argparse.Namespace) -> int:
 
 
 def apply_trial(args: argparse.Namespace) -> int:
-    from nexus_panel.storage import StorageError
 
     with open_store(args) as store, _studies(store) as studies:
-        try:
-            record = studies.apply(args.study, args.trial)
-        except StorageError as exc:
-            raise CommandError(str(exc)) from None
+        record = studies.apply(args.study, args.trial)
     print(f"saved {record.label}: {record.message}")
     return 0
 
 
 def delete_study(args: argparse.Namespace) -> int:
-    from nexus_panel.storage import StorageError
 
     with open_store(args) as store, _studies(store) as studies:
-        try:
-            studies.delete(args.study)
-        except StorageError as exc:
-            raise CommandError(str(exc)) from None
+        studies.delete(args.study)
     print(f"deleted study {args.study!r}")
     return 0

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import math
 import os
 import threading
 from pathlib import Path
@@ -40,10 +39,10 @@ from nexus_panel.engine import memo_repair
 from nexus_panel.engine.result import CorruptResultError, SimulationResult
 from nexus_panel.engine.simulate import ENGINE_VERSION, simulate
 from nexus_panel.models import Scenario
+from nexus_panel.settings import current
 
 log = logging.getLogger(__name__)
 
-DEFAULT_SIZE_MB = 1024
 LOCK_EXPIRE = 60.0
 """Seconds after which a lock left by a dead process lapses (the longest run allowed,
 1,000,000 steps, computes and stores in a few seconds)."""
@@ -68,7 +67,7 @@ class _Damaged(Exception):
 
 def memo_dir() -> Path:
     """Where the memo lives: ``$NEXUS_CACHE_DIR/memo`` or the user cache dir's ``memo``."""
-    root = os.environ.get("NEXUS_CACHE_DIR")
+    root = current().cache_dir
     if not root:
         import platformdirs
 
@@ -77,19 +76,9 @@ def memo_dir() -> Path:
 
 
 def size_limit_bytes() -> int:
-    """``NEXUS_CACHE_SIZE_MB`` in bytes (default 1 GiB); a bad value (not a positive finite
-    number) falls back, logged."""
-    raw = os.environ.get("NEXUS_CACHE_SIZE_MB")
-    if raw:
-        try:
-            mb = float(raw)
-            if 0 < mb < math.inf:  # "inf" parses, but no cache can be that large
-                return int(mb * 2**20)
-        except ValueError:
-            pass
-        log.warning("NEXUS_CACHE_SIZE_MB=%r is not a positive number; using %d MB",
-                    raw, DEFAULT_SIZE_MB)
-    return DEFAULT_SIZE_MB * 2**20
+    """The ``cache_size_mb`` setting (``NEXUS_CACHE_SIZE_MB``, default 1 GiB) in bytes; a
+    bad value falls back to the default, logged (nexus_panel.settings)."""
+    return int(current().cache_size_mb * 2**20)
 
 
 def _open(directory: Path) -> Caches | None:

@@ -13,7 +13,7 @@ took 17 s and +2.2 GB, and eight long CSV downloads made a 10-step one wait 58 s
 * a run longer than the server's ``max_steps`` budget is refused (400, naming
   ``num_steps`` and the limit);
 * small runs (``small_steps``) are computed and encoded in the small lane of
-  :mod:`nexus_panel.views.work`, so they never wait behind long ones;
+  :mod:`nexus_panel.engine.work`, so they never wait behind long ones;
 * long runs are streamed: computed span by span (``nexus_panel.engine.stream``) and
   encoded block by block (``nexus_panel.storage.run_files``) in the large lane, sent
   with chunked transfer encoding as they are produced. Memory is O(block) whatever the
@@ -37,12 +37,12 @@ from typing import Any
 from tornado.iostream import StreamClosedError
 from tornado.web import RequestHandler
 
+from nexus_panel.engine.memo import cached_simulate
+from nexus_panel.engine.work import Busy, check_steps, pool
 from nexus_panel.models import Scenario, ValidationError
 from nexus_panel.pages.links import read_link, scenario_query
 from nexus_panel.storage import run_files
-from nexus_panel.views.session import run_scenario
 from nexus_panel.views.transfer_formats import EXPORT_FORMATS, export_filename
-from nexus_panel.views.work import Busy, check_steps, pool
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +114,7 @@ class ExportHandler(RequestHandler):
             writer = run_files.WRITERS[fmt]
             if pool().is_small(steps):
                 body = await asyncio.wrap_future(pool().submit(
-                    steps, lambda: b"".join(writer(run_scenario(scenario)))))
+                    steps, lambda: b"".join(writer(cached_simulate(scenario)))))
                 self._headers_for(scenario, fmt)
                 self.finish(body)
                 return

@@ -39,10 +39,11 @@ SCENARIO_KEY = "s"
 STORED_NAME_KEY = "scenario"
 STORED_REV_KEY = "rev"
 BASE_KEY = "base"
-PAGE_KEYS: tuple[str, ...] = ("analysis", "study")
+PAGE_KEYS: tuple[str, ...] = ("analysis", "study", "page")
 """Keys a page reads itself, kept in ``LinkReading.page_args`` (``analysis=<id>``: a
 saved analysis, opened by the analysis pages; ``study=<name>``: a tuning study, opened by
-the Tune page)."""
+the Tune page; ``page=<analysis>``: which analysis ``panel serve`` of
+nexus_panel/pages/analysis.py shows)."""
 MAX_TOKEN_CHARS = 20_000
 """Longer ``s`` values are refused before decoding (a scenario needs well under 1,000)."""
 MAX_JSON_BYTES = 100_000

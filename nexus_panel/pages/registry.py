@@ -12,6 +12,10 @@ and ends with the two lines that let ``panel serve <file>`` serve it on its own:
 
 Entries whose module is not present are left out of the navigation (so a page can be
 registered before its module lands). Order here is the order of the navigation.
+
+The analysis pages are not listed here: one entry per analysis of
+``nexus_panel.analysis.registry.ANALYSES`` is derived (slug = the analysis name, module
+``nexus_panel.pages.analysis``, which builds the view the registry names).
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ import importlib
 import importlib.util
 from dataclasses import dataclass
 from types import ModuleType
+
+from nexus_panel.analysis.registry import ANALYSES
 
 
 @dataclass(frozen=True)
@@ -32,6 +38,12 @@ class PageEntry:
     """Dotted module defining ``build(ctx)``."""
 
 
+ANALYSIS_PAGE_MODULE = "nexus_panel.pages.analysis"
+
+ANALYSIS_PAGES: tuple[PageEntry, ...] = tuple(
+    PageEntry(a.slug, a.title, ANALYSIS_PAGE_MODULE) for a in ANALYSES.values())
+"""One page per registered analysis, in the registry's order."""
+
 HOME = "simulate"
 """The page also served at ``/``."""
 
@@ -42,11 +54,7 @@ PAGES: tuple[PageEntry, ...] = (
     PageEntry("scenarios", "Scenarios", "nexus_panel.pages.scenarios"),
     PageEntry("compare", "Compare", "nexus_panel.pages.compare"),
     PageEntry("transfer", "Import / export", "nexus_panel.pages.transfer"),
-    PageEntry("montecarlo", "Monte Carlo", "nexus_panel.pages.montecarlo"),
-    PageEntry("sensitivity", "Sensitivity", "nexus_panel.pages.sensitivity"),
-    PageEntry("stability", "Stability", "nexus_panel.pages.stability"),
-    PageEntry("controller", "Controller", "nexus_panel.pages.controller"),
-    PageEntry("network", "Network", "nexus_panel.pages.network"),
+    *ANALYSIS_PAGES,
     PageEntry("tune", "Tune", "nexus_panel.pages.tune"),
     PageEntry("contracts", "Contracts", "nexus_panel.pages.contracts"),
 )

@@ -46,8 +46,9 @@ import panel as pn
 from nexus_panel.models import Scenario
 from nexus_panel.pages.links import LinkReading, Loader, encode_scenario, read_link
 from nexus_panel.pages.registry import HOME, available_pages, page_entry, page_module
+from nexus_panel.session import ScenarioSession
 from nexus_panel.views import safe
-from nexus_panel.views.session import ScenarioSession
+from nexus_panel.views.notices import notify_errors
 
 log = logging.getLogger(__name__)
 
@@ -208,6 +209,7 @@ class Site:
                               loader if loader is not None else stored_loader())
         self.session = ScenarioSession(self.link.scenario,
                                        base_revision=self.link.base_revision)
+        notify_errors(self.session)
         self.context = PageContext(session=self.session, slug=slug, link=self.link,
                                    on_url_args=self._on_version)
         self.nav = pn.pane.HTML("", css_classes=["nx-nav-pane"],  # CSS inline: see nav_html

@@ -35,8 +35,8 @@ def status(collect: bool = False) -> dict[str, Any]:
     """The figures ``/status`` reports, for this process."""
     import psutil
 
-    from nexus_panel.views.session import LIVE_SESSIONS
-    from nexus_panel.views.work import pool
+    from nexus_panel.engine.work import pool
+    from nexus_panel.session import LIVE_SESSIONS
 
     if collect:
         gc.collect()

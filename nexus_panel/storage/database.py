@@ -11,7 +11,6 @@ schema to the newest Alembic revision. Every failure here becomes a one-line
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,6 +23,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
+from nexus_panel.settings import current
 from nexus_panel.storage.errors import StorageError, first_line
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
@@ -43,7 +43,7 @@ LEGACY_VERSION_TABLE = "alembic_version"
 
 def data_dir() -> Path:
     """``NEXUS_DATA_DIR``, else the platform's user data directory for nexus_panel."""
-    configured = os.environ.get("NEXUS_DATA_DIR")
+    configured = current().data_dir
     if configured:
         return Path(configured)
     import platformdirs
@@ -56,7 +56,7 @@ def resolve_url(url: str | sa.URL | None = None) -> sa.URL:
 
     ``postgres://`` and ``postgresql://`` mean PostgreSQL through psycopg 3.
     """
-    raw = url or os.environ.get("DATABASE_URL")
+    raw = url or current().database_url
     if not raw:
         folder = data_dir()
         try:

@@ -16,7 +16,9 @@ Layouts (readers: ``nexus_panel.storage.transfer``):
 * JSON: the scenario bundle ``{"format": "nexus_panel.scenario", "format_version": 1,
   "exported_at", "scenario", "revision", "runs": [run]}``; a run is ``{"content_hash",
   "engine_version", "summary", "warnings", "rows", provenance fields..., "data": {column:
-  [values]}}``; non-finite numbers are the strings "nan", "inf", "-inf".
+  [values]}}``; non-finite numbers are the strings "nan", "inf", "-inf". The store's
+  bundle of a revision (several runs, provenance) is the same document
+  (``storage.transfer.bundle``), and so is ``nexus-panel run --out x.json``.
 * Parquet: the frame's 16 float64 columns, one row group per block, and the scenario,
   summary, warnings, engine version and content hash as JSON under the schema metadata
   key ``nexus_panel.result``.
@@ -29,6 +31,7 @@ import json
 import math
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
@@ -86,7 +89,8 @@ def result_source(result: SimulationResult | RunSource) -> RunSource:
 
 
 def encode_float(value: float) -> float | str:
-    """A float JSON can hold: itself, or "nan", "inf", "-inf"."""
+    """A float JSON can hold: itself, or "nan", "inf", "-inf" (the one NaN encoding of
+    every document this package writes; ``storage.transfer.decode_float`` reads it)."""
     if math.isfinite(value):
         return value
     return "nan" if math.isnan(value) else _NON_FINITE_TEXT[value]
@@ -130,19 +134,26 @@ def run_header(run: RunSource, provenance: dict[str, Any] | None = None) -> dict
     }
 
 
+def bundle_head(scenario: Scenario, revision: dict[str, Any] | None,
+                exported_at: datetime | None = None) -> dict[str, Any]:
+    """The scenario bundle without its ``runs``: one definition for every writer (this
+    module's streamed file and the store's ``export_bundle``)."""
+    return {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "exported_at": (exported_at or datetime.now(UTC)).isoformat(),
+        "scenario": scenario.to_dict(),
+        "revision": revision,
+    }
+
+
 def iter_json(source: RunSource | SimulationResult, *, revision: dict[str, Any] | None = None,
               provenance: dict[str, Any] | None = None,
               exported_at: datetime | None = None) -> Iterator[bytes]:
     """The scenario bundle holding this one run (``revision``: the stored revision's
     number, message, author ... or None for an unsaved scenario)."""
     run = result_source(source)
-    head = {
-        "format": FORMAT,
-        "format_version": FORMAT_VERSION,
-        "exported_at": (exported_at or datetime.now(UTC)).isoformat(),
-        "scenario": run.scenario.to_dict(),
-        "revision": revision,
-    }
+    head = bundle_head(run.scenario, revision, exported_at)
     opening = json.dumps(head, allow_nan=False)[:-1]
     yield (opening + ', "runs": [' + json.dumps(run_header(run, provenance),
                                                 allow_nan=False)[:-1] + ', "data": {').encode()
@@ -224,3 +235,11 @@ WRITERS: dict[str, Callable[..., Iterator[bytes]]] = {
 def file_bytes(source: RunSource | SimulationResult, fmt: str, **options: Any) -> bytes:
     """The whole file at once (small runs, tests)."""
     return b"".join(WRITERS[fmt](source, **options))
+
+
+def write_run_file(source: RunSource | SimulationResult, path: Path, fmt: str,
+                   **options: Any) -> None:
+    """Write the file to ``path`` block by block (callers make it atomic)."""
+    with open(path, "wb") as out:
+        for block in WRITERS[fmt](source, **options):
+            out.write(block)

@@ -31,30 +31,23 @@ from nexus_panel.engine.result import make_frame
 from nexus_panel.models import FieldError, Scenario, ValidationError, parse_json
 from nexus_panel.models import text as text_rules
 from nexus_panel.models.legacy import is_original_export
+from nexus_panel.storage import run_files
 from nexus_panel.storage.errors import first_line
 from nexus_panel.storage.records import RevisionRecord, RunRecord
+from nexus_panel.storage.run_files import FORMAT, FORMAT_VERSION, PARQUET_KEY, encode_float
 
-FORMAT = "nexus_panel.scenario"
-FORMAT_VERSION = 1
 VERSION_FIELDS: tuple[str, ...] = (
     "engine_version", "numpy_version", "numba_version", "package_version")
 """The version labels of a run (``RunRecord`` attributes and payload keys alike)."""
 PROVENANCE_FIELDS: tuple[str, ...] = (
     *VERSION_FIELDS, "created_at", "started_at", "duration_s", "seeds")
 TABLE_FORMATS: tuple[str, ...] = ("csv", "parquet")
-PARQUET_KEY = b"nexus_panel.result"
 VERSION_LENGTH = text_rules.VERSION.max_length
 """Longest version string a run row holds (``schema.RunRow.*_version``)."""
 _NON_FINITE = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
 
 
-# --- floats that JSON cannot hold -----------------------------------------------------------
-def encode_float(value: float) -> float | str:
-    if math.isfinite(value):
-        return value
-    return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
-
-
+# --- floats that JSON cannot hold (written by run_files.encode_float) -------------------------
 def decode_float(value: Any, where: str) -> float:
     if isinstance(value, str) and value in _NON_FINITE:
         return _NON_FINITE[value]
@@ -71,21 +64,17 @@ def _iso(value: datetime | None) -> str | None:
 def run_payload(result: SimulationResult, record: RunRecord | None = None) -> dict[str, Any]:
     """A run as JSON-ready data: provenance (when stored), summary and time series."""
     frame = result.frame
-    payload: dict[str, Any] = {
-        "content_hash": result.content_hash,
-        "engine_version": result.engine_version,
-        "summary": {k: encode_float(v) for k, v in result.summary.items()},
-        "warnings": list(result.warnings),
-        "rows": len(frame),
-        "data": {c: [encode_float(v) for v in frame[c].to_numpy(dtype=np.float64).tolist()]
-                 for c in COLUMNS},
-    }
+    provenance = None
     if record is not None:
-        payload.update(**{k: getattr(record, k) for k in VERSION_FIELDS
-                          if k != "engine_version"},  # engine_version: the result's
-                       created_at=_iso(record.created_at), started_at=_iso(record.started_at),
-                       duration_s=record.duration_s, seeds=record.seeds, run_id=record.id)
-    return payload
+        provenance = {**{k: getattr(record, k) for k in VERSION_FIELDS
+                         if k != "engine_version"},  # engine_version: the result's
+                      "created_at": _iso(record.created_at),
+                      "started_at": _iso(record.started_at),
+                      "duration_s": record.duration_s, "seeds": record.seeds,
+                      "run_id": record.id}
+    return {**run_files.run_header(run_files.result_source(result), provenance),
+            "data": {c: [encode_float(v) for v in frame[c].to_numpy(dtype=np.float64).tolist()]
+                     for c in COLUMNS}}
 
 
 def run_from_payload(payload: Any, scenario: Scenario, where: str
@@ -164,16 +153,11 @@ def provenance_errors(payload: dict[str, Any], where: str) -> list[FieldError]:
 def bundle(revision: RevisionRecord,
            runs: list[tuple[RunRecord, SimulationResult]]) -> dict[str, Any]:
     """One revision of a scenario with its stored runs, as a JSON-ready dict."""
-    return {
-        "format": FORMAT,
-        "format_version": FORMAT_VERSION,
-        "exported_at": datetime.now(UTC).isoformat(),
-        "scenario": revision.scenario().to_dict(),
-        "revision": {"number": revision.number, "message": revision.message,
-                     "author": revision.author, "created_at": _iso(revision.created_at),
-                     "content_hash": revision.content_hash},
-        "runs": [run_payload(result, record) for record, result in runs],
-    }
+    head = run_files.bundle_head(
+        revision.scenario(),
+        {"number": revision.number, "message": revision.message, "author": revision.author,
+         "created_at": _iso(revision.created_at), "content_hash": revision.content_hash})
+    return {**head, "runs": [run_payload(result, record) for record, result in runs]}
 
 
 @dataclass
@@ -276,23 +260,10 @@ def table_format(path: str | Path, fmt: str | None = None) -> str:
 
 
 def write_table(result: SimulationResult, path: str | Path, fmt: str | None = None) -> str:
-    """Write the frame of ``result`` as CSV or Parquet; returns the format used."""
+    """Write ``result`` as a CSV or Parquet run file (the same bytes as the web export);
+    returns the format used."""
     chosen = table_format(path, fmt)
-    frame = result.frame[list(COLUMNS)]
-    if chosen == "csv":
-        frame.to_csv(path, index=False)
-        return chosen
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    table = pa.Table.from_pandas(frame, preserve_index=False)
-    meta = json.dumps({"scenario": result.scenario.to_dict(),
-                       "summary": {k: encode_float(v) for k, v in result.summary.items()},
-                       "warnings": result.warnings, "engine_version": result.engine_version,
-                       "content_hash": result.content_hash})
-    table = table.replace_schema_metadata({**(table.schema.metadata or {}),
-                                           PARQUET_KEY: meta.encode()})
-    pq.write_table(table, path)
+    run_files.write_run_file(result, Path(path), chosen)
     return chosen
 
 

@@ -1,20 +1,23 @@
-"""What every analysis view shares: the spec form, Run / Cancel, progress, and the worker.
+"""What every analysis view shares: the spec form, Run / Cancel, progress, save, intro.
 
-Why this shape: an ensemble can take seconds to minutes, and the page must stay usable
-for this user and every other session on the server. ``Run`` therefore starts the work in
-a worker thread (the numba kernels release the GIL; with ``NEXUS_DASK_ADDRESS`` the work
-goes to the cluster) and returns at once; a periodic callback on the event loop moves the
+The work itself is an :class:`~nexus_panel.analysis.job.AnalysisJob` (no Panel in it);
+this view shows it. An ensemble can take seconds to minutes, and the page must stay
+usable for this user and every other session on the server: ``Run`` starts the job on a
+worker thread and returns at once; a periodic callback on the event loop moves the
 progress bar every 0.2 s and picks up the result, so every widget update happens on the
 event loop and no callback holds the session's document lock while the work runs (an
 ``async`` handler awaiting the work would: the Cancel click would wait behind it).
 ``Cancel`` sets a flag the batch runner checks between chunks. ``run_now()`` runs
-synchronously (notebooks, tests).
+synchronously (notebooks, tests). A result that no longer matches the form (or the
+session's scenario) is marked out of date (``stale``).
 
 The base scenario is the page session's current scenario when there is one (so the
 analysis follows the editors and the share link), else the spec's own.
 
-``Save analysis`` stores the result's scenario (a new revision only if it changed) with
-the spec and results (``ScenarioStore.save_analysis``) and puts ``analysis=<id>`` in the
+``Save analysis`` stores the result's scenario under the name typed beside the button
+(pre-filled with the scenario's own name; an unnamed scenario is refused rather than
+shared by everyone as "Untitled"; a new revision only if it changed) with the spec and
+results (``ScenarioStore.save_analysis``) and puts ``analysis=<id>`` in the
 address bar beside ``s=``; a page opened with ``?analysis=<id>`` rebuilds that result from
 the database without rerunning (:meth:`AnalysisView.open_saved`), sets the form from the
 stored spec and the session from the stored scenario, or says plainly why it cannot.
@@ -22,8 +25,10 @@ stored spec and the session from the stored scenario, or says plainly why it can
 
 from __future__ import annotations
 
-import threading
-from concurrent.futures import Future, ThreadPoolExecutor
+import io
+import json
+import re
+from collections.abc import Iterator
 from typing import Any
 
 import pandas as pd
@@ -32,17 +37,25 @@ import param
 from panel.viewable import Viewer
 
 from nexus_panel.analysis import ANALYSES, Cancelled
-from nexus_panel.analysis.executors import analysis_executor
-from nexus_panel.analysis.registry import kind_of, restore_result
+from nexus_panel.analysis.job import AnalysisJob, Runner, registry_runner
+from nexus_panel.analysis.registry import AnalysisResult, restore_result
+from nexus_panel.analysis.saving import is_named
 from nexus_panel.analysis.specs import SpecBase
+from nexus_panel.analysis.table_files import TABLE_FORMATS, table_bytes, table_filename
 from nexus_panel.models import FieldError, Scenario, ValidationError
 from nexus_panel.storage.errors import StorageError
 from nexus_panel.views import safe
 
 POLL_MS = 200
-_RUNNER = ThreadPoolExecutor(max_workers=4, thread_name_prefix="nexus-analysis")
-"""Runs analyses off the event loop. Each analysis fans out to its own chunk threads (or
-the Dask cluster); this pool only bounds how many analyses run at once per process."""
+STALE_TEXT = ("These results are for an earlier form or scenario: press **Run** to bring "
+              "them up to date.")
+
+
+def empty_means(p: param.Parameter) -> str:
+    """What an empty box stands for, from the declaration's doc ("... empty = the
+    slider's lower end." gives "the slider's lower end")."""
+    found = re.search(r"empty\s*=\s*([^.;]+)", p.doc or "")
+    return found.group(1).strip() if found else "the default (see ?)"
 
 
 def param_form(obj: param.Parameterized, **kwargs: Any) -> pn.Param:
@@ -56,7 +69,7 @@ def param_form(obj: param.Parameterized, **kwargs: Any) -> pn.Param:
             kind = pn.widgets.IntInput if isinstance(p, param.Integer) else pn.widgets.FloatInput
             widgets[name] = {"type": kind, **({"end": None} if huge else {})}
             if p.allow_None:  # say what an empty box means instead of looking unfilled
-                widgets[name]["placeholder"] = "empty = default (see ?)"
+                widgets[name]["placeholder"] = empty_means(p)
     return pn.Param(obj, widgets=widgets, sizing_mode="stretch_width", **kwargs)
 
 
@@ -127,6 +140,8 @@ class AnalysisView(Viewer):
     """Base of the analysis pages: subclasses set ``analysis`` and implement ``charts``."""
 
     analysis: str = ""
+    about: str = ""
+    """The intro of views whose analysis is not in the registry (tuning)."""
     savable: bool = True
     """False for views whose results live elsewhere (tuning studies): no Save button."""
 
@@ -142,6 +157,11 @@ class AnalysisView(Viewer):
     save = param.Event(label="Save analysis",
                        doc="Save the scenario with this analysis (spec and results) and put "
                            "a link to it in the address bar.")
+    save_name = param.String(default="", label="Scenario name",
+                             doc="The scenario the analysis is saved under (required: an "
+                                 "unnamed scenario would be shared by everyone).")
+    stale = param.Boolean(default=False, precedence=-1,
+                          doc="True when the result shown no longer matches the form.")
     can_save = param.Boolean(default=False, precedence=-1,
                              doc="True when a result is shown that is not saved yet.")
     saved_id = param.Integer(default=None, allow_None=True, precedence=-1,
@@ -155,17 +175,41 @@ class AnalysisView(Viewer):
                              doc="Keeps key=value in the page address (PageContext.set_url_arg).")
 
     def __init__(self, **params: Any) -> None:
-        if "spec" not in params:
+        fresh = "spec" not in params
+        if fresh:
             params["spec"] = ANALYSES[self.analysis].spec()
         super().__init__(**params)
-        self._stop = threading.Event()
-        self._done = [0, 1]
-        self._future: Future[Any] | None = None
+        self.job = AnalysisJob(self.runner())
         self._poller: Any = None
         self._editor: ItemsEditor | None = None
         self._opening = False
+        self._form_watchers: list[tuple[param.Parameterized, Any]] = []
+        if fresh:
+            self.spec.param.update(**self.starting_values())
         if self.session is not None:
             self.session.param.watch(self._on_session_version, "version")
+            if is_named(self.session.scenario):
+                self.save_name = self.session.scenario.name
+        self._watch_form()
+
+    def use_editor(self, editor: ItemsEditor) -> None:
+        """Edit the spec's list with ``editor``; its changes count as form changes."""
+        self._editor = editor
+
+        def on_items(_event: Any) -> None:
+            self._watch_form()
+            self._on_form()
+
+        editor.param.watch(on_items, "version")
+
+    def runner(self) -> Runner:
+        """What Run runs: the registered analysis (views of other work override this)."""
+        return registry_runner(self.analysis)
+
+    def starting_values(self) -> dict[str, Any]:
+        """Subclass hook: values a fresh page's form starts from, so that its first Run
+        teaches something (e.g. Monte Carlo's first uncertain parameter)."""
+        return {}
 
     # --- running -------------------------------------------------------------------------
     def prepared_spec(self) -> SpecBase:
@@ -177,28 +221,15 @@ class AnalysisView(Viewer):
             data["scenario"] = Scenario.from_dict(data["scenario"]).to_dict()
         return type(self.spec).from_dict(data)
 
-    def _compute(self, spec: SpecBase) -> Any:
-        entry = ANALYSES[self.analysis]
-        if not entry.batched:
-            return entry.run(spec)
-
-        def progress(done: int, total: int) -> None:
-            self._done = [done, total]
-
-        with analysis_executor() as executor:
-            return entry.run(spec, executor=executor, progress=progress,
-                             cancel=self._stop.is_set)
-
     def run_now(self) -> Any:
         """Run synchronously and show the result (notebooks, tests)."""
-        self._stop.clear()
-        self._show_new(self._compute(self.prepared_spec()))
+        self._show_new(self.job.run(self.prepared_spec()))
         return self.result
 
     def _show_new(self, result: Any) -> None:
         self.param.update(result=result, running=False, progress=100,
                           status=_done_text(result), can_save=True, saved_id=None,
-                          load_error="")
+                          load_error="", stale=False)
         self._set_url_analysis(None)
 
     @param.depends("run", watch=True)
@@ -210,35 +241,58 @@ class AnalysisView(Viewer):
         except ValidationError as exc:
             self._fail("{why}", why=exc)
             return
-        self._stop.clear()
-        self._done = [0, 1]
+        if not self.job.start(spec):
+            return
         self.param.update(running=True, progress=0, status="Running…")
-        self._future = _RUNNER.submit(self._compute, spec)
         self._poller = pn.state.add_periodic_callback(self._poll, period=POLL_MS)
 
     def _poll(self) -> None:
         """On the event loop, every POLL_MS: move the bar; take the result when done."""
-        done, total = self._done
-        self.progress = int(100 * done / max(total, 1))
-        if self._future is None or not self._future.done():
-            return
-        if self._poller is not None:
-            self._poller.stop()
-        future, self._future = self._future, None
+        self.progress = self.job.percent
         try:
-            result = future.result()
+            result = self.job.poll()
         except Cancelled as exc:
+            self._stop_polling()
             self.param.update(running=False, status=safe.md("Cancelled: {why}.", why=exc))
             return
         except Exception as exc:  # a bad value, an unreachable cluster…: shown, not raised
+            self._stop_polling()
             self.running = False
             self._fail("{why}", why=exc)
             return
-        self._show_new(result)
+        if result is not None:
+            self._stop_polling()
+            self._show_new(result)
+
+    def _stop_polling(self) -> None:
+        if self._poller is not None:
+            self._poller.stop()
+            self._poller = None
 
     @param.depends("cancel", watch=True)
     def _on_cancel(self) -> None:
-        self._stop.set()
+        self.job.cancel()
+
+    # --- out of date -----------------------------------------------------------------------
+    def _watch_form(self) -> None:
+        """Watch every field of the spec and of its nested specs (again after the list
+        editor changed the items)."""
+        for obj, watcher in self._form_watchers:
+            obj.param.unwatch(watcher)
+        self._form_watchers = [(part, part.param.watch(self._on_form, part.field_names()))
+                               for part in _spec_parts(self.spec)]
+
+    def _on_form(self, *_: Any) -> None:
+        self.stale = self._result_is_stale()
+
+    def _result_is_stale(self) -> bool:
+        if self.result is None or self._opening:
+            return False
+        try:
+            current = self.prepared_spec()
+        except ValidationError:
+            return True
+        return _comparable(current) != _comparable(self.result.spec)
 
     # --- saving and reopening -------------------------------------------------------------
     def _open_store(self) -> Any:
@@ -255,10 +309,9 @@ class AnalysisView(Viewer):
     def _on_save(self) -> None:
         if self.result is None or self.running or not self.can_save:
             return
-        result = self.result
+        self.job.result = self.result
         try:
-            record = self._open_store().save_analysis(result.spec.base_scenario,
-                                                      kind_of(result), result)
+            record = self.job.save(self._open_store(), self.save_name)
         except (ValidationError, StorageError) as exc:
             self._fail("Not saved: {why}", why=exc)
             return
@@ -293,7 +346,7 @@ class AnalysisView(Viewer):
         finally:
             self._opening = False
         self.param.update(result=result, progress=100, can_save=False, saved_id=record.id,
-                          load_error="",
+                          load_error="", stale=False, save_name=record.scenario_name,
                           status=safe.md("Saved analysis {id} ({label}, saved by {author} "
                                          "{at} UTC), shown as saved: not rerun.",
                                          id=record.id, label=record.label,
@@ -311,12 +364,14 @@ class AnalysisView(Viewer):
         """Subclass hook: redraw editors of the spec's lists after :meth:`_set_spec`."""
         if self._editor is not None:
             self._editor.version += 1
+        self._watch_form()
 
     def _on_session_version(self, _event: Any) -> None:
         # The scenario moved on: the address must no longer name the saved analysis.
         if not self._opening and self.saved_id is not None:
             self.saved_id = None
             self._set_url_analysis(None)
+        self._on_form()
 
     def _fail(self, template: str, /, **values: Any) -> str:
         """Show ``template`` (plain text) with its ``{fields}`` filled safely as the status
@@ -337,11 +392,16 @@ class AnalysisView(Viewer):
                            widgets={"run": {"color": "primary"}})
         save = pn.widgets.Button.from_param(self.param.save, css_classes=["nx-save-analysis"],
                                             disabled=self.param.can_save.rx.not_())
-        bar = pn.widgets.Progress.from_param(self.param.progress, sizing_mode="stretch_width")
+        name = pn.widgets.TextInput.from_param(self.param.save_name,
+                                               css_classes=["nx-save-name"],
+                                               placeholder="name to save under")
+        # no empty progress box before the first run: the bar shows while one runs
+        bar = pn.widgets.Progress.from_param(self.param.progress, sizing_mode="stretch_width",
+                                             visible=self.param.running)
         status = pn.pane.Markdown(self.param.status, css_classes=["nx-analysis-status"],
                                   sizing_mode="stretch_width")
         return pn.Column(form, *self.extra_controls(), buttons, bar, status,
-                         *([save] if self.savable else []), width=340)
+                         *([name, save] if self.savable else []), width=340)
 
     def charts(self) -> pn.viewable.Viewable:  # pragma: no cover - overridden
         raise NotImplementedError
@@ -354,20 +414,63 @@ class AnalysisView(Viewer):
                 return text
             return pn.Column(pn.pane.Alert(self.load_error, alert_type="danger",
                                            css_classes=["nx-analysis-alert"]), text)
-        return self.charts()
+        return pn.Column(self.charts(), self.downloads(), sizing_mode="stretch_width")
+
+    def downloads(self) -> pn.Row:
+        """Download buttons for the result's table (CSV, Parquet), made on click."""
+        result = self.result
+
+        def button(fmt: str) -> pn.widgets.FileDownload:
+            return pn.widgets.FileDownload(
+                callback=lambda: io.BytesIO(table_bytes(result.table(), fmt)),
+                filename=table_filename(result, self.analysis, fmt),
+                label=f"⬇ Table as {fmt.upper() if fmt == 'csv' else fmt.title()}",
+                css_classes=[f"nx-analysis-download-{fmt}"], color="light")
+
+        return pn.Row(*[button(fmt) for fmt in TABLE_FORMATS])
+
+    def _stale_notice(self) -> pn.pane.Alert:
+        return pn.pane.Alert(STALE_TEXT, alert_type="warning", visible=self.param.stale,
+                             css_classes=["nx-analysis-stale"], sizing_mode="stretch_width")
+
+    def intro(self) -> pn.pane.Markdown:
+        """What the analysis is for, in two sentences (its registry entry's ``about``)."""
+        entry = ANALYSES.get(self.analysis)
+        return pn.pane.Markdown(safe.text(entry.about if entry else self.about),
+                                css_classes=["nx-analysis-about"], sizing_mode="stretch_width",
+                                margin=(0, 10))
 
     def __panel__(self) -> pn.viewable.Viewable:
-        return pn.Row(self.controls(), pn.Column(self._charts, sizing_mode="stretch_width"),
-                      sizing_mode="stretch_width")
+        return pn.Column(
+            self.intro(),
+            pn.Row(self.controls(),
+                   pn.Column(self._stale_notice(), self._charts, sizing_mode="stretch_width"),
+                   sizing_mode="stretch_width"),
+            sizing_mode="stretch_width")
 
 
-def _done_text(result: Any) -> str:
-    runs = getattr(result, "n_runs", None)
-    if runs is None:
-        spec = result.spec
-        runs = getattr(spec, "n_runs", None) or len(getattr(result, "labels", [])) or (
-            len(getattr(result, "x", [])) * len(getattr(result, "y", [])))
+def _done_text(result: AnalysisResult) -> str:
+    runs = result.n_runs
     return f"Done: {runs:,} run{'s' if runs != 1 else ''} in {result.seconds:.2f} s."
+
+
+def _spec_parts(spec: SpecBase) -> Iterator[SpecBase]:
+    """``spec`` and every spec nested in it (list items, single objects)."""
+    yield spec
+    for name in (*spec._items, *spec._objects):
+        value = getattr(spec, name)
+        for part in value if isinstance(value, list) else [value]:
+            yield from _spec_parts(part)
+
+
+def _comparable(spec: SpecBase) -> str:
+    """What makes two specs give the same result: everything but the scenario's name and
+    description."""
+    data = spec.to_dict()
+    if isinstance(data.get("scenario"), dict):
+        data["scenario"] = {k: v for k, v in data["scenario"].items()
+                            if k not in ("name", "description")}
+    return json.dumps(data, sort_keys=True, default=str)
 
 
 def analysis_page(view: type[AnalysisView], ctx: Any) -> AnalysisView:

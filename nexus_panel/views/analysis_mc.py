@@ -57,7 +57,7 @@ def fan_chart(result: MonteCarloResult) -> hv.Overlay:
 class MonteCarloView(AnalysisView):
     """Monte Carlo ensemble of the session's scenario."""
 
-    analysis = "mc"
+    analysis = "montecarlo"
 
     metric = param.Selector(default="final_N", objects=list(METRICS), label="Metric",
                             doc="Metric shown in the histogram and on the scatter's y axis.")
@@ -67,8 +67,13 @@ class MonteCarloView(AnalysisView):
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)
         self._fan: tuple[MonteCarloResult, hv.Overlay] | None = None
-        self._editor = ItemsEditor(self.spec, "parameters", "parameter",
-                                   list(VARIABLE_PARAMETERS), self._new_distribution)
+        self.use_editor(ItemsEditor(self.spec, "parameters", "parameter",
+                                   list(VARIABLE_PARAMETERS), self._new_distribution))
+
+    def starting_values(self) -> dict[str, Any]:
+        """One uncertain parameter, so the first Run shows a spread, not 1,000 identical
+        runs."""
+        return {"parameters": [self._new_distribution("alpha")]}
 
     def _new_distribution(self, name: str) -> ParameterDistribution:
         """A distribution whose form shows real numbers: centred on the scenario's current

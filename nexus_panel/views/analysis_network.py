@@ -53,8 +53,8 @@ class NetworkView(AnalysisView):
 
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)
-        self._editor = ItemsEditor(self.spec, "heterogeneity", "parameter",
-                                   list(AGENT_ATTRIBUTES), AgentDistribution.for_parameter)
+        self.use_editor(ItemsEditor(self.spec, "heterogeneity", "parameter",
+                                   list(AGENT_ATTRIBUTES), AgentDistribution.for_parameter))
         self._watch_graph()
 
     # --- editors -------------------------------------------------------------------------

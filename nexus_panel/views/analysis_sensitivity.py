@@ -63,9 +63,15 @@ class SensitivityView(AnalysisView):
 
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)
-        self._editor = ItemsEditor(self.spec, "parameters", "parameter",
+        self.use_editor(ItemsEditor(self.spec, "parameters", "parameter",
                                    list(VARIABLE_PARAMETERS),
-                                   lambda name: ParameterRange(parameter=name))
+                                   lambda name: ParameterRange(parameter=name)))
+
+    def starting_values(self) -> dict[str, Any]:
+        """Two parameters (what Sobol and Morris need), so the first Run works as shown;
+        a smaller sample than the spec's default, so it takes seconds."""
+        return {"parameters": [ParameterRange(parameter="alpha"),
+                               ParameterRange(parameter="beta")], "n_base": 64}
 
     def extra_controls(self) -> list[Any]:
         return [pn.pane.Markdown("**Parameters to vary** (uniform over low–high)"), self._editor]

@@ -16,7 +16,9 @@ import panel as pn
 import param
 from panel.viewable import Viewer
 
+from nexus_panel.engine.memo import cached_simulate
 from nexus_panel.models import Scenario, ValidationError
+from nexus_panel.session import ScenarioSession
 from nexus_panel.storage.errors import StorageError
 from nexus_panel.views import safe
 from nexus_panel.views.compare_data import (
@@ -28,14 +30,13 @@ from nexus_panel.views.compare_data import (
 )
 from nexus_panel.views.palettes import CATEGORICAL
 from nexus_panel.views.scenarios_refs import ScenarioRef, list_refs, load_ref
-from nexus_panel.views.session import ScenarioSession, run_scenario
 
 TIME = hv.Dimension("t", label="time t")
 
 
 def overlay_plots(scenarios: dict[str, Scenario], outputs: list[str]) -> hv.Layout:
     """One overlay per output (a curve per scenario), stacked on one shared time axis."""
-    results = {label: run_scenario(s) for label, s in scenarios.items()}
+    results = {label: cached_simulate(s) for label, s in scenarios.items()}
     panels = []
     for column in outputs:
         curves = [

@@ -35,10 +35,10 @@ from nexus_panel.contracts.evm import Cancelled
 from nexus_panel.contracts.generated import GENERATOR_VERSION, GeneratedCode
 from nexus_panel.contracts.verify import STEP_CAPS, Verification, verify
 from nexus_panel.models import Scenario, ValidationError
+from nexus_panel.session import ScenarioSession
 from nexus_panel.views import safe
 from nexus_panel.views.palettes import CATEGORICAL, TONES
 from nexus_panel.views.scenarios_refs import ScenarioRef, list_refs
-from nexus_panel.views.session import ScenarioSession
 
 CURRENT = "(current scenario)"
 """Choice label of the page's own, possibly unsaved, scenario (the one in the link)."""

@@ -17,10 +17,11 @@ from panel.viewable import Viewer
 
 from nexus_panel.engine import SimulationResult
 from nexus_panel.models import Scenario
+from nexus_panel.session import ScenarioSession
 from nexus_panel.views.kpis import KpiCards
+from nexus_panel.views.notices import notify_errors
 from nexus_panel.views.param_editor import ParameterEditor
 from nexus_panel.views.plots import TimeSeriesPlots
-from nexus_panel.views.session import ScenarioSession
 from nexus_panel.views.signal_editor import InputsEditor
 
 EDITOR_WIDTH = 370
@@ -35,6 +36,7 @@ class Dashboard(Viewer):
     def __init__(self, scenario: Scenario | None = None, **params: Any) -> None:
         if params.get("session") is None:
             params["session"] = ScenarioSession(scenario)
+            notify_errors(params["session"])
         super().__init__(**params)
         editors = pn.Tabs(
             ("Parameters", ParameterEditor(session=self.session,

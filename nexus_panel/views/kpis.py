@@ -22,8 +22,8 @@ import param
 from panel.viewable import Viewer
 
 from nexus_panel.engine import SimulationResult
+from nexus_panel.session import ScenarioSession
 from nexus_panel.views import safe
-from nexus_panel.views.session import ScenarioSession
 
 ROUNDING_ULPS = 4.0
 """Allowed ledger residual per step, in units of the largest |N| times machine epsilon."""

@@ -16,8 +16,8 @@ from panel.viewable import Viewer
 
 from nexus_panel.models import GROUPS, EngineParams
 from nexus_panel.models.checks import describe_bounds
+from nexus_panel.session import ScenarioSession
 from nexus_panel.views import safe
-from nexus_panel.views.session import ScenarioSession
 from nexus_panel.views.widgets import param_widget
 
 SMALL_BUTTON = ":host .bk-btn { padding: 2px 8px; font-size: 13px; }"

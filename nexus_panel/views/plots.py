@@ -34,9 +34,9 @@ from panel.viewable import Viewer
 
 from nexus_panel.engine import COLUMNS, SimulationResult
 from nexus_panel.models import Inputs
+from nexus_panel.session import ScenarioSession
 from nexus_panel.views.palettes import SERIES
 from nexus_panel.views.series import reduce_columns
-from nexus_panel.views.session import ScenarioSession
 
 PALETTE = SERIES
 # Inputs on an open domain share the level axis; bounded ones (E in [0, 1]) get their own.

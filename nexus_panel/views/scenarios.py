@@ -30,8 +30,8 @@ import param
 from panel.viewable import Viewer
 
 from nexus_panel.models import EngineParams, ValidationError
+from nexus_panel.session import ScenarioSession
 from nexus_panel.views import safe
-from nexus_panel.views.session import ScenarioSession
 from nexus_panel.views.tables import Table
 
 ANY_PARAMETER = "(no parameter filter)"

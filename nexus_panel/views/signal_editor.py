@@ -20,11 +20,11 @@ from panel.viewable import Viewer
 
 from nexus_panel.models import INPUT_NAMES, Inputs, Signal
 from nexus_panel.models.declared import field_names
+from nexus_panel.session import ScenarioSession
 from nexus_panel.views import safe
 from nexus_panel.views.palettes import SERIES
 from nexus_panel.views.param_editor import SMALL_BUTTON
 from nexus_panel.views.series import reduce_columns
-from nexus_panel.views.session import ScenarioSession
 from nexus_panel.views.widgets import param_widget
 
 SIGNAL_FIELDS = tuple(field_names(Signal))

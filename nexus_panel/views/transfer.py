@@ -17,8 +17,8 @@ import param
 from panel.viewable import Viewer
 
 from nexus_panel.models import ValidationError
+from nexus_panel.session import ScenarioSession
 from nexus_panel.views import safe
-from nexus_panel.views.session import ScenarioSession
 from nexus_panel.views.transfer_formats import EXPORT_FORMATS, export_bytes, export_filename
 
 IMPORT_KINDS = {
@@ -32,7 +32,7 @@ class TransferView(Viewer):
     """Download the current run; upload a JSON scenario into the current session."""
 
     session = param.ClassSelector(class_=ScenarioSession, doc="The page's live scenario.")
-    upload = param.Bytes(default=None, label="Upload a JSON scenario",
+    upload = param.Bytes(default=None, label="Upload a scenario (JSON or Parquet)",
                          doc="Our scenario or export JSON, or the original app's export.")
     upload_name = param.String(default="", doc="File name of the last upload.")
     download_href = param.Callable(default=None, allow_None=True, doc=(
@@ -55,7 +55,7 @@ class TransferView(Viewer):
 
         label = self.upload_name or "the file"
         try:
-            parsed = import_bytes(self.upload)
+            parsed = import_bytes(self.upload, label)
         except ValidationError as exc:
             # reprlib: the rejected value may be the whole 10 MB file's content
             lines = "\n".join(
@@ -107,7 +107,7 @@ class TransferView(Viewer):
             label=f"⬇ {spec.label}", color="primary", css_classes=[f"nx-download-{fmt}"])
 
     def __panel__(self) -> pn.viewable.Viewable:
-        upload = pn.widgets.FileInput(accept=".json,application/json", multiple=False,
+        upload = pn.widgets.FileInput(accept=".json,.parquet,application/json", multiple=False,
                                       css_classes=["nx-upload"])
 
         def on_file(*events: param.parameterized.Event) -> None:

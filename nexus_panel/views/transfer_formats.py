@@ -1,5 +1,5 @@
 """Bytes in, bytes out: the current scenario and its run as CSV, JSON or Parquet, and an
-uploaded JSON file back to a scenario.
+uploaded JSON or Parquet file back to a scenario.
 
 The file layouts themselves belong to the storage layer (``nexus_panel.storage.transfer``)
 so the CLI, the web page and the HTTP download route write the same files. This module
@@ -8,7 +8,9 @@ only adapts them to in-memory bytes, which is what a browser download or upload 
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
 from nexus_panel.engine import SimulationResult
 from nexus_panel.filenames import safe_filename
@@ -45,9 +47,25 @@ def export_bytes(result: SimulationResult, fmt: str) -> bytes:
     return run_files.file_bytes(result, fmt)
 
 
-def import_bytes(data: bytes) -> transfer.ParsedImport:
-    """Parse an uploaded JSON file: our bundle, a scenario dict or the original's export."""
+PARQUET_MAGIC = b"PAR1"
+
+
+def import_bytes(data: bytes, name: str = "the file") -> transfer.ParsedImport:
+    """Parse an uploaded file: our JSON bundle (what every JSON export writes), a scenario
+    dict, the original's export, or a Parquet run file exported here (``name``: how
+    errors name the file)."""
     if len(data) > MAX_UPLOAD_BYTES:
         raise ValidationError([FieldError("file", f"{len(data)} bytes",
                                           f"at most {MAX_UPLOAD_BYTES} bytes")])
-    return transfer.parse_import(parse_json(data))
+    if data[:4] != PARQUET_MAGIC:
+        return transfer.parse_import(parse_json(data))
+    # pyarrow reads Parquet from a file: a private temporary one, named in no message
+    with tempfile.TemporaryDirectory(prefix="nexus-upload-") as folder:
+        path = Path(folder) / "upload.parquet"
+        path.write_bytes(data)
+        try:
+            return transfer.parquet_import(path)
+        except ValidationError as exc:
+            raise ValidationError([FieldError(e.field, name if e.value == str(path)
+                                              else e.value, e.allowed)
+                                   for e in exc.errors]) from None

@@ -12,6 +12,7 @@ of the study's scenario (the message names study and trial) and opens it on Simu
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -19,8 +20,10 @@ import panel as pn
 import param
 
 from nexus_panel.analysis.adaptive import AdaptiveSpec, run_adaptive
+from nexus_panel.analysis.chunks import Progress
 from nexus_panel.analysis.distributions import ParameterDistribution
 from nexus_panel.analysis.executors import analysis_executor
+from nexus_panel.analysis.job import Runner
 from nexus_panel.analysis.objectives import OBJECTIVES
 from nexus_panel.analysis.specs import VARIABLE_PARAMETERS
 from nexus_panel.analysis.tuning import TuningOutcome, parameter_importances
@@ -69,6 +72,9 @@ class TuneView(AnalysisView):
     """A tuning study of the session's scenario."""
 
     analysis = "tune"
+    about = ("Searches parameter values that meet your objectives (e.g. the PID gains with "
+             "the smallest error) with Optuna. Every trial is kept in a named study you can "
+             "reopen, compare and apply to the scenario.")
     savable = False
 
     study_name = param.String(default="my study", label="Study name",
@@ -112,13 +118,14 @@ class TuneView(AnalysisView):
 
         return shared_studies(self._open_store())
 
-    def _compute(self, spec: TuningSpec) -> TuningOutcome:
-        def progress(done: int, total: int) -> None:
-            self._done = [done, total]
+    def runner(self) -> Runner:
+        def run(spec: TuningSpec, progress: Progress, cancel: Callable[[], bool]
+                ) -> TuningOutcome:
+            with analysis_executor() as executor:
+                return self._studies().run(spec, self.study_name, executor=executor,
+                                           progress=progress, cancel=cancel)
 
-        with analysis_executor() as executor:
-            return self._studies().run(spec, self.study_name, executor=executor,
-                                       progress=progress, cancel=self._stop.is_set)
+        return run
 
     def _show_new(self, result: Any) -> None:
         super()._show_new(result)
@@ -262,17 +269,17 @@ class AdaptiveView(AnalysisView):
     """Receding-horizon PID re-tuning of the session's scenario, against fixed gains."""
 
     analysis = "adaptive"
+    about = ("Re-tunes the PID gains every few steps on the inputs just seen, as an operator "
+             "would. Compares that receding-horizon control with the fixed gains.")
     savable = False
 
     def __init__(self, **params: Any) -> None:
         params.setdefault("spec", AdaptiveSpec())
         super().__init__(**params)
 
-    def _compute(self, spec: AdaptiveSpec) -> Any:
-        def progress(done: int, total: int) -> None:
-            self._done = [done, total]
-
-        return run_adaptive(spec, progress=progress, cancel=self._stop.is_set)
+    def runner(self) -> Runner:
+        return lambda spec, progress, cancel: run_adaptive(spec, progress=progress,
+                                                           cancel=cancel)
 
     def _show_new(self, result: Any) -> None:
         super()._show_new(result)

@@ -14,7 +14,7 @@ from nexus_panel.models import Scenario, ValidationError
 from nexus_panel.storage import ScenarioStore
 
 SPECS: dict[str, dict[str, Any]] = {
-    "mc": {"n_runs": 30, "keep_sample": 8, "parameters": [
+    "montecarlo": {"n_runs": 30, "keep_sample": 8, "parameters": [
         {"parameter": "K_p", "distribution": "normal", "mean": 0.2, "std": 0.05}]},
     "sensitivity": {"method": "oat", "outputs": ["final_N", "settling_time"], "parameters": [
         {"parameter": "alpha"}, {"parameter": "K_p"}]},

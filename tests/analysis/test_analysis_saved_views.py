@@ -16,12 +16,12 @@ from rendering import text
 from nexus_panel.analysis import GainSet, ParameterRange
 from nexus_panel.analysis.specs import slider_range
 from nexus_panel.models import Scenario
+from nexus_panel.session import ScenarioSession
 from nexus_panel.storage import ScenarioStore
 from nexus_panel.views.analysis_controller import ControllerView
 from nexus_panel.views.analysis_mc import MonteCarloView
 from nexus_panel.views.analysis_sensitivity import SensitivityView
 from nexus_panel.views.analysis_stability import StabilityView
-from nexus_panel.views.session import ScenarioSession
 
 pytestmark = pytest.mark.filterwarnings("ignore:The inplace keyword:DeprecationWarning")
 

@@ -11,7 +11,7 @@ from nexus_panel.analysis.specs import VARIABLE_PARAMETERS
 from nexus_panel.models import EngineParams, ValidationError
 
 EXAMPLES = {
-    "mc": {"n_runs": 50, "master_seed": 5, "parameters": [
+    "montecarlo": {"n_runs": 50, "master_seed": 5, "parameters": [
         {"parameter": "alpha", "distribution": "triangular", "low": 0.5, "mode": 1, "high": 2},
         {"parameter": "N_0", "distribution": "lognormal", "median": 900, "sigma": 0.3}]},
     "sensitivity": {"method": "morris", "outputs": ["final_N", "settling_time"],
@@ -37,7 +37,7 @@ def test_json_round_trip(name: str) -> None:
 
 def test_parameter_choices_are_the_model_names() -> None:
     assert set(VARIABLE_PARAMETERS) == set(EngineParams.names()) - {"num_steps"}
-    for name in ("mc", "sensitivity"):
+    for name in ("montecarlo", "sensitivity"):
         item = ANALYSES[name].spec._items["parameters"]
         assert item.param["parameter"].objects == list(VARIABLE_PARAMETERS)
     stability = ANALYSES["stability"].spec

@@ -48,7 +48,8 @@ def test_one_agent_final_total_equals_nexus_panel_run(
     out = tmp_path / "run.json"
     assert main(["run", scenario, "--no-cache", "--out", str(out)]) == 0
     capsys.readouterr()
-    assert figures["final_total"] == json.loads(out.read_text())["summary"]["final_N"]
+    (run,) = json.loads(out.read_text())["runs"]  # the scenario bundle, as every export
+    assert figures["final_total"] == run["summary"]["final_N"]
 
 
 def test_issue_example_spec_and_report(tmp_path: Path,

@@ -1,4 +1,4 @@
-"""``nexus-panel mc|controller``: unreadable spec and scenario files and unwritable outputs
+"""``nexus-panel montecarlo|controller``: unreadable spec and scenario files and unwritable outputs
 are one line on stderr with exit code 2, never a traceback or a half-written file."""
 
 from __future__ import annotations

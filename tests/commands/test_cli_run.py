@@ -52,12 +52,14 @@ def test_run_writes_json_csv_and_parquet(scenario_file: Path, tmp_path: Path) ->
         out = tmp_path / f"result{suffix}"
         assert main(["run", str(scenario_file), "--out", str(out)]) == 0
         assert out.exists()
-    doc = json.loads((tmp_path / "result.json").read_text())
+    doc = json.loads((tmp_path / "result.json").read_text())  # the scenario bundle
+    assert doc["format"] == "nexus_panel.scenario" and doc["revision"] is None
     assert doc["scenario"] == expected.scenario.to_dict()
-    assert doc["summary"]["final_N"] == expected.final_N
-    assert doc["columns"]["N"] == expected.frame["N"].tolist()
-    assert doc["columns"]["I"][-1] is None  # NaN on the last row becomes null
-    assert doc["columns"]["t"][0] == 0.0
+    (run,) = doc["runs"]
+    assert run["summary"]["final_N"] == expected.final_N
+    assert run["data"]["N"] == expected.frame["N"].tolist()
+    assert run["data"]["I"][-1] == "nan"  # the one NaN encoding of every export
+    assert run["data"]["t"][0] == 0.0
     csv = pd.read_csv(tmp_path / "result.csv")
     pd.testing.assert_frame_equal(csv, expected.frame)  # exact round trip of every value
     table = pq.read_table(tmp_path / "result.parquet")

@@ -21,5 +21,28 @@ def test_example_scenario_runs_and_holds_the_target(capsys: pytest.CaptureFixtur
 
 
 def test_example_monte_carlo_spec_runs(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["mc", str(EXAMPLES / "montecarlo.json")]) == 0
+    assert main(["montecarlo", str(EXAMPLES / "montecarlo.json")]) == 0
     assert "2000 runs" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("sensitivity", "512 runs, method sobol"),
+    ("stability", "K_p x K_i: 11 x 11 cells"),
+    ("controller", "shock: C_cons +100 at step 200"),
+])
+def test_example_analysis_specs_run(name: str, expected: str,
+                                    capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([name, str(EXAMPLES / f"{name}.json")]) == 0
+    assert expected in capsys.readouterr().out
+
+
+def test_every_registered_analysis_has_an_example_and_documented_keys() -> None:
+    from nexus_panel.analysis.registry import ANALYSES
+
+    docs = (EXAMPLES.parent / "docs" / "analyses.md").read_text(encoding="utf-8")
+    for entry in ANALYSES.values():
+        assert (EXAMPLES / f"{entry.name}.json").is_file(), entry.name
+        assert f"(`{entry.name}`)" in docs
+        specs = [entry.spec, *entry.spec._items.values(), *entry.spec._objects.values()]
+        for key in {k for spec in specs for k in spec.field_names()} - {"scenario"}:
+            assert f"| `{key}` |" in docs, (entry.name, key)

@@ -7,10 +7,10 @@ import time
 from collections.abc import Callable
 
 from nexus_panel import EngineParams, Scenario
+from nexus_panel.session import ScenarioSession
 from nexus_panel.storage import ScenarioStore
 from nexus_panel.views import safe
 from nexus_panel.views.contracts import CURRENT, VERIFY_SLOTS, ContractsView
-from nexus_panel.views.session import ScenarioSession
 
 
 def wait_until(condition: Callable[[], bool], seconds: float) -> None:

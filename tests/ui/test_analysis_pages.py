@@ -61,10 +61,13 @@ def test_monte_carlo_page_runs_with_a_sampled_parameter(page: Page) -> None:
 def test_sensitivity_page_runs_sobol(page: Page) -> None:
     errors = ConsoleErrors(page)
     open_page(page, "sensitivity")
-    add_parameter(page, "alpha")
-    add_parameter(page, "K_p")
-    run_and_wait(page, "1,536 runs")  # N = 256 base samples x (2 x 2 + 2)
+    expect(page.locator(".nx-analysis-about")).to_contain_text("Ranks the parameters")
+    run_and_wait(page, "384 runs")  # the defaults as shown: alpha, beta; N = 64 x (2 x 2 + 2)
     expect(page.get_by_text("S1_conf").first).to_be_visible()
+    add_parameter(page, "K_p")  # the form moved on: the result is marked out of date
+    expect(page.locator(".nx-analysis-stale")).to_be_visible()
+    run_and_wait(page, "512 runs")  # 64 x (2 x 3 + 2)
+    expect(page.locator(".nx-analysis-stale")).to_be_hidden()
     screenshot(page, "analysis-sensitivity")
     errors.assert_none()
 

@@ -45,6 +45,9 @@ def test_network_page_runs_uploads_saves_and_reopens(  # noqa: PLR0917 (pytest f
     screenshot(page, "analysis-network")
     errors.assert_none()
 
+    name_box = page.locator(".nx-save-name input")
+    name_box.fill("ui analysis")  # an unnamed scenario is not saved (issue 10, item 2)
+    name_box.press("Enter")
     page.locator(".nx-save-analysis button").click()
     expect(page.locator(".nx-analysis-status")).to_contain_text("Saved as analysis",
                                                                 timeout=RUN_TIMEOUT)

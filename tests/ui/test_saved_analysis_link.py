@@ -41,6 +41,9 @@ def test_save_and_reopen_a_monte_carlo_in_a_fresh_browser(
     lo, hi = slider_range("alpha")
     std_default = 0.1 * (hi - lo)
     assert widget_values(page, "Std. deviation") == [pytest.approx(std_default)]
+    name_box = page.locator(".nx-save-name input")
+    name_box.fill("ui analysis")  # an unnamed scenario is not saved (issue 10, item 2)
+    name_box.press("Enter")
     page.locator(".nx-save-analysis button").click()
     status = page.locator(".nx-analysis-status")
     expect(status).to_contain_text("Saved as analysis", timeout=RUN_TIMEOUT)

@@ -65,8 +65,8 @@ def test_view_offers_scenarios_and_revisions_and_needs_two(sqlite_url: str) -> N
 
 
 def test_the_current_unsaved_scenario_can_be_compared(sqlite_url: str) -> None:
+    from nexus_panel.session import ScenarioSession
     from nexus_panel.views.compare import CURRENT
-    from nexus_panel.views.session import ScenarioSession
 
     store = ScenarioStore(sqlite_url)
     store.save(Scenario(name="saved"))

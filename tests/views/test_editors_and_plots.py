@@ -11,11 +11,11 @@ from bokeh.models import ColumnDataSource
 from bokeh.plotting import figure
 
 from nexus_panel.models import GROUPS, EngineParams, Scenario, Signal
+from nexus_panel.session import ScenarioSession
 from nexus_panel.views.dashboard import Dashboard
 from nexus_panel.views.param_editor import ParameterEditor
 from nexus_panel.views.plots import TimeSeriesPlots
 from nexus_panel.views.series import reduce_columns
-from nexus_panel.views.session import ScenarioSession
 from nexus_panel.views.signal_editor import SignalEditor
 
 

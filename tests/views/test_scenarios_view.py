@@ -6,9 +6,9 @@ import pytest
 from rendering import text
 
 from nexus_panel import EngineParams, Scenario
+from nexus_panel.session import ScenarioSession
 from nexus_panel.storage import ScenarioStore
 from nexus_panel.views.scenarios import ANY_PARAMETER, ScenariosView
-from nexus_panel.views.session import ScenarioSession
 
 
 @pytest.fixture

@@ -10,8 +10,9 @@ from rendering import text
 
 from nexus_panel.engine.memo import memo_stats
 from nexus_panel.models import EngineParams, Scenario, Signal
+from nexus_panel.session import ScenarioSession
 from nexus_panel.views.kpis import KpiCards, cards_html, kpis
-from nexus_panel.views.session import ScenarioSession
+from nexus_panel.views.notices import notify_errors
 
 
 def one_step() -> Scenario:
@@ -116,6 +117,7 @@ def test_bad_values_raise_an_error_notification_in_a_served_page() -> None:
         area = pn.state.notifications
         seen = len(area.notifications)
         session = ScenarioSession(one_step())
+        notify_errors(session)  # what every page and dashboard wires
         session.scenario.inputs.D.param.update(kind="pulse", pulse_width=3, pulse_period=4)
         session.scenario.inputs.D.pulse_width = 9
         shown = [(n.notification_type, n.message) for n in area.notifications[seen:]]

@@ -10,7 +10,7 @@ import pandas as pd
 from rendering import text
 
 from nexus_panel import EngineParams, Scenario, simulate
-from nexus_panel.views.session import ScenarioSession
+from nexus_panel.session import ScenarioSession
 from nexus_panel.views.transfer import TransferView
 from nexus_panel.views.transfer_formats import export_bytes, import_bytes
 

@@ -9,11 +9,15 @@ bound and the plots update in place.
 
 Each change triggers one run through the disk memo (``cached_simulate``) on a snapshot of
 the scenario. Bad values never crash the page: the ValidationError is kept in ``error``
-(shown inline) and sent as a notification; the last good result stays on screen.
+(the views show it inline, and :func:`nexus_panel.views.notices.notify_errors` as a
+toast); the last good result stays on screen.
+
+Why not in views/: this is the page's model, not something shown. It imports no view;
+in a served page it uses Panel only to schedule work on its document's event loop.
 
 Where runs happen: in a notebook, at once. In a served page, small runs (at most
 ``settings.small_steps`` steps, a few milliseconds) also at once, and longer ones in the
-large lane of :mod:`nexus_panel.views.work`, off the event loop, so a million-step run in
+large lane of :mod:`nexus_panel.engine.work`, off the event loop, so a million-step run in
 one session never stalls another session's slider. While one is computing, ``busy`` is
 True; edits made meanwhile are coalesced: only the latest is run next, and a result that
 a newer edit has overtaken is dropped, never shown. Runs longer than the server's
@@ -40,13 +44,6 @@ log = logging.getLogger(__name__)
 LIVE_SESSIONS: weakref.WeakSet[ScenarioSession] = weakref.WeakSet()
 """Every session object not yet garbage-collected (what ``/status`` counts): closed pages
 must leave this set, or something global still holds them."""
-
-
-def run_scenario(scenario: Scenario) -> SimulationResult:
-    """One run of ``scenario`` through the machine-wide disk memo."""
-    from nexus_panel.engine.memo import cached_simulate
-
-    return cached_simulate(scenario)
 
 
 def _signal_values(signal: Signal) -> dict[str, Any]:
@@ -130,7 +127,8 @@ class ScenarioSession(param.Parameterized):
         document: one model-graph recomputation and one websocket message per change,
         instead of one per plot (measured: ~6x less server time for the Simulate page).
         """
-        from nexus_panel.views.work import check_steps, pool
+        from nexus_panel.engine.memo import cached_simulate
+        from nexus_panel.engine.work import check_steps, pool
 
         self._generation += 1
         self._pending = None  # whatever waited is superseded by these values
@@ -141,14 +139,14 @@ class ScenarioSession(param.Parameterized):
             return
         steps = snapshot.params.num_steps
         if self._doc is None:
-            self._show(run_scenario(snapshot))
+            self._show(cached_simulate(snapshot))
             return
         too_long = check_steps(steps)
         if too_long is not None:
             self._fail(too_long)
             return
         if pool().is_small(steps):
-            self._show(run_scenario(snapshot))
+            self._show(cached_simulate(snapshot))
             return
         self.busy = True
         if self._running:
@@ -157,10 +155,11 @@ class ScenarioSession(param.Parameterized):
             self._start(self._generation, snapshot)
 
     def _start(self, generation: int, snapshot: Scenario) -> None:
-        from nexus_panel.views.work import Busy, pool
+        from nexus_panel.engine.memo import cached_simulate
+        from nexus_panel.engine.work import Busy, pool
 
         try:
-            future = pool().submit(snapshot.params.num_steps, run_scenario, snapshot)
+            future = pool().submit(snapshot.params.num_steps, cached_simulate, snapshot)
         except Busy as exc:
             self.busy = False
             self._fail(exc)
@@ -212,14 +211,11 @@ class ScenarioSession(param.Parameterized):
 
     def _fail(self, why: object) -> None:
         """Keep the last good result; say why these values did not run (``error``, plain
-        text, and an error toast)."""
+        text; a new ``version`` with a non-empty ``error`` is a failed run)."""
         from panel.io import hold
-
-        from nexus_panel.views import safe
 
         with hold(freeze=True):
             self.param.update(error=str(why), busy=False, version=self.version + 1)
-        safe.notify("error", "Not run: {why}", why=why)
 
     # --- changing many values at once -----------------------------------------------------
     def apply(self, scenario: Scenario, base_revision: int | None = None) -> None:
