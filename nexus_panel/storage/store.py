@@ -167,20 +167,29 @@ class ScenarioStore:
 
     # --- scenarios ------------------------------------------------------------------------
     def save(self, scenario: Scenario, message: str = "", author: str | None = None, *,
-             base_revision: int | None = None) -> RevisionRecord:
+             base_revision: int | None = None, run: SimulationResult | None = None
+             ) -> RevisionRecord:
         """Save ``scenario`` under ``scenario.name`` as a new revision.
 
         Returns the new revision, or, when params, inputs and description equal the latest
         revision's, that revision with ``created=False`` (nothing is written).
         ``base_revision``: the revision the caller started from; if someone has saved a
         newer one since, raise ConflictError instead of silently superseding their work.
+        ``run``: the scenario's result, stored with the revision in the same transaction
+        unless the revision already holds a run by this engine version (runs are
+        deterministic: the seeds are part of the content, so a second one adds nothing).
         """
         scenario.validate()
         name = check_name(scenario.name)
         author = self._author(author)
-        return self._write(lambda s: self._save_in(s, scenario, name, message, author,
-                                                   base_revision=base_revision),
-                           f"save scenario {name!r}")
+
+        def work(s: Session) -> RevisionRecord:
+            record = self._save_in(s, scenario, name, message, author,
+                                   base_revision=base_revision)
+            if run is not None and self._same_run_in(s, record, run.engine_version) is None:
+                self._record_run_in(s, record, run, {}, author)
+            return record
+        return self._write(work, f"save scenario {name!r}")
 
     def save_many(self, scenarios: list[Scenario], message: str = "",
                   author: str | None = None) -> list[RevisionRecord]:
@@ -389,6 +398,18 @@ class ScenarioStore:
                      {"revision_id": rev.id, "content_hash": rev.content_hash})
         return run_record(session.execute(run_query().where(RunRow.id == run.id)).one())
 
+    @staticmethod
+    def _same_run_in(session: Session, revision: RevisionRecord, engine_version: str,
+                     created_at: datetime | None = None) -> RunRecord | None:
+        """A stored run of ``revision`` by ``engine_version`` (recorded at ``created_at``,
+        when given: an imported run keeps its original time), or None."""
+        query = run_query().where(RunRow.revision_id == revision.id,
+                                  RunRow.engine_version == engine_version)
+        if created_at is not None:
+            query = query.where(RunRow.created_at == created_at)
+        row = session.execute(query.limit(1)).one_or_none()
+        return None if row is None else run_record(row)
+
     def _revision_row(self, session: Session, revision: RevisionRef) -> RevisionRow:
         if isinstance(revision, RevisionRecord):
             row = session.get(RevisionRow, revision.id)
@@ -556,8 +577,13 @@ class ScenarioStore:
 
         def work(s: Session) -> tuple[RevisionRecord, builtins.list[RunRecord]]:
             record = self._save_in(s, scenario, target, message or parsed.message, author)
-            runs = [self._record_run_in(s, record, replace(result, scenario=scenario),
-                                        provenance, author)
+            # Importing the same file again adds no runs: a run of this revision by the
+            # same engine, recorded at the same time (or, without a recorded time, any
+            # run by that engine) is the one already stored.
+            runs = [self._same_run_in(s, record, result.engine_version,
+                                      provenance.get("created_at"))
+                    or self._record_run_in(s, record, replace(result, scenario=scenario),
+                                           provenance, author)
                     for result, provenance in checked]
             audit.append(s, author, "import", f"scenario:{record.scenario_id}",
                          {"kind": parsed.kind, "revision": record.number,

@@ -22,6 +22,7 @@ through :mod:`nexus_panel.views.safe`.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pandas as pd
@@ -29,7 +30,8 @@ import panel as pn
 import param
 from panel.viewable import Viewer
 
-from nexus_panel.models import EngineParams, ValidationError
+from nexus_panel.engine import SimulationResult
+from nexus_panel.models import EngineParams, Scenario, ValidationError
 from nexus_panel.views import safe
 from nexus_panel.views.session import ScenarioSession
 from nexus_panel.views.tables import Table
@@ -119,6 +121,11 @@ class ScenariosView(Viewer):
             pagination=None, layout="fit_data_stretch", sizing_mode="stretch_width",
             css_classes=["nx-revisions"], max_height=220)
         self._revisions.param.watch(self._on_history_row, "selection")
+        self._runs = pn.widgets.Tabulator(
+            self._runs_table(), disabled=True, show_index=False, pagination=None,
+            layout="fit_data_stretch", sizing_mode="stretch_width",
+            css_classes=["nx-runs"], max_height=220,
+            configuration={"placeholder": "No stored runs."})
         self._on_revision_shown()
 
     # --- reading ------------------------------------------------------------------------
@@ -252,7 +259,7 @@ class ScenariosView(Viewer):
                 return
             try:
                 record = self.store.save(scenario, message=self.save_message,
-                                         base_revision=base)
+                                         base_revision=base, run=self._run_of(scenario))
             except ConflictError:
                 if base is None or not self.store.exists(name):
                     raise
@@ -272,6 +279,23 @@ class ScenariosView(Viewer):
                              "nothing new to save.", "info", name=name, number=record.number)
             self.save_message = ""
         self._guard(action)
+
+    def _run_of(self, scenario: Scenario) -> SimulationResult:
+        """The run stored with a save: the page's own result when it is of these values
+        (no second computation), else a fresh one (the page may still be computing)."""
+        from nexus_panel.engine.memo import cached_simulate
+
+        result = self.session.result
+        if result is None or result.content_hash != scenario.content_hash():
+            result = cached_simulate(scenario)
+        return replace(result, scenario=scenario)
+
+    def _runs_table(self) -> pd.DataFrame:
+        runs = (sorted(self.store.runs(self.selected), key=lambda r: -r.id)
+                if self.selected else [])
+        rows = [{"revision": r.revision, "run at": f"{r.created_at:%Y-%m-%d %H:%M}",
+                 **run_figures(r.summary)} for r in runs]
+        return pd.DataFrame(rows, columns=["revision", "run at", *RUN_COLUMNS])
 
     def _raise_conflict(self, name: str, base: int | None) -> None:
         info = self.store.get(name)
@@ -399,6 +423,7 @@ class ScenariosView(Viewer):
     @param.depends("selected", "version", watch=True)
     def _on_history_changed(self) -> None:
         self._revisions.value = self._history_table()
+        self._runs.value = self._runs_table()
         self._on_revision_shown()
 
     @param.depends("revision", watch=True)
@@ -423,6 +448,8 @@ class ScenariosView(Viewer):
         parts: list[Any] = [
             pn.pane.Markdown(safe.md("### History of '{name}'", name=self.selected)),
             self._revisions,
+            pn.pane.Markdown("#### Stored runs"),
+            self._runs,
         ]
         if self.revision is not None and self.revision > 1:
             diff = self.store.diff(f"{self.selected}@{self.revision - 1}",
@@ -530,6 +557,19 @@ class ScenariosView(Viewer):
         return pn.Column(self._message, self._conflict,
                          pn.Row(save_card, library, sizing_mode="stretch_width"),
                          sizing_mode="stretch_width")
+
+
+RUN_COLUMNS = ("final N (tokens)", "mean issuance (tokens/time)",
+               "mean burn (tokens/time)", "ledger residual (tokens)",
+               "clamp top-ups (tokens)", "clamp events")
+
+
+def run_figures(summary: dict[str, float]) -> dict[str, Any]:
+    """A stored run's figures under the names a reader understands (RUN_COLUMNS)."""
+    return dict(zip(RUN_COLUMNS, (
+        round(summary["final_N"], 2), round(summary["mean_issuance"], 3),
+        round(summary["mean_burn"], 3), f"{summary['ledger_residual']:.1e}",
+        round(summary["clamp_total"], 2), int(summary["clamp_events"])), strict=True))
 
 
 def diff_markdown(diff: Any) -> str:
