@@ -40,7 +40,15 @@ from nexus_panel.engine.simulate import package_version
 from nexus_panel.files import write_atomically
 from nexus_panel.models import FieldError, Scenario, ValidationError
 from nexus_panel.models import text as text_rules
-from nexus_panel.storage import analyses, audit, database, locking, transfer, verify
+from nexus_panel.storage import (
+    analyses,
+    audit,
+    database,
+    locking,
+    revision_check,
+    transfer,
+    verify,
+)
 from nexus_panel.storage.analyses import AnalysisRecord
 from nexus_panel.storage.errors import ConflictError, NotFoundError, StorageError, first_line
 from nexus_panel.storage.records import (
@@ -619,7 +627,12 @@ class ScenarioStore:
         return self._read(lambda s: audit.events(s, obj, limit), "read the audit trail")
 
     def verify_audit(self) -> AuditCheck:
-        return self._read(audit.verify, "verify the audit trail")
+        """The audit hash chain, and every revision against its content hash."""
+        def work(s: Session) -> AuditCheck:
+            check = audit.verify(s)
+            checked, problems = revision_check.check_revisions(s)
+            return replace(check, revisions_checked=checked, bad_revisions=tuple(problems))
+        return self._read(work, "verify the audit trail")
 
     def _log(self, author: str | None, action: str, obj: str, details: dict[str, Any]) -> None:
         author = self._author(author)
