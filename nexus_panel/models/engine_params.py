@@ -103,7 +103,7 @@ class EngineParams(param.Parameterized):
     N_target = _num(1000.0, 0, BIG, 10, group="pid", symbol="N*", label="Target state",
                     soft=(0, 2000), doc="The state N the controller holds N near.")
     phi_limit = _num(100.0, 0, BIG, 10, group="pid", symbol="Φ_max", label="Control limit",
-                     soft=(0, 500), doc="Phi is clipped to [-phi_limit, +phi_limit] "
+                     soft=(0, 500), doc="Φ is clipped to [−Φ_max, +Φ_max] "
                                          "(fixed at 100 in the original app).")
 
     # --- health index --------------------------------------------------------------------

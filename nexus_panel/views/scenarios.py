@@ -32,7 +32,7 @@ from panel.viewable import Viewer
 
 from nexus_panel.engine import SimulationResult
 from nexus_panel.models import EngineParams, Scenario, ValidationError
-from nexus_panel.views import safe
+from nexus_panel.views import labels, safe
 from nexus_panel.views.session import ScenarioSession
 from nexus_panel.views.tables import Table
 
@@ -559,17 +559,15 @@ class ScenariosView(Viewer):
                          sizing_mode="stretch_width")
 
 
-RUN_COLUMNS = ("final N (tokens)", "mean issuance (tokens/time)",
-               "mean burn (tokens/time)", "ledger residual (tokens)",
-               "clamp top-ups (tokens)", "clamp events")
+RUN_METRICS = ("final_N", "mean_issuance", "mean_burn", "ledger_residual", "clamp_total",
+               "clamp_events")
+"""What the Scenarios page shows of each stored run: the KPI figures and the ledger."""
+RUN_COLUMNS = tuple(labels.metric_label(m) for m in RUN_METRICS)
 
 
 def run_figures(summary: dict[str, float]) -> dict[str, Any]:
     """A stored run's figures under the names a reader understands (RUN_COLUMNS)."""
-    return dict(zip(RUN_COLUMNS, (
-        round(summary["final_N"], 2), round(summary["mean_issuance"], 3),
-        round(summary["mean_burn"], 3), f"{summary['ledger_residual']:.1e}",
-        round(summary["clamp_total"], 2), int(summary["clamp_events"])), strict=True))
+    return {labels.metric_label(m): labels.metric_value(m, summary[m]) for m in RUN_METRICS}
 
 
 def diff_markdown(diff: Any) -> str:

@@ -184,7 +184,7 @@ def test_saving_after_navigating_keeps_the_stored_description(store: ScenarioSto
 def test_saving_stores_the_run_and_lists_it(store: ScenarioStore) -> None:
     """Issue 10.6: the web app stored no runs; now a save stores the page's run and the
     history lists it with its figures."""
-    session = ScenarioSession()
+    session = ScenarioSession(Scenario(params=EngineParams(num_steps=1)))  # worked example
     view = ScenariosView(session=session, store=store)
     view.param.update(save_name="with-run", save_message="first")
     view.save = True
@@ -192,7 +192,9 @@ def test_saving_stores_the_run_and_lists_it(store: ScenarioStore) -> None:
     assert run.summary == session.result.summary
     shown = view._runs.value.iloc[0]
     assert shown["revision"] == 1
-    assert shown["final N (tokens)"] == round(session.result.summary["final_N"], 2)
-    assert shown["clamp events"] == 0
+    assert shown["final N (tokens)"] == "1,001.56"  # the spec's worked example
+    assert shown["mean issuance I (tokens/time)"] == "66.67"
+    assert shown["mean burn B (tokens/time)"] == "42.04"
+    assert shown["clamp events"] == "0"
     view.save = True  # nothing changed: no new revision, no second run
     assert len(store.runs("with-run")) == 1 and len(view._runs.value) == 1

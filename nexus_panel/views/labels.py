@@ -1,0 +1,58 @@
+"""Names, units and number formats that readers see, written once.
+
+Why one module: the same figure (``final_N``, ``overshoot_pct``) appears in KPI cards,
+the Scenarios page's run table, plot axes and the analysis tables. Spelling it in
+words with its unit in one place keeps every page consistent (Φ, never "Phi"; tokens
+and model time as units) and keeps identifiers out of what users read; JSON keys,
+column names of exports and URL keys stay the identifiers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+TOKENS = "tokens"
+RATE = "tokens/time"
+TIME = "time"
+
+METRICS: dict[str, tuple[str, str]] = {
+    "final_N": ("final N", TOKENS),
+    "min_N": ("lowest N", TOKENS),
+    "max_N": ("highest N", TOKENS),
+    "mean_issuance": ("mean issuance I", RATE),
+    "mean_burn": ("mean burn B", RATE),
+    "issued_minus_burned": ("issued − burned", TOKENS),
+    "ledger_residual": ("ledger residual", TOKENS),
+    "clamp_events": ("clamp events", ""),
+    "clamp_total": ("clamp top-ups", TOKENS),
+    "phi_saturated_fraction": ("share of time Φ at its limit", ""),
+    "settling_time": ("settling time", TIME),
+    "overshoot_pct": ("overshoot", "%"),
+    "steady_state_error": ("steady-state error", TOKENS),
+    "oscillations": ("oscillations", ""),
+    "collapsed": ("collapsed", ""),
+    "rise_time": ("rise time", TIME),
+    "peak_deviation": ("peak deviation from N*", TOKENS),
+    "distance_to_target": ("distance from N*", TOKENS),
+}
+"""Metric identifier -> (words, unit; "" for counts and fractions)."""
+
+COUNTS = frozenset({"clamp_events", "oscillations", "collapsed"})
+"""Metrics that count things: shown without decimals."""
+
+
+def metric_label(name: str) -> str:
+    """``final_N`` -> ``final N (tokens)``; an unknown name is returned unchanged."""
+    words, unit = METRICS.get(name, (name, ""))
+    return f"{words} ({unit})" if unit else words
+
+
+def metric_value(name: str, value: Any) -> str:
+    """A metric's value as text: counts whole, tiny residuals in e-notation, the rest
+    with thousands separators and up to four significant decimals."""
+    number = float(value)
+    if name in COUNTS:
+        return f"{round(number):,d}"
+    if name == "ledger_residual":
+        return f"{number:.1e}"
+    return f"{number:,.4g}" if abs(number) < 1000 else f"{number:,.2f}"
