@@ -12,6 +12,7 @@ from typing import Any
 
 import param
 
+from nexus_panel.models.checked import CheckedInteger, CheckedNumber
 from nexus_panel.models.checks import check_values, coerce_number
 from nexus_panel.models.errors import ValidationError
 
@@ -47,7 +48,7 @@ def _num(
     soft: tuple[float, float] | None = None,
     open_low: bool = False,
 ) -> param.Number:
-    return param.Number(
+    return CheckedNumber(  # assignment errors are ValidationErrors too (models/checked.py)
         default,
         bounds=(lo, hi),
         softbounds=soft,
@@ -128,7 +129,7 @@ class EngineParams(param.Parameterized):
                    doc="Explicit Euler step size; time t_k = k * delta_t.")
     N_initial = _num(1000.0, 0, BIG, 10, group="simulation", symbol="N₀(t=0)",
                      label="Starting state", soft=(0, 2000), doc="N at t = 0.")
-    num_steps = param.Integer(
+    num_steps = CheckedInteger(
         1000, bounds=(1, 1_000_000), softbounds=(100, 5000), step=100,
         label="Number of steps n", doc="Euler steps to run (the result has num_steps + 1 rows).",
         metadata={"group": "simulation", "symbol": "n"},

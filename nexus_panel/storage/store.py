@@ -569,8 +569,11 @@ class ScenarioStore:
                 "file, which holds no scenario; nothing for JSON or Parquet files")])
         if kind == "csv":
             return self._import_csv_run(path, revision, message, author)
-        parsed = (transfer.parquet_import(path) if kind == "parquet"
-                  else transfer.parse_import(transfer.read_json(path)))
+        try:
+            parsed = (transfer.parquet_import(path) if kind == "parquet"
+                      else transfer.parse_import(transfer.read_json(path)))
+        except ValidationError as exc:  # a bad value in the file: say which file
+            raise exc.in_file(path) from None
         return self._import(parsed, name, message, author, with_runs)
 
     def _import(self, parsed: transfer.ParsedImport, name: str | None, message: str,
