@@ -23,6 +23,7 @@ from decimal import Decimal
 from typing import Any
 
 import panel as pn
+from panel.links import Callback
 
 from nexus_panel.views import safe
 
@@ -68,6 +69,13 @@ class CleanFloatInput(_CleanValues, pn.widgets.FloatInput):
     """FloatInput storing clean decimals."""
 
 
+WIDEN_JS = """
+const v = cb_obj.value;
+if (v == null || v < lo || v > hi) return;
+if (v < slider.start) slider.start = v;
+else if (v > slider.end) slider.end = v;
+"""
+
 Check = Callable[[Any], Exception | None]
 """Returns the error assigning a value would raise (None: allowed)."""
 
@@ -82,10 +90,23 @@ class _CheckedEditable:
                                      sizing_mode="stretch_width", margin=(0, 0, 4, 0),
                                      styles={"color": "#b3261e", "font-size": "12px"})
         self._composite.append(self._refusal)  # type: ignore[attr-defined]
+        if check is not None:
+            self._widen_slider_only_within_bounds()
         self._open_box()
         # After the widget's own bounds update (registered first, so it runs first).
         self.param.watch(self._open_box,  # type: ignore[attr-defined]
                          ["start", "end", "fixed_start", "fixed_end"])
+
+    def _widen_slider_only_within_bounds(self) -> None:
+        """Panel's box widens the slider to any typed value in the browser; a refused one
+        would leave the slider stretched to it (0 … 99 for alpha). Replace that callback
+        by one that widens only up to the parameter's bounds."""
+        box = self._value_edit  # type: ignore[attr-defined]
+        Callback.registry.pop(box, None)  # the one callback Panel's __init__ added
+        lo, hi = self.fixed_start, self.fixed_end  # type: ignore[attr-defined]
+        box.jscallback(args={"slider": self._slider,  # type: ignore[attr-defined]
+                             "lo": -1e308 if lo is None else lo,
+                             "hi": 1e308 if hi is None else hi}, value=WIDEN_JS)
 
     def _open_box(self, *_: Any) -> None:
         # Bounds on the box make the browser clamp a typed value silently; the check

@@ -74,6 +74,8 @@ def test_a_number_typed_outside_the_bounds_says_why(page: Page) -> None:
     expect(refusal).to_have_text(
         "1 invalid value: alpha = 99 (allowed: a finite number in [0, 5])")
     expect(box).to_have_value("1.0")
+    handle = page.locator(".nx-param-alpha .noUi-handle").first
+    assert float(handle.get_attribute("aria-valuemax") or "nan") == 5.0  # not widened to 99
     box.fill("4.5")
     box.press("Enter")
     page.wait_for_function("() => window.location.search.includes('s=')")
