@@ -67,13 +67,14 @@ def kpis(result: SimulationResult) -> list[Kpi]:
     gap_pct = f" ({gap / params.N_target:+.1%})" if params.N_target else ""
     return [
         Kpi("final-N", f"Final N ({labels.TOKENS})", f"{s['final_N']:,.2f}",
-            f"{_signed(change)}{pct} vs N₀(t=0) = {start:,.6g}"),
+            f"{_signed(change)}{pct} vs N₀(t=0) = {labels.amount(start)}"),
         Kpi("target-gap", f"Distance from N* ({labels.TOKENS})", _signed(gap),
-            f"final N − N*{gap_pct}; N* = {params.N_target:,.6g}"),
+            f"final N − N*{gap_pct}; N* = {labels.amount(params.N_target)}"),
         Kpi("mean-issuance", f"Mean issuance I ({labels.RATE})", f"{s['mean_issuance']:,.3f}",
             f"issued − burned = {_signed(s['issued_minus_burned'])} {labels.TOKENS}"),
         Kpi("mean-burn", f"Mean burn B ({labels.RATE})", f"{s['mean_burn']:,.3f}",
-            f"range of N: {s['min_N']:,.4g} … {s['max_N']:,.4g} {labels.TOKENS}"),
+            f"range of N: {labels.amount(s['min_N'])} … {labels.amount(s['max_N'])} "
+            f"{labels.TOKENS}"),
         conservation_card(result),
     ]
 

@@ -56,3 +56,14 @@ def metric_value(name: str, value: Any) -> str:
     if name == "ledger_residual":
         return f"{number:.1e}"
     return f"{number:,.4g}" if abs(number) < 1000 else f"{number:,.2f}"
+
+
+def amount(value: float) -> str:
+    """An amount of tokens or a level as text, never in e-notation: ``1,000`` for a whole
+    number, ``1,001.56`` otherwise, small fractions to four significant digits."""
+    number = float(value)
+    if number.is_integer() and abs(number) < 1e15:
+        return f"{number:,.0f}"
+    if abs(number) >= 1:
+        return f"{number:,.2f}"
+    return f"{number:.4g}"

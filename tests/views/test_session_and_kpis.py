@@ -143,3 +143,13 @@ def test_bad_values_raise_an_error_notification_in_a_served_page() -> None:
     assert shown == [("error", "Not run: 1 invalid value: inputs.D.pulse_width = 9 "
                                "(allowed: at most pulse_period (4); a wider pulse never ends)")]
     assert session.result.scenario.inputs.D.pulse_width == 3  # the last good run stays
+
+
+def test_kpi_details_never_use_e_notation_for_ordinary_amounts() -> None:
+    """Issue 10.13: N* = 1,000,000 showed as 1e+06, a range of N as 1.235e+04."""
+    scenario = Scenario(params=EngineParams(num_steps=1, N_target=1_000_000,
+                                            N_initial=12_345.5))
+    cards = {c.key: c for c in kpis(ScenarioSession(scenario).result)}
+    assert cards["target-gap"].detail.endswith("N* = 1,000,000")
+    assert "vs N₀(t=0) = 12,345.50" in cards["final-N"].detail
+    assert "e+" not in cards["mean-burn"].detail and "12,345.50" in cards["mean-burn"].detail
