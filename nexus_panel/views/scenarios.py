@@ -280,13 +280,18 @@ class ScenariosView(Viewer):
             self.save_message = ""
         self._guard(action)
 
-    def _run_of(self, scenario: Scenario) -> SimulationResult:
+    def _run_of(self, scenario: Scenario) -> SimulationResult | None:
         """The run stored with a save: the page's own result when it is of these values
-        (no second computation), else a fresh one (the page may still be computing)."""
+        (no second computation), else a fresh one (the page may still be computing), or
+        None when this server would not compute these values for a visitor (its
+        ``--max-steps`` budget): the revision is then saved without a run."""
         from nexus_panel.engine.memo import cached_simulate
+        from nexus_panel.views.work import check_steps
 
         result = self.session.result
         if result is None or result.content_hash != scenario.content_hash():
+            if check_steps(scenario.params.num_steps) is not None:
+                return None
             result = cached_simulate(scenario)
         return replace(result, scenario=scenario)
 
