@@ -153,3 +153,10 @@ def test_kpi_details_never_use_e_notation_for_ordinary_amounts() -> None:
     assert cards["target-gap"].detail.endswith("N* = 1,000,000")
     assert "vs N₀(t=0) = 12,345.50" in cards["final-N"].detail
     assert "e+" not in cards["mean-burn"].detail and "12,345.50" in cards["mean-burn"].detail
+
+
+def test_warnings_spell_phi_one_way() -> None:
+    """Issue 10.13: the plots and labels say Φ; the saturation warning said "Phi"."""
+    scenario = Scenario(params=EngineParams(num_steps=200, alpha=4.5))
+    [warning] = [w for w in ScenarioSession(scenario).result.warnings if "limit" in w]
+    assert warning.startswith("The controller output Φ was at its ±100 limit")
