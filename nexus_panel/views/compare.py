@@ -18,7 +18,7 @@ from panel.viewable import Viewer
 
 from nexus_panel.models import Scenario, ValidationError
 from nexus_panel.storage.errors import StorageError
-from nexus_panel.views import safe
+from nexus_panel.views import labels, safe
 from nexus_panel.views.compare_data import (
     COMPARE_OUTPUTS,
     MAX_COMPARED,
@@ -29,7 +29,7 @@ from nexus_panel.views.compare_data import (
 from nexus_panel.views.scenarios_refs import ScenarioRef, list_refs, load_ref
 from nexus_panel.views.session import ScenarioSession, run_scenario
 
-TIME = hv.Dimension("t", label="time t")
+TIME = hv.Dimension("t", label=labels.AXES["t"])
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e")
 
 
@@ -39,7 +39,8 @@ def overlay_plots(scenarios: dict[str, Scenario], outputs: list[str]) -> hv.Layo
     panels = []
     for column in outputs:
         curves = [
-            hv.Curve(result.frame, TIME, column, label=label).opts(
+            hv.Curve(result.frame, TIME, hv.Dimension(column, label=labels.AXES[column]),
+                     label=label).opts(
                 color=PALETTE[i % len(PALETTE)])
             for i, (label, result) in enumerate(results.items())
         ]

@@ -37,6 +37,18 @@ METRICS: dict[str, tuple[str, str]] = {
 }
 """Metric identifier -> (words, unit; "" for counts and fractions)."""
 
+AXES: dict[str, str] = {
+    "t": "time t (model time units)",
+    "N": "N (tokens)",
+    "I": "issuance I (tokens/time)",
+    "B": "burn B (tokens/time)",
+    "S": "health index S",
+    "Phi": "Φ (tokens/time)",
+    "cumulative_I": "issued (tokens)",
+    "cumulative_B": "burned (tokens)",
+}
+"""Result column -> axis label with its unit (plots of one run, Compare)."""
+
 COUNTS = frozenset({"clamp_events", "oscillations", "collapsed"})
 """Metrics that count things: shown without decimals."""
 

@@ -34,6 +34,7 @@ from panel.viewable import Viewer
 
 from nexus_panel.engine import COLUMNS, SimulationResult
 from nexus_panel.models import INPUT_NAMES
+from nexus_panel.views import labels
 from nexus_panel.views.series import reduce_columns
 from nexus_panel.views.session import ScenarioSession
 
@@ -41,7 +42,7 @@ PALETTE = {"N": "#0072B2", "I": "#009E73", "B": "#D55E00", "S": "#6A3D9A", "Phi"
            "H": "#0072B2", "M": "#E69F00", "D": "#009E73", "E": "#56B4E9",
            "C_cons": "#D55E00", "C_disp": "#999999", "limit": "#888888"}
 PLOT_HEIGHT = 230
-TIME = hv.Dimension("t", label="time t (model time units)")
+TIME = hv.Dimension("t", label=labels.AXES["t"])
 
 
 def named(key: str, source: str | None = None) -> Callable[[Any, Any], None]:
