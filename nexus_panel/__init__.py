@@ -15,18 +15,22 @@ from nexus_panel.engine import SimulationResult, run_batch, simulate
 from nexus_panel.models import EngineParams, Inputs, Scenario, Signal, ValidationError
 
 __all__ = [
-    "Dashboard", "EngineParams", "Inputs", "Scenario", "Signal", "SimulationResult",
-    "ValidationError", "cached_simulate", "run_batch", "simulate",
+    "Dashboard", "EngineParams", "Inputs", "Scenario", "ScenarioStore", "Signal",
+    "SimulationResult", "ValidationError", "cached_simulate", "run_batch", "simulate",
 ]
 
 
 def __getattr__(name: str) -> Any:
-    # Lazy: the memo pulls in diskcache and the views pull in panel; neither is needed to
-    # simulate, and panel alone costs about a second of import time.
+    # Lazy: the memo pulls in diskcache, the store SQLAlchemy and the views panel; none is
+    # needed to simulate, and panel alone costs about a second of import time.
     if name == "cached_simulate":
         from nexus_panel.engine.memo import cached_simulate
 
         return cached_simulate
+    if name == "ScenarioStore":
+        from nexus_panel.storage import ScenarioStore
+
+        return ScenarioStore
     if name == "Dashboard":
         from nexus_panel.views.dashboard import Dashboard
 

@@ -41,7 +41,7 @@ def load_scenario(path: Path) -> Scenario:
         text = path.read_bytes()
     except OSError as exc:
         raise CommandError(f"cannot read {path}: {exc.strerror or exc}") from None
-    return Scenario.from_json(text)
+    return Scenario.from_json(text, source=str(path))
 
 
 def run_command(args: argparse.Namespace) -> int:

@@ -71,7 +71,7 @@ def run_warnings(params: EngineParams, figures: dict[str, float]) -> list[str]:
         out.append(f"N hit zero and was clamped {int(figures['clamp_events'])} times "
                    f"(total top-up {figures['clamp_total']:.6g}).")
     if figures["phi_saturated_fraction"] > 0:
-        out.append(f"The controller output Phi was at its ±{params.phi_limit:g} limit in "
+        out.append(f"The controller output Φ was at its ±{params.phi_limit:g} limit in "
                    f"{figures['phi_saturated_fraction']:.1%} of steps.")
     return out
 

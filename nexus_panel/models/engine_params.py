@@ -12,6 +12,7 @@ from typing import Any
 
 import param
 
+from nexus_panel.models.checked import CheckedInteger, CheckedNumber
 from nexus_panel.models.checks import check_values, coerce_number
 from nexus_panel.models.declared import field_names
 from nexus_panel.models.errors import ValidationError
@@ -49,7 +50,7 @@ def _num(
     open_low: bool = False,
     weight: bool = False,
 ) -> param.Number:
-    return param.Number(
+    return CheckedNumber(  # assignment errors are ValidationErrors too (models/checked.py)
         default,
         bounds=(lo, hi),
         softbounds=soft,
@@ -105,7 +106,7 @@ class EngineParams(param.Parameterized):
     N_target = _num(1000.0, 0, BIG, 10, group="pid", symbol="N*", label="Target state",
                     soft=(0, 2000), doc="The state N the controller holds N near.")
     phi_limit = _num(100.0, 0, BIG, 10, group="pid", symbol="Φ_max", label="Control limit",
-                     soft=(0, 500), doc="Phi is clipped to [-phi_limit, +phi_limit] "
+                     soft=(0, 500), doc="Φ is clipped to [−Φ_max, +Φ_max] "
                                          "(fixed at 100 in the original app).")
 
     # --- health index --------------------------------------------------------------------
@@ -130,7 +131,7 @@ class EngineParams(param.Parameterized):
                    doc="Explicit Euler step size; time t_k = k * delta_t.")
     N_initial = _num(1000.0, 0, BIG, 10, group="simulation", symbol="N₀(t=0)",
                      label="Starting state", soft=(0, 2000), doc="N at t = 0.")
-    num_steps = param.Integer(
+    num_steps = CheckedInteger(
         1000, bounds=(1, 1_000_000), softbounds=(100, 5000), step=100,
         label="Number of steps n", doc="Euler steps to run (the result has num_steps + 1 rows).",
         metadata={"group": "simulation", "symbol": "n"},

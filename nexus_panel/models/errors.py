@@ -69,3 +69,11 @@ class ValidationError(ValueError):
         return ValidationError(
             [FieldError(f"{prefix}.{e.field}", e.value, e.allowed) for e in self.errors]
         )
+
+    def in_file(self, source: object) -> ValidationError:
+        """The same errors, each naming the file they came from (``run.json: params.alpha
+        = 99 ...``), so a message about a file says which file; an error about the file
+        itself (field ``file``, whose value is the file) is kept as it is."""
+        return ValidationError([e if e.field == "file" else
+                                FieldError(f"{source}: {e.field}", e.value, e.allowed)
+                                for e in self.errors])

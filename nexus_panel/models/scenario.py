@@ -144,8 +144,12 @@ class Scenario(param.Parameterized):
         return scenario
 
     @classmethod
-    def from_json(cls, text: str | bytes) -> Scenario:
-        return cls.from_dict(parse_json(text))
+    def from_json(cls, text: str | bytes, source: str | None = None) -> Scenario:
+        """Decode a scenario file's text; with ``source`` (its path) every error names it."""
+        try:
+            return cls.from_dict(parse_json(text, source))
+        except ValidationError as exc:
+            raise (exc if source is None else exc.in_file(source)) from None
 
     def copy(self, **changes: Any) -> Scenario:
         """An independent deep copy, optionally with ``name``/``description`` changed."""

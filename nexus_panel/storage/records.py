@@ -130,18 +130,27 @@ class AuditEvent:
 
 @dataclass(frozen=True)
 class AuditCheck:
-    """Outcome of verifying the audit chain. ``broken_id`` is the first event whose link
-    does not hold (None when the chain is intact)."""
+    """Outcome of verifying the audit chain and the stored revisions. ``broken_id`` is the
+    first event whose link does not hold (None when the chain is intact);
+    ``bad_revisions`` names every revision whose values no longer match its content hash
+    (or whose hash differs from the one the audit trail recorded)."""
 
     checked: int
     broken_id: int | None = None
     reason: str = ""
+    revisions_checked: int = 0
+    bad_revisions: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
-        return self.broken_id is None
+        return self.broken_id is None and not self.bad_revisions
 
     def __str__(self) -> str:
-        if self.ok:
-            return f"audit chain intact: {self.checked} events verified"
-        return f"audit chain broken at event {self.broken_id}: {self.reason}"
+        if self.broken_id is None:
+            chain = f"audit chain intact: {self.checked} events verified"
+        else:
+            chain = f"audit chain broken at event {self.broken_id}: {self.reason}"
+        if not self.bad_revisions:
+            return f"{chain}; revisions intact: {self.revisions_checked} checked"
+        return "\n".join([f"{chain}; {len(self.bad_revisions)} of {self.revisions_checked} "
+                          "revisions tampered with:", *self.bad_revisions])

@@ -40,7 +40,15 @@ from nexus_panel.engine.simulate import package_version
 from nexus_panel.files import write_atomically
 from nexus_panel.models import FieldError, Scenario, ValidationError
 from nexus_panel.models import text as text_rules
-from nexus_panel.storage import analyses, audit, database, locking, transfer, verify
+from nexus_panel.storage import (
+    analyses,
+    audit,
+    database,
+    locking,
+    revision_check,
+    transfer,
+    verify,
+)
 from nexus_panel.storage.analyses import AnalysisRecord
 from nexus_panel.storage.errors import ConflictError, NotFoundError, StorageError, first_line
 from nexus_panel.storage.records import (
@@ -167,20 +175,29 @@ class ScenarioStore:
 
     # --- scenarios ------------------------------------------------------------------------
     def save(self, scenario: Scenario, message: str = "", author: str | None = None, *,
-             base_revision: int | None = None) -> RevisionRecord:
+             base_revision: int | None = None, run: SimulationResult | None = None
+             ) -> RevisionRecord:
         """Save ``scenario`` under ``scenario.name`` as a new revision.
 
         Returns the new revision, or, when params, inputs and description equal the latest
         revision's, that revision with ``created=False`` (nothing is written).
         ``base_revision``: the revision the caller started from; if someone has saved a
         newer one since, raise ConflictError instead of silently superseding their work.
+        ``run``: the scenario's result, stored with the revision in the same transaction
+        unless the revision already holds a run by this engine version (runs are
+        deterministic: the seeds are part of the content, so a second one adds nothing).
         """
         scenario.validate()
         name = check_name(scenario.name)
         author = self._author(author)
-        return self._write(lambda s: self._save_in(s, scenario, name, message, author,
-                                                   base_revision=base_revision),
-                           f"save scenario {name!r}")
+
+        def work(s: Session) -> RevisionRecord:
+            record = self._save_in(s, scenario, name, message, author,
+                                   base_revision=base_revision)
+            if run is not None and self._same_run_in(s, record, run.engine_version) is None:
+                self._record_run_in(s, record, run, {}, author)
+            return record
+        return self._write(work, f"save scenario {name!r}")
 
     def save_many(self, scenarios: list[Scenario], message: str = "",
                   author: str | None = None) -> list[RevisionRecord]:
@@ -389,6 +406,18 @@ class ScenarioStore:
                      {"revision_id": rev.id, "content_hash": rev.content_hash})
         return run_record(session.execute(run_query().where(RunRow.id == run.id)).one())
 
+    @staticmethod
+    def _same_run_in(session: Session, revision: RevisionRecord, engine_version: str,
+                     created_at: datetime | None = None) -> RunRecord | None:
+        """A stored run of ``revision`` by ``engine_version`` (recorded at ``created_at``,
+        when given: an imported run keeps its original time), or None."""
+        query = run_query().where(RunRow.revision_id == revision.id,
+                                  RunRow.engine_version == engine_version)
+        if created_at is not None:
+            query = query.where(RunRow.created_at == created_at)
+        row = session.execute(query.limit(1)).one_or_none()
+        return None if row is None else run_record(row)
+
     def _revision_row(self, session: Session, revision: RevisionRef) -> RevisionRow:
         if isinstance(revision, RevisionRecord):
             row = session.get(RevisionRow, revision.id)
@@ -540,8 +569,11 @@ class ScenarioStore:
                 "file, which holds no scenario; nothing for JSON or Parquet files")])
         if kind == "csv":
             return self._import_csv_run(path, revision, message, author)
-        parsed = (transfer.parquet_import(path) if kind == "parquet"
-                  else transfer.parse_import(transfer.read_json(path)))
+        try:
+            parsed = (transfer.parquet_import(path) if kind == "parquet"
+                      else transfer.parse_import(transfer.read_json(path)))
+        except ValidationError as exc:  # a bad value in the file: say which file
+            raise exc.in_file(path) from None
         return self._import(parsed, name, message, author, with_runs)
 
     def _import(self, parsed: transfer.ParsedImport, name: str | None, message: str,
@@ -556,8 +588,13 @@ class ScenarioStore:
 
         def work(s: Session) -> tuple[RevisionRecord, builtins.list[RunRecord]]:
             record = self._save_in(s, scenario, target, message or parsed.message, author)
-            runs = [self._record_run_in(s, record, replace(result, scenario=scenario),
-                                        provenance, author)
+            # Importing the same file again adds no runs: a run of this revision by the
+            # same engine, recorded at the same time (or, without a recorded time, any
+            # run by that engine) is the one already stored.
+            runs = [self._same_run_in(s, record, result.engine_version,
+                                      provenance.get("created_at"))
+                    or self._record_run_in(s, record, replace(result, scenario=scenario),
+                                           provenance, author)
                     for result, provenance in checked]
             audit.append(s, author, "import", f"scenario:{record.scenario_id}",
                          {"kind": parsed.kind, "revision": record.number,
@@ -593,7 +630,12 @@ class ScenarioStore:
         return self._read(lambda s: audit.events(s, obj, limit), "read the audit trail")
 
     def verify_audit(self) -> AuditCheck:
-        return self._read(audit.verify, "verify the audit trail")
+        """The audit hash chain, and every revision against its content hash."""
+        def work(s: Session) -> AuditCheck:
+            check = audit.verify(s)
+            checked, problems = revision_check.check_revisions(s)
+            return replace(check, revisions_checked=checked, bad_revisions=tuple(problems))
+        return self._read(work, "verify the audit trail")
 
     def _log(self, author: str | None, action: str, obj: str, details: dict[str, Any]) -> None:
         author = self._author(author)

@@ -20,7 +20,7 @@ from nexus_panel.engine.memo import cached_simulate
 from nexus_panel.models import Scenario, ValidationError
 from nexus_panel.session import ScenarioSession
 from nexus_panel.storage.errors import StorageError
-from nexus_panel.views import safe
+from nexus_panel.views import labels, safe
 from nexus_panel.views.compare_data import (
     COMPARE_OUTPUTS,
     MAX_COMPARED,
@@ -31,7 +31,7 @@ from nexus_panel.views.compare_data import (
 from nexus_panel.views.palettes import CATEGORICAL
 from nexus_panel.views.scenarios_refs import ScenarioRef, list_refs, load_ref
 
-TIME = hv.Dimension("t", label="time t")
+TIME = hv.Dimension("t", label=labels.AXES["t"])
 
 
 def overlay_plots(scenarios: dict[str, Scenario], outputs: list[str]) -> hv.Layout:
@@ -40,7 +40,8 @@ def overlay_plots(scenarios: dict[str, Scenario], outputs: list[str]) -> hv.Layo
     panels = []
     for column in outputs:
         curves = [
-            hv.Curve(result.frame, TIME, column, label=label).opts(
+            hv.Curve(result.frame, TIME, hv.Dimension(column, label=labels.AXES[column]),
+                     label=label).opts(
                 color=CATEGORICAL[i % len(CATEGORICAL)])
             for i, (label, result) in enumerate(results.items())
         ]

@@ -1,13 +1,15 @@
-"""KPI cards: final N and its change, mean issuance, mean burn, conservation, warnings.
+"""KPI cards: final N and its change, distance from the target N*, mean issuance, mean
+burn, conservation, warnings.
 
 Conservation is the engine's real ledger (docs/model.md): N[end] - N[0] must
 equal the booked flows plus the clamp top-ups; the card is green when the residual is
-within floating-point rounding of the run and shows how often the clamp at zero acted.
+within floating-point rounding of the run and the clamp at zero never acted, amber
+(showing the value injected) when the clamp topped N up, red when the ledger fails.
 Issued minus burned is shown under its own name, never as a "conservation error".
 
 All cards are one HTML pane (one model to update per run, not one per card). Test hooks:
 each card has ``data-testid="kpi-<key>"`` on its value and CSS class ``nx-kpi-<key>``,
-with keys ``final-N``, ``mean-issuance``, ``mean-burn``, ``conservation``.
+with keys ``final-N``, ``target-gap``, ``mean-issuance``, ``mean-burn``, ``conservation``.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from panel.viewable import Viewer
 
 from nexus_panel.engine import SimulationResult
 from nexus_panel.session import ScenarioSession
-from nexus_panel.views import safe
+from nexus_panel.views import labels, safe
 
 ROUNDING_ULPS = 4.0
 """Allowed ledger residual per step, in units of the largest |N| times machine epsilon."""
@@ -35,7 +37,7 @@ class Kpi:
     title: str
     value: str
     detail: str
-    status: str = "neutral"  # "ok", "bad" or "neutral": the card's colour
+    status: str = "neutral"  # "ok", "warn", "bad" or "neutral": the card's colour
 
 
 def ledger_tolerance(result: SimulationResult) -> float:
@@ -54,27 +56,47 @@ def _signed(x: float) -> str:
 
 
 def kpis(result: SimulationResult) -> list[Kpi]:
-    """The four cards of a run, formatted for display."""
+    """The five cards of a run, formatted for display (amounts in tokens, rates in
+    tokens per unit of model time)."""
     s = result.summary
-    start = result.scenario.params.N_initial
+    params = result.scenario.params
+    start = params.N_initial
     change = s["final_N"] - start
     pct = f" ({change / start:+.1%})" if start else ""
-    clamps = int(s["clamp_events"])
-    holds = conservation_holds(result)
-    clamp_text = ("no clamp events" if clamps == 0 else
-                  f"{clamps} clamp event{'s' * (clamps != 1)} (top-up {s['clamp_total']:,.4g})")
+    gap = s["final_N"] - params.N_target
+    gap_pct = f" ({gap / params.N_target:+.1%})" if params.N_target else ""
     return [
-        Kpi("final-N", "Final N", f"{s['final_N']:,.2f}",
-            f"{_signed(change)}{pct} vs N₀(t=0) = {start:,.6g}"),
-        Kpi("mean-issuance", "Mean issuance I", f"{s['mean_issuance']:,.3f}",
-            f"issued − burned = {_signed(s['issued_minus_burned'])}"),
-        Kpi("mean-burn", "Mean burn B", f"{s['mean_burn']:,.3f}",
-            f"range of N: {s['min_N']:,.4g} … {s['max_N']:,.4g}"),
-        Kpi("conservation", "Conservation",
-            "holds" if holds else "VIOLATED",
-            f"ledger residual {s['ledger_residual']:.2e}; {clamp_text}",
-            "ok" if holds else "bad"),
+        Kpi("final-N", f"Final N ({labels.TOKENS})", f"{s['final_N']:,.2f}",
+            f"{_signed(change)}{pct} vs N₀(t=0) = {labels.amount(start)}"),
+        Kpi("target-gap", f"Distance from N* ({labels.TOKENS})", _signed(gap),
+            f"final N − N*{gap_pct}; N* = {labels.amount(params.N_target)}"),
+        Kpi("mean-issuance", f"Mean issuance I ({labels.RATE})", f"{s['mean_issuance']:,.3f}",
+            f"issued − burned = {_signed(s['issued_minus_burned'])} {labels.TOKENS}"),
+        Kpi("mean-burn", f"Mean burn B ({labels.RATE})", f"{s['mean_burn']:,.3f}",
+            f"range of N: {labels.amount(s['min_N'])} … {labels.amount(s['max_N'])} "
+            f"{labels.TOKENS}"),
+        conservation_card(result),
     ]
+
+
+def conservation_card(result: SimulationResult) -> Kpi:
+    """Green only when the ledger balances with nothing injected. The clamp at zero
+    tops N up with value no flow booked: the ledger still balances (the top-ups are
+    counted), but saying "holds" in green would hide that value was created, so the
+    card turns amber and shows how much."""
+    s = result.summary
+    residual = f"ledger residual {s['ledger_residual']:.1e} {labels.TOKENS}"
+    if not conservation_holds(result):
+        return Kpi("conservation", "Conservation", "VIOLATED", residual, "bad")
+    clamps = round(s["clamp_events"])
+    if clamps == 0:
+        return Kpi("conservation", "Conservation", "holds",
+                   f"{residual}; no clamp top-ups", "ok")
+    events = f"{clamps:,d} clamp event{'s' * (clamps != 1)}"
+    return Kpi("conservation", "Conservation",
+               f"top-ups +{s['clamp_total']:,.2f} {labels.TOKENS}",
+               f"the clamp at N = 0 injected value in {events}; balances only with "
+               f"them counted ({residual})", "warn")
 
 
 def cards_html(cards: list[Kpi]) -> str:
@@ -94,11 +116,13 @@ KPI_CSS = """
 .nx-kpi { border: 1px solid #dfe3e8; border-left: 5px solid #0072B5; border-radius: 6px;
           padding: 8px 12px; background: #fff; font-family: inherit; }
 .nx-kpi-ok { border-left-color: #2e9e44; background: #f3fbf4; }
+.nx-kpi-warn { border-left-color: #c77c02; background: #fff8e6; }
 .nx-kpi-bad { border-left-color: #d0342c; background: #fdf2f1; }
 .nx-kpi-title { font-size: 12px; color: #5b6470; text-transform: uppercase;
                 letter-spacing: .04em; }
 .nx-kpi-value { font-size: 24px; font-weight: 600; color: #1b1f24; margin: 2px 0; }
 .nx-kpi-ok .nx-kpi-value { color: #1f7a32; }
+.nx-kpi-warn .nx-kpi-value { color: #8a5300; }
 .nx-kpi-bad .nx-kpi-value { color: #b3261e; }
 .nx-kpi-detail { font-size: 12px; color: #5b6470; }
 """

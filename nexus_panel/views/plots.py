@@ -1,7 +1,7 @@
 """Linked time-series plots of a run, all on ONE shared time axis (zoom one, all follow).
 
 N(t) with the target line; issuance vs burn; health S(t) on 0–1; the controller output
-Phi(t) with its ±limit; cumulative issuance vs burn; the six inputs (E on its own axis).
+Φ(t) with its ±limit; cumulative issuance vs burn; the six inputs (E on its own axis).
 
 Why DynamicMaps: each plot is an ``hv.DynamicMap`` bound to ``session.result``, so a new
 run replaces the data of the existing Bokeh glyphs instead of rebuilding figures: no
@@ -35,6 +35,7 @@ from panel.viewable import Viewer
 from nexus_panel.engine import COLUMNS, SimulationResult
 from nexus_panel.models import Inputs
 from nexus_panel.session import ScenarioSession
+from nexus_panel.views import labels
 from nexus_panel.views.palettes import SERIES
 from nexus_panel.views.series import reduce_columns
 
@@ -43,7 +44,7 @@ PALETTE = SERIES
 LEVEL_INPUTS = tuple(Inputs.levels())
 BOUNDED_INPUTS = tuple(Inputs.bounded())
 PLOT_HEIGHT = 230
-TIME = hv.Dimension("t", label="time t")
+TIME = hv.Dimension("t", label=labels.AXES["t"])
 
 
 def named(key: str, source: str | None = None) -> Callable[[Any, Any], None]:
@@ -226,22 +227,24 @@ class TimeSeriesPlots(Viewer):
         return self.session.result.scenario.params
 
     def _n_plot(self, d: dict[str, np.ndarray]) -> hv.Overlay:
-        return _curve(d, "N", "N", "N(t)") * hv.HLine(self._params.N_target)
+        return (_curve(d, "N", "N", "N(t)", ylabel="N (tokens)")
+                * hv.HLine(self._params.N_target))
 
     def _flows_plot(self, d: dict[str, np.ndarray]) -> hv.Overlay:
-        return (_curve(d, "I", "flow", "issuance I", ylabel="rate")
-                * _curve(d, "B", "flow", "burn B", ylabel="rate"))
+        return (_curve(d, "I", "flow", "issuance I", ylabel="rate (tokens/time)")
+                * _curve(d, "B", "flow", "burn B", ylabel="rate (tokens/time)"))
 
     def _s_plot(self, d: dict[str, np.ndarray]) -> hv.Overlay:
-        return hv.Overlay([_curve(d, "S", "S", "S(t)")])
+        return hv.Overlay([_curve(d, "S", "S", "S(t)", ylabel="health index S")])
 
     def _phi_plot(self, d: dict[str, np.ndarray]) -> hv.Overlay:
         limit = self._params.phi_limit
-        return _curve(d, "Phi", "Phi", "Φ(t)", ylabel="Φ") * hv.HLine(limit) * hv.HLine(-limit)
+        return (_curve(d, "Phi", "Phi", "Φ(t)", ylabel="Φ (tokens/time)")
+                * hv.HLine(limit) * hv.HLine(-limit))
 
     def _cumulative_plot(self, d: dict[str, np.ndarray]) -> hv.Overlay:
-        return (_curve(d, "cumulative_I", "cumulative", "issued ∫I dt")
-                * _curve(d, "cumulative_B", "cumulative", "burned ∫B dt"))
+        return (_curve(d, "cumulative_I", "cumulative", "issued ∫I dt", ylabel="tokens")
+                * _curve(d, "cumulative_B", "cumulative", "burned ∫B dt", ylabel="tokens"))
 
     def _inputs_plot(self, d: dict[str, np.ndarray]) -> hv.Overlay:
         curves = [_curve(d, n, "level", n, ylabel="input level") for n in LEVEL_INPUTS]

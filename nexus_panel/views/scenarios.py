@@ -22,6 +22,7 @@ through :mod:`nexus_panel.views.safe`.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pandas as pd
@@ -29,13 +30,15 @@ import panel as pn
 import param
 from panel.viewable import Viewer
 
-from nexus_panel.models import EngineParams, ValidationError
+from nexus_panel.engine import SimulationResult
+from nexus_panel.models import EngineParams, Scenario, ValidationError
 from nexus_panel.session import ScenarioSession
-from nexus_panel.views import safe
+from nexus_panel.views import labels, safe
 from nexus_panel.views.tables import Table
 
 ANY_PARAMETER = "(no parameter filter)"
 LIST_COLUMNS = ("name", "revision", "updated", "description")
+HISTORY_COLUMNS = ("revision", "saved", "by", "message")
 
 
 class ScenariosView(Viewer):
@@ -113,6 +116,17 @@ class ScenariosView(Viewer):
             height=280, sizing_mode="stretch_width", css_classes=["nx-scenario-list"],
             configuration={"placeholder": "No saved scenarios match."})
         self._list.param.watch(self._on_row_selected, "selection")
+        self._revisions = Table(
+            self._history_table(), disabled=True, selectable=1, show_index=False,
+            pagination=None, layout="fit_data_stretch", sizing_mode="stretch_width",
+            css_classes=["nx-revisions"], max_height=220)
+        self._revisions.param.watch(self._on_history_row, "selection")
+        self._runs = pn.widgets.Tabulator(
+            self._runs_table(), disabled=True, show_index=False, pagination=None,
+            layout="fit_data_stretch", sizing_mode="stretch_width",
+            css_classes=["nx-runs"], max_height=220,
+            configuration={"placeholder": "No stored runs."})
+        self._on_revision_shown()
 
     # --- reading ------------------------------------------------------------------------
     def records(self) -> list[Any]:
@@ -168,8 +182,36 @@ class ScenariosView(Viewer):
 
     def _sync_save_fields(self) -> None:
         current = self.session.scenario
+        self._prefilled = ""
         self.save_name = "" if current.name == "Untitled" else current.name
-        self.save_description = current.description
+        self._prefill_description(current.description or None)
+
+    def _stored_description(self, name: str) -> str | None:
+        """The description saved under ``name`` (of the revision the page started from
+        when that is known), or None when nothing is saved under it."""
+        from nexus_panel.storage.errors import StorageError
+
+        if self.store is None or not name or not self.store.exists(name):
+            return None
+        base = self.session.base_revision if name == self.session.scenario.name else None
+        try:
+            return self.store.revision((name, base) if base else name).description
+        except (StorageError, LookupError, ValidationError):
+            return None
+
+    def _prefill_description(self, own: str | None) -> None:
+        """Fill the description box with ``own``, else with the stored description of
+        the name in the form: a page opened without a description (a hand-made link, a
+        name typed over) must not save an empty one over the stored text unnoticed."""
+        if own is None:
+            own = self._stored_description(self.save_name.strip())
+        self._prefilled = own if own is not None else self.session.scenario.description
+        self.save_description = self._prefilled
+
+    @param.depends("save_name", watch=True)
+    def _on_save_name(self) -> None:
+        if self.save_description == self._prefilled:  # the user has not typed one
+            self._prefill_description(None)
 
     # --- writing ------------------------------------------------------------------------
     def _report(self, template: str, kind: str = "success", /, **values: Any) -> None:
@@ -177,8 +219,12 @@ class ScenariosView(Viewer):
         self.message_kind = kind
         self.message = safe.md(template, **values)
 
-    def _guard(self, action: Any) -> None:
-        """Run a store call; a user error becomes the message, never a traceback."""
+    def _guard(self, action: Any, *, writes: bool = True) -> None:
+        """Run a store call; a user error becomes the message, never a traceback.
+
+        ``writes``: the call changed the database, so the views refresh (``version``).
+        A load writes nothing: refreshing then would reset the revision picker to the
+        latest revision while the page holds the older one just loaded."""
         from nexus_panel.storage.errors import StorageError
 
         try:
@@ -186,7 +232,8 @@ class ScenariosView(Viewer):
         except (ValidationError, StorageError, LookupError) as exc:
             self._report("{why}", "danger", why=exc)
         else:
-            self.version += 1
+            if writes:
+                self.version += 1
 
     @param.depends("save", watch=True)
     def _on_save(self) -> None:
@@ -212,7 +259,7 @@ class ScenariosView(Viewer):
                 return
             try:
                 record = self.store.save(scenario, message=self.save_message,
-                                         base_revision=base)
+                                         base_revision=base, run=self._run_of(scenario))
             except ConflictError:
                 if base is None or not self.store.exists(name):
                     raise
@@ -233,6 +280,28 @@ class ScenariosView(Viewer):
             self.save_message = ""
         self._guard(action)
 
+    def _run_of(self, scenario: Scenario) -> SimulationResult | None:
+        """The run stored with a save: the page's own result when it is of these values
+        (no second computation), else a fresh one (the page may still be computing), or
+        None when this server would not compute these values for a visitor (its
+        ``--max-steps`` budget): the revision is then saved without a run."""
+        from nexus_panel.engine.memo import cached_simulate
+        from nexus_panel.engine.work import check_steps
+
+        result = self.session.result
+        if result is None or result.content_hash != scenario.content_hash():
+            if check_steps(scenario.params.num_steps) is not None:
+                return None
+            result = cached_simulate(scenario)
+        return replace(result, scenario=scenario)
+
+    def _runs_table(self) -> pd.DataFrame:
+        runs = (sorted(self.store.runs(self.selected), key=lambda r: -r.id)
+                if self.selected else [])
+        rows = [{"revision": r.revision, "run at": f"{r.created_at:%Y-%m-%d %H:%M}",
+                 **run_figures(r.summary)} for r in runs]
+        return pd.DataFrame(rows, columns=["revision", "run at", *RUN_COLUMNS])
+
     def _raise_conflict(self, name: str, base: int | None) -> None:
         info = self.store.get(name)
         latest = self.store.revision((name, info.revision))
@@ -252,7 +321,7 @@ class ScenariosView(Viewer):
             self.selected = name
             self._report("Loaded '{name}' revision {number}; your changes were dropped.",
                          "info", name=name, number=number)
-        self._guard(action)
+        self._guard(action, writes=False)
 
     @param.depends("conflict_overwrite", watch=True)
     def _on_conflict_overwrite(self) -> None:
@@ -282,7 +351,7 @@ class ScenariosView(Viewer):
             self._sync_save_fields()
             self._report("Loaded '{name}' revision {number}.", name=self.selected,
                          number=self.revision)
-        self._guard(action)
+        self._guard(action, writes=False)
 
     @param.depends("duplicate", watch=True)
     def _on_duplicate(self) -> None:
@@ -349,19 +418,43 @@ class ScenariosView(Viewer):
                    pn.widgets.Button.from_param(self.param.cancel_delete)),
             css_classes=["nx-delete-confirmation"])
 
+    def _history_table(self) -> pd.DataFrame:
+        revisions = (sorted(self.store.revisions(self.selected), key=lambda r: -r.number)
+                     if self.selected else [])
+        return pd.DataFrame([{"revision": r.number, "saved": f"{r.created_at:%Y-%m-%d %H:%M}",
+                              "by": r.author, "message": r.message} for r in revisions],
+                            columns=list(HISTORY_COLUMNS))
+
+    @param.depends("selected", "version", watch=True)
+    def _on_history_changed(self) -> None:
+        self._revisions.value = self._history_table()
+        self._runs.value = self._runs_table()
+        self._on_revision_shown()
+
+    @param.depends("revision", watch=True)
+    def _on_revision_shown(self) -> None:
+        """Highlight the revision shown (picked, loaded or clicked) in the history."""
+        if not hasattr(self, "_revisions"):  # during __init__, before the table exists
+            return
+        numbers = list(self._revisions.value["revision"])
+        wanted = [numbers.index(self.revision)] if self.revision in numbers else []
+        if self._revisions.selection != wanted:
+            self._revisions.selection = wanted
+
+    def _on_history_row(self, event: param.parameterized.Event) -> None:
+        # Clicking a revision in the history shows its diff (and picks it for Load).
+        if event.new and event.new[0] < len(self._revisions.value):
+            self.revision = int(self._revisions.value.iloc[event.new[0]]["revision"])
+
     @param.depends("selected", "revision", "version")
     def _history(self) -> pn.viewable.Viewable:
         if not self.selected:
             return pn.pane.Markdown("Select a scenario to see its revisions.")
-        revisions = sorted(self.store.revisions(self.selected), key=lambda r: -r.number)
-        history = pd.DataFrame([{"revision": r.number, "saved": f"{r.created_at:%Y-%m-%d %H:%M}",
-                                 "by": r.author, "message": r.message} for r in revisions])
         parts: list[Any] = [
             pn.pane.Markdown(safe.md("### History of '{name}'", name=self.selected)),
-            pn.widgets.Tabulator(history, disabled=True, show_index=False,
-                                 layout="fit_data_stretch",
-                                 sizing_mode="stretch_width", css_classes=["nx-revisions"],
-                                 max_height=220),
+            self._revisions,
+            pn.pane.Markdown("#### Stored runs"),
+            self._runs,
         ]
         if self.revision is not None and self.revision > 1:
             diff = self.store.diff(f"{self.selected}@{self.revision - 1}",
@@ -369,6 +462,9 @@ class ScenariosView(Viewer):
             head = safe.md("#### Changes in revision {number} (from {previous})",
                            number=self.revision, previous=self.revision - 1)
             parts.append(pn.pane.Markdown(head + "\n\n" + diff_markdown(diff),
+                                          css_classes=["nx-revision-diff"]))
+        elif self.revision == 1:
+            parts.append(pn.pane.Markdown("#### Revision 1 is the first: nothing to compare.",
                                           css_classes=["nx-revision-diff"]))
         return pn.Column(*parts, sizing_mode="stretch_width")
 
@@ -466,6 +562,17 @@ class ScenariosView(Viewer):
         return pn.Column(self._message, self._conflict,
                          pn.Row(save_card, library, sizing_mode="stretch_width"),
                          sizing_mode="stretch_width")
+
+
+RUN_METRICS = ("final_N", "mean_issuance", "mean_burn", "ledger_residual", "clamp_total",
+               "clamp_events")
+"""What the Scenarios page shows of each stored run: the KPI figures and the ledger."""
+RUN_COLUMNS = tuple(labels.metric_label(m) for m in RUN_METRICS)
+
+
+def run_figures(summary: dict[str, float]) -> dict[str, Any]:
+    """A stored run's figures under the names a reader understands (RUN_COLUMNS)."""
+    return {labels.metric_label(m): labels.metric_value(m, summary[m]) for m in RUN_METRICS}
 
 
 def diff_markdown(diff: Any) -> str:

@@ -18,6 +18,14 @@ from typing import Any
 import panel as pn
 import param
 
+from nexus_panel.models.checked import assignment_error
+from nexus_panel.views.number_widgets import (
+    CheckedEditableFloatSlider,
+    CheckedEditableIntSlider,
+    CleanFloatSlider,
+    number_format,
+)
+
 
 def widget_class(p: param.Parameter, editable: bool = False) -> type[pn.widgets.Widget]:
     """The widget type for a declaration: sliders for bounded numbers (editable on request:
@@ -27,9 +35,9 @@ def widget_class(p: param.Parameter, editable: bool = False) -> type[pn.widgets.
     if isinstance(p, param.Integer):
         if p.allow_None or p.get_soft_bounds()[1] is None:
             return pn.widgets.IntInput
-        return pn.widgets.EditableIntSlider if editable else pn.widgets.IntSlider
+        return CheckedEditableIntSlider if editable else pn.widgets.IntSlider
     if isinstance(p, param.Number):
-        return pn.widgets.EditableFloatSlider if editable else pn.widgets.FloatSlider
+        return CheckedEditableFloatSlider if editable else CleanFloatSlider
     raise TypeError(f"no widget for parameter {p.name!r} of type {type(p).__name__}")
 
 
@@ -45,6 +53,10 @@ def param_widget(p: param.Parameter, css_prefix: str = "param", editable: bool =
     }
     if "value_throttled" in cls.param:
         kwargs.setdefault("throttled", True)
+    if isinstance(p, param.Number) and "format" in cls.param:
+        kwargs.setdefault("format", number_format(p.step))  # the step's precision
+    if cls in (CheckedEditableFloatSlider, CheckedEditableIntSlider):
+        kwargs.setdefault("check", lambda value: assignment_error(p, value))
     has_description = "description" in cls.param
     if has_description and p.doc:
         kwargs.setdefault("description", p.doc)

@@ -41,7 +41,7 @@ def test_every_change_is_an_audit_event(store: ScenarioStore) -> None:
     assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(events))
     check = store.verify_audit()
     assert check.ok and check.checked == 5
-    assert str(check) == "audit chain intact: 5 events verified"
+    assert str(check) == "audit chain intact: 5 events verified; revisions intact: 2 checked"
 
 
 def test_the_log_refuses_updates_and_deletes(store: ScenarioStore, db_url: str) -> None:
@@ -63,7 +63,8 @@ def test_an_altered_event_is_the_first_broken_link(store: ScenarioStore, db_url:
     assert "altered" in check.reason
     assert main(["db", "verify-audit", "--database-url", db_url]) == 1
     out = capsys.readouterr().out.strip()
-    assert out == f"audit chain broken at event {target}: {check.reason}"
+    assert out == (f"audit chain broken at event {target}: {check.reason}; "
+                   "revisions intact: 2 checked")
 
 
 def test_a_removed_event_breaks_the_link_after_it(store: ScenarioStore, db_url: str) -> None:
@@ -80,4 +81,31 @@ def test_verify_audit_on_an_intact_chain(store: ScenarioStore, db_url: str,
                                          capsys: pytest.CaptureFixture[str]) -> None:
     _history(store)
     assert main(["db", "verify-audit", "--database-url", db_url]) == 0
-    assert capsys.readouterr().out.strip() == "audit chain intact: 5 events verified"
+    assert capsys.readouterr().out.strip() == (
+        "audit chain intact: 5 events verified; revisions intact: 2 checked")
+
+
+@pytest.mark.parametrize("tamper", ["value", "value and hash"])
+def test_a_revision_edited_behind_the_apps_back_is_reported(
+        store: ScenarioStore, db_url: str, tamper: str,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 10.7: revisions have no append-only trigger; an edited value (even with its
+    content hash recomputed to match) must fail verify-audit, naming the revision."""
+    _history(store)
+    first = store.revision("baseline@1")
+    edited = first.scenario()
+    edited.params.alpha = 4.5
+    sets = "alpha = 4.5" + (f", content_hash = '{edited.content_hash()}'"
+                            if tamper == "value and hash" else "")
+    execute(db_url, f"UPDATE scenario_revisions SET {sets} WHERE id = {first.id}")
+    check = store.verify_audit()
+    assert (check.ok, check.broken_id, check.checked, check.revisions_checked) == (
+        False, None, 5, 2)
+    [problem] = check.bad_revisions
+    assert problem.startswith(f"revision baseline@1 (id {first.id}): ")
+    assert ("do not match its content hash" if tamper == "value" else
+            "differs from the one the audit trail recorded") in problem
+    assert main(["db", "verify-audit", "--database-url", db_url]) == 1
+    out = capsys.readouterr().out.strip().splitlines()
+    assert out == ["audit chain intact: 5 events verified; 1 of 2 revisions tampered with:",
+                   problem]

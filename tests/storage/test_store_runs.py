@@ -69,3 +69,34 @@ def test_missing_runs_are_reported(store: ScenarioStore) -> None:
         store.load_run(99)
     with pytest.raises(NotFoundError, match="no stored run with id 99"):
         store.run_info(99)
+
+
+def test_save_with_its_run_stores_the_run_once(store: ScenarioStore) -> None:
+    """Issue 10.6: a save can carry the scenario's run (one transaction); saving the
+    same content again adds neither a revision nor a second identical run."""
+    scenario = random_scenario()
+    result = simulate(scenario)
+    revision = store.save(scenario, message="with its run", run=result)
+    [run] = store.runs("shocks")
+    assert (run.revision, run.content_hash) == (1, revision.content_hash)
+    assert run.summary["final_N"] == result.summary["final_N"]
+    assert run.summary["mean_issuance"] == result.summary["mean_issuance"]
+    assert_same_result(store.load_run(run.id), result)
+    again = store.save(scenario, run=result)
+    assert again.created is False
+    assert [r.id for r in store.runs("shocks")] == [run.id]
+    changed = scenario.copy()
+    changed.params.alpha = 2.0
+    store.save(changed, run=simulate(changed))
+    assert [r.revision for r in store.runs("shocks")] == [1, 2]
+
+
+def test_reimporting_a_bundle_adds_no_runs(store: ScenarioStore) -> None:
+    result = simulate(random_scenario())
+    store.save(random_scenario(), run=result)
+    bundle = store.export_bundle("shocks")
+    first, runs = store.import_data(bundle, name="copy")
+    again, runs_again = store.import_data(bundle, name="copy")
+    assert (again.number, again.created) == (first.number, False)
+    assert [r.id for r in runs_again] == [r.id for r in runs]
+    assert len(store.runs("copy")) == 1

@@ -48,9 +48,12 @@ def test_json_bundle_round_trip_into_another_database(stored: tuple[ScenarioStor
             assert (imported.duration_s, imported.created_at, imported.numpy_version) == (
                 source.duration_s, source.created_at, source.numpy_version)
         # the same file again: content unchanged, so no new revision
-        again, _ = other.import_file(path)
+        again, runs_again = other.import_file(path)
         assert (again.number, again.created) == (1, False)
-        assert [e.action for e in other.audit_events()][:2] == ["import", "run"]
+        # ... and no second copy of its runs (issue 10.6): only the import is logged
+        assert [r.id for r in runs_again] == [r.id for r in runs]
+        assert len(other.runs("shocks")) == 2
+        assert [e.action for e in other.audit_events()][:2] == ["import", "import"]
 
 
 def test_import_under_a_new_name_renames_runs_too(stored: tuple[ScenarioStore, list[int]],

@@ -43,6 +43,10 @@ def test_overlay_has_one_curve_per_scenario_with_its_data() -> None:
         pd.testing.assert_series_equal(
             pd.Series(curve.dimension_values("N")), pd.Series(simulate(scenario).frame["N"]
                                                               .to_numpy()), check_names=False)
+    # issue 10.13: axes say what they measure, in which unit
+    phi = layout.values()[1].values()[0]
+    assert (phi.kdims[0].pprint_label, phi.vdims[0].pprint_label) == (
+        "time t (model time units)", "Φ (tokens/time)")
 
 
 def test_view_offers_scenarios_and_revisions_and_needs_two(sqlite_url: str) -> None:

@@ -175,3 +175,14 @@ def test_new_data_refits_until_the_user_zooms_then_keeps_the_view() -> None:
     session.scenario.params.alpha = 2.0
     assert fig.y_range.end >= session.result.frame["N"].max()
     assert (fig.x_range.start, fig.x_range.end) == (0.0, 5.0)  # 50 steps of 0.1
+
+
+def test_plot_axes_carry_units() -> None:
+    """Issue 10.13: every axis says what it measures in which unit (tokens, time)."""
+    root = pn.Column(TimeSeriesPlots(session=small_session())).get_root(Document())
+    labels = {f.name.removeprefix("nx-plot-"): (f.xaxis[0].axis_label, f.yaxis[0].axis_label)
+              for f in root.select({"type": figure})}
+    assert {k: y for k, (_, y) in labels.items()} == {
+        "N": "N (tokens)", "flows": "rate (tokens/time)", "S": "health index S",
+        "Phi": "Φ (tokens/time)", "cumulative": "tokens", "inputs": "input level"}
+    assert {x for x, _ in labels.values()} == {"time t (model time units)"}

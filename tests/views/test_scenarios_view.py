@@ -129,3 +129,72 @@ def test_pages_needing_storage_explain_when_it_cannot_open() -> None:
         shown = page.build(Unreachable(session=ScenarioSession(), slug="scenarios"))
         assert "cannot connect to the database" in shown.object
         assert shown.alert_type == "danger"
+
+
+def test_loading_an_older_revision_keeps_it_in_the_picker(store: ScenarioStore) -> None:
+    """Issue 10.5: after loading revision 1 the picker said 2 (the view refreshed as after
+    a write and jumped to the latest)."""
+    store.save(Scenario(name="s", params=EngineParams(alpha=1.5)), message="one")
+    store.save(Scenario(name="s", params=EngineParams(alpha=3.0)), message="two")
+    view = ScenariosView(store=store)
+    view.selected = "s"
+    view.revision = 1
+    view.load = True
+    assert view.session.scenario.params.alpha == 1.5
+    assert view.revision == 1
+    assert view._revisions.selection == [1]  # newest first: revision 1 is the second row
+
+
+def test_clicking_a_history_row_shows_that_revisions_diff(store: ScenarioStore) -> None:
+    store.save(Scenario(name="s", params=EngineParams(alpha=1.5)), message="one")
+    store.save(Scenario(name="s", params=EngineParams(alpha=3.0)), message="two")
+    store.save(Scenario(name="s", params=EngineParams(alpha=3.0, kappa=0.02)),
+               message="three")
+    view = ScenariosView(store=store)
+    view.selected = "s"
+    assert "kappa: 0.01 → 0.02" in text(view._history()[-1].object)
+    view._revisions.selection = [1]  # the row of revision 2
+    assert view.revision == 2
+    diff = text(view._history()[-1].object)
+    assert "Changes in revision 2 (from 1)" in diff and "alpha: 1.5 → 3" in diff
+
+
+def test_saving_after_navigating_keeps_the_stored_description(store: ScenarioStore) -> None:
+    """Issue 10.3: a page opened on a scenario without its description (or a name typed
+    into an empty form) saved "" over the stored description."""
+    store.save(Scenario(name="kept", description="why this scenario matters"))
+    view = ScenariosView(session=ScenarioSession(Scenario(name="kept")), store=store)
+    assert view.save_description == "why this scenario matters"
+
+    fresh = ScenariosView(store=store)  # an Untitled page: the user types the name
+    fresh.session.scenario.params.alpha = 2.0
+    fresh.save_name = "kept"
+    assert fresh.save_description == "why this scenario matters"
+    fresh.save = True  # exists and the page did not start from it: a conflict first
+    fresh.conflict_overwrite = True
+    assert [r.description for r in store.revisions("kept")] == [
+        "why this scenario matters", "why this scenario matters"]
+
+    fresh.save_description = "changed on purpose"
+    fresh.session.scenario.params.alpha = 2.5
+    fresh.save = True
+    assert store.revision("kept").description == "changed on purpose"
+
+
+def test_saving_stores_the_run_and_lists_it(store: ScenarioStore) -> None:
+    """Issue 10.6: the web app stored no runs; now a save stores the page's run and the
+    history lists it with its figures."""
+    session = ScenarioSession(Scenario(params=EngineParams(num_steps=1)))  # worked example
+    view = ScenariosView(session=session, store=store)
+    view.param.update(save_name="with-run", save_message="first")
+    view.save = True
+    [run] = store.runs("with-run")
+    assert run.summary == session.result.summary
+    shown = view._runs.value.iloc[0]
+    assert shown["revision"] == 1
+    assert shown["final N (tokens)"] == "1,001.56"  # the spec's worked example
+    assert shown["mean issuance I (tokens/time)"] == "66.67"
+    assert shown["mean burn B (tokens/time)"] == "42.04"
+    assert shown["clamp events"] == "0"
+    view.save = True  # nothing changed: no new revision, no second run
+    assert len(store.runs("with-run")) == 1 and len(view._runs.value) == 1

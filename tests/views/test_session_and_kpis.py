@@ -28,6 +28,11 @@ def test_worked_example_cards() -> None:
     assert cards["mean-burn"].value == "42.040"
     assert cards["conservation"].value == "holds"
     assert cards["conservation"].status == "ok"
+    # final N 1,001.56 against N* = 1,000 (issue 10.8: the distance is a KPI)
+    assert cards["target-gap"].value == "+1.56"
+    assert cards["target-gap"].detail == "final N − N* (+0.2%); N* = 1,000"
+    assert cards["final-N"].title == "Final N (tokens)"
+    assert cards["mean-burn"].title == "Mean burn B (tokens/time)"
     html = cards_html(list(cards.values()))
     assert re.search(r'data-testid="kpi-final-N">1,001.56<', html)
 
@@ -41,7 +46,23 @@ def test_clamp_events_are_counted_on_the_conservation_card() -> None:
     events = int(session.result.summary["clamp_events"])
     assert events > 0
     assert f"{events} clamp events" in card.detail
-    assert card.status == "ok"
+    assert card.status == "warn"  # value was injected: not a green "holds"
+    assert card.value == f"top-ups +{session.result.summary['clamp_total']:,.2f} tokens"
+
+
+def test_a_clamp_top_up_turns_the_conservation_card_amber() -> None:
+    """Issue 10.8, by hand: from N = 0 with no issuance, decay, floor or controller, one
+    step burns B*dt = 42.04 * 0.1 = 4.204 tokens below zero; the clamp tops N back up to
+    0 with 4.204 tokens that no flow booked."""
+    scenario = Scenario(params=EngineParams(num_steps=1, N_initial=0, alpha=0, eta=0,
+                                            K_p=0, K_i=0, K_d=0))
+    cards = {c.key: c for c in kpis(ScenarioSession(scenario).result)}
+    card = cards["conservation"]
+    assert (card.value, card.status) == ("top-ups +4.20 tokens", "warn")
+    assert "1 clamp event;" in card.detail
+    assert cards["target-gap"].value == "-1,000.00"  # N = 0 against N* = 1,000
+    html = cards_html(list(cards.values()))
+    assert 'class="nx-kpi nx-kpi-conservation nx-kpi-warn"' in html
 
 
 def test_each_change_runs_once_through_the_memo() -> None:
@@ -105,7 +126,7 @@ def test_weight_warnings_shown_beside_the_cards() -> None:
     session.scenario.params.w_H = 0.9
     assert cards._warnings.visible
     assert "Issuance weights: w_D + w_E + w_H + w_M sum to 1.5" in text(cards._warnings.object)
-    assert cards._cards.object.count('class="nx-kpi-value"') == 4
+    assert cards._cards.object.count('class="nx-kpi-value"') == 5
 
 
 def test_bad_values_raise_an_error_notification_in_a_served_page() -> None:
@@ -124,3 +145,20 @@ def test_bad_values_raise_an_error_notification_in_a_served_page() -> None:
     assert shown == [("error", "Not run: 1 invalid value: inputs.D.pulse_width = 9 "
                                "(allowed: at most pulse_period (4); a wider pulse never ends)")]
     assert session.result.scenario.inputs.D.pulse_width == 3  # the last good run stays
+
+
+def test_kpi_details_never_use_e_notation_for_ordinary_amounts() -> None:
+    """Issue 10.13: N* = 1,000,000 showed as 1e+06, a range of N as 1.235e+04."""
+    scenario = Scenario(params=EngineParams(num_steps=1, N_target=1_000_000,
+                                            N_initial=12_345.5))
+    cards = {c.key: c for c in kpis(ScenarioSession(scenario).result)}
+    assert cards["target-gap"].detail.endswith("N* = 1,000,000")
+    assert "vs N₀(t=0) = 12,345.50" in cards["final-N"].detail
+    assert "e+" not in cards["mean-burn"].detail and "12,345.50" in cards["mean-burn"].detail
+
+
+def test_warnings_spell_phi_one_way() -> None:
+    """Issue 10.13: the plots and labels say Φ; the saturation warning said "Phi"."""
+    scenario = Scenario(params=EngineParams(num_steps=200, alpha=4.5))
+    [warning] = [w for w in ScenarioSession(scenario).result.warnings if "limit" in w]
+    assert warning.startswith("The controller output Φ was at its ±100 limit")
