@@ -224,16 +224,20 @@ class ScenariosView(Viewer):
 
         ``writes``: the call changed the database, so the views refresh (``version``).
         A load writes nothing: refreshing then would reset the revision picker to the
-        latest revision while the page holds the older one just loaded."""
+        latest revision while the page holds the older one just loaded.
+
+        The changes an action makes (selection, revision, version, message) are batched,
+        so each dependent part of the page is rebuilt once, not once per change."""
         from nexus_panel.storage.errors import StorageError
 
-        try:
-            action()
-        except (ValidationError, StorageError, LookupError) as exc:
-            self._report("{why}", "danger", why=exc)
-        else:
-            if writes:
-                self.version += 1
+        with param.parameterized.batch_call_watchers(self):
+            try:
+                action()
+            except (ValidationError, StorageError, LookupError) as exc:
+                self._report("{why}", "danger", why=exc)
+            else:
+                if writes:
+                    self.version += 1
 
     @param.depends("save", watch=True)
     def _on_save(self) -> None:
@@ -446,27 +450,40 @@ class ScenariosView(Viewer):
         if event.new and event.new[0] < len(self._revisions.value):
             self.revision = int(self._revisions.value.iloc[event.new[0]]["revision"])
 
-    @param.depends("selected", "revision", "version")
-    def _history(self) -> pn.viewable.Viewable:
+    @param.depends("selected")
+    def _history_heading(self) -> pn.viewable.Viewable:
         if not self.selected:
             return pn.pane.Markdown("Select a scenario to see its revisions.")
-        parts: list[Any] = [
-            pn.pane.Markdown(safe.md("### History of '{name}'", name=self.selected)),
-            self._revisions,
-            pn.pane.Markdown("#### Stored runs"),
-            self._runs,
-        ]
-        if self.revision is not None and self.revision > 1:
+        return pn.pane.Markdown(safe.md("### History of '{name}'", name=self.selected))
+
+    @param.depends("selected", watch=True, on_init=True)
+    def _show_history_tables(self) -> None:
+        """The history and runs tables stay the same widgets (re-rendering a Tabulator
+        costs about a tenth of a second each); only whether they show changes."""
+        for part in getattr(self, "_history_tables", ()):
+            part.visible = bool(self.selected)
+
+    @param.depends("selected", "revision", "version")
+    def _diff(self) -> pn.viewable.Viewable:
+        if self.selected and self.revision is not None and self.revision > 1:
             diff = self.store.diff(f"{self.selected}@{self.revision - 1}",
                                    f"{self.selected}@{self.revision}")
             head = safe.md("#### Changes in revision {number} (from {previous})",
                            number=self.revision, previous=self.revision - 1)
-            parts.append(pn.pane.Markdown(head + "\n\n" + diff_markdown(diff),
-                                          css_classes=["nx-revision-diff"]))
-        elif self.revision == 1:
-            parts.append(pn.pane.Markdown("#### Revision 1 is the first: nothing to compare.",
-                                          css_classes=["nx-revision-diff"]))
-        return pn.Column(*parts, sizing_mode="stretch_width")
+            return pn.pane.Markdown(head + "\n\n" + diff_markdown(diff),
+                                    css_classes=["nx-revision-diff"])
+        if self.selected and self.revision == 1:
+            return pn.pane.Markdown("#### Revision 1 is the first: nothing to compare.",
+                                    css_classes=["nx-revision-diff"])
+        return pn.Spacer(height=0)
+
+    def _history(self) -> pn.Column:
+        """Heading, revisions, stored runs and the diff of the revision shown."""
+        self._history_tables = (self._revisions, pn.pane.Markdown("#### Stored runs"),
+                                self._runs)
+        self._show_history_tables()
+        return pn.Column(self._history_heading, *self._history_tables, self._diff,
+                         sizing_mode="stretch_width")
 
     @param.depends("conflict")
     def _conflict(self) -> pn.viewable.Viewable:
@@ -557,7 +574,7 @@ class ScenariosView(Viewer):
                                 css_classes=["nx-restore"], align="end",
                                 disabled=nothing_selected, visible=self.param.show_deleted),
         )
-        library = pn.Column(filters, self._list, actions, self._confirm, self._history,
+        library = pn.Column(filters, self._list, actions, self._confirm, self._history(),
                             sizing_mode="stretch_width")
         return pn.Column(self._message, self._conflict,
                          pn.Row(save_card, library, sizing_mode="stretch_width"),

@@ -38,7 +38,7 @@ def test_save_lists_it_and_a_second_save_adds_a_revision(store: ScenarioStore) -
     assert text(view.message) == "Saved 'growth' as revision 2."
     assert [r.message for r in store.revisions("growth")] == ["first", "alpha up"]
     assert view.selected == "growth" and view.revision == 2
-    diff = text(view._history()[-1].object)
+    diff = text(view._diff().object)
     assert "alpha: 1 → 2.5" in diff
 
 
@@ -152,10 +152,10 @@ def test_clicking_a_history_row_shows_that_revisions_diff(store: ScenarioStore) 
                message="three")
     view = ScenariosView(store=store)
     view.selected = "s"
-    assert "kappa: 0.01 → 0.02" in text(view._history()[-1].object)
+    assert "kappa: 0.01 → 0.02" in text(view._diff().object)
     view._revisions.selection = [1]  # the row of revision 2
     assert view.revision == 2
-    diff = text(view._history()[-1].object)
+    diff = text(view._diff().object)
     assert "Changes in revision 2 (from 1)" in diff and "alpha: 1.5 → 3" in diff
 
 
