@@ -58,7 +58,7 @@ def count(session: Session) -> int:
     return session.scalar(sa.select(sa.func.count()).select_from(UserRow)) or 0
 
 
-def add(session: Session, actor: str, name: str, role: str, password_hash: str,
+def add(session: Session, actor: str, name: str, role: str, password_hash: str, *,
         display_name: str) -> UserRecord:
     if session.scalar(sa.select(UserRow.id).where(UserRow.name == name)) is not None:
         raise ConflictError(f"an account named {name!r} already exists")

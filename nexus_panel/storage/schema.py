@@ -108,10 +108,6 @@ class ScenarioRow(Base):
     the number of its latest revision (the counter new revision numbers come from)."""
 
     __tablename__ = "scenarios"
-    __table_args__ = (
-        sa.CheckConstraint("visibility IN (" + ", ".join(f"'{v}'" for v in VISIBILITIES)
-                           + ")", name="known_visibility"),
-    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(NAME_LENGTH), unique=True)
@@ -119,6 +115,7 @@ class ScenarioRow(Base):
     owner: Mapped[str] = mapped_column(sa.String(NAME_LENGTH), default="local")
     visibility: Mapped[str] = mapped_column(sa.String(10), default="team",
                                             server_default="team")
+    """One of VISIBILITIES, checked by the store (``set_visibility``)."""
     deleted: Mapped[bool] = mapped_column(default=False)
     revision_count: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

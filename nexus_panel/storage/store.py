@@ -98,8 +98,8 @@ from nexus_panel.storage.rows import (
 )
 from nexus_panel.storage.schema import (
     PARAM_COLUMNS,
-    RevisionRow,
     VISIBILITIES,
+    RevisionRow,
     RunRow,
     ScenarioRow,
     utcnow,
@@ -173,9 +173,10 @@ class ScenarioStore:
             return self._write_once(work, doing)
         except PermissionDenied as exc:
             # The refused transaction rolled back; the refusal is recorded on its own.
+            details = {"operation": doing, "reason": str(exc)}
             self._write_once(lambda s: audit.append(
-                s, self.user, "refuse", f"user:{self.user}",
-                {"operation": doing, "reason": str(exc)}), "record a refused write")
+                s, self.user, "refuse", f"user:{self.user}", details),
+                "record a refused write")
             raise
 
     def _write_once(self, work: Callable[[Session], T], doing: str) -> T:
@@ -748,7 +749,8 @@ class ScenarioStore:
 
         def work(s: Session) -> UserRecord:
             self._acting(s, "admin", f"add the account {name!r}", self.user)
-            return accounts.add(s, self.user, name, role, password_hash, display_name)
+            return accounts.add(s, self.user, name, role, password_hash,
+                                display_name=display_name)
         return self._write(work, f"add the account {name!r}")
 
     def set_role(self, name: str, role: str) -> UserRecord:

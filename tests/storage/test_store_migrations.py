@@ -17,7 +17,7 @@ from nexus_panel.models import EngineParams
 from nexus_panel.storage import ScenarioStore, StorageError, database
 from nexus_panel.storage.schema import Base
 
-TABLES = {"scenarios", "scenario_revisions", "runs", "audit_events", "analyses"}
+TABLES = {"scenarios", "scenario_revisions", "runs", "audit_events", "analyses", "users"}
 
 
 def _engine(url: str) -> sa.Engine:

@@ -65,11 +65,10 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
         sa.UniqueConstraint("name", name=op.f("uq_users_name")),
     )
-    with op.batch_alter_table("scenarios") as batch:
-        batch.add_column(sa.Column("visibility", sa.String(length=10), nullable=False,
-                                   server_default="team"))
-        batch.create_check_constraint(op.f("ck_scenarios_known_visibility"),
-                                      sa.text(_in("visibility", ["team", "private"])))
+    # A plain ADD COLUMN (no table rebuild: SQLite cannot drop ``scenarios`` while
+    # revisions reference it); the store checks the value.
+    op.add_column("scenarios", sa.Column("visibility", sa.String(length=10), nullable=False,
+                                         server_default="team"))
     _set_actions(NEW_ACTIONS)
 
 
@@ -83,7 +82,5 @@ def downgrade() -> None:
         raise RuntimeError(f"cannot downgrade below 0004: the audit trail holds {newer} "
                            "account, login or refusal events")
     _set_actions(OLD_ACTIONS)
-    with op.batch_alter_table("scenarios") as batch:
-        batch.drop_constraint(op.f("ck_scenarios_known_visibility"), type_="check")
-        batch.drop_column("visibility")
+    op.drop_column("scenarios", "visibility")
     op.drop_table("users")
