@@ -67,8 +67,9 @@ def require_role(actor: Actor, role: str, doing: str) -> None:
         raise PermissionDenied(f"{actor.name!r} may not {doing}: {actor.why}")
     if not actor.at_least(role):
         needed = "an admin" if role == "admin" else f"an {role} or admin"
+        article = "an" if actor.role[0] in "aeiou" else "a"
         raise PermissionDenied(f"{actor.name!r} may not {doing}: that needs {needed}, "
-                               f"and {actor.name!r} is a {actor.role}")
+                               f"and {actor.name!r} is {article} {actor.role}")
 
 
 def can_read(actor: Actor, row: ScenarioRow) -> bool:
