@@ -497,8 +497,8 @@ class ScenarioStore:
 
     def run_info(self, run_id: int) -> RunRecord:
         def work(s: Session) -> RunRecord:
-            row = (s.execute(run_query().where(RunRow.id == run_id)).one_or_none()
-                   if id_in_range(run_id) else None)
+            row = (s.execute(run_query().where(RunRow.id == run_id, readable(
+                self._actor(s)))).one_or_none() if id_in_range(run_id) else None)
             if row is None:
                 raise NotFoundError(f"no stored run with id {run_id}")
             return run_record(row)
@@ -506,8 +506,11 @@ class ScenarioStore:
 
     def load_run(self, run_id: int) -> SimulationResult:
         """The stored result, identical bit for bit to the one recorded."""
-        blob = self._read(lambda s: s.scalar(sa.select(RunRow.data).where(RunRow.id == run_id))
-                          if id_in_range(run_id) else None, f"load run {run_id}")
+        blob = self._read(lambda s: s.scalar(
+            sa.select(RunRow.data).join(RevisionRow, RevisionRow.id == RunRow.revision_id)
+            .join(ScenarioRow, ScenarioRow.id == RevisionRow.scenario_id)
+            .where(RunRow.id == run_id, readable(self._actor(s))))
+            if id_in_range(run_id) else None, f"load run {run_id}")
         if blob is None:
             raise NotFoundError(f"no stored run with id {run_id}")
         try:
@@ -538,19 +541,21 @@ class ScenarioStore:
         (name -> numpy array); ``nexus_panel.analysis.registry.restore_result`` turns the
         three back into the result object."""
         key = analyses.check_id(analysis_id)
-        _, scenario, spec, results, blob = self._read(lambda s: analyses.load(s, key),
-                                                      f"load analysis {key}")
+        _, scenario, spec, results, blob = self._read(
+            lambda s: analyses.load(s, key, readable(self._actor(s))), f"load analysis {key}")
         return scenario, spec, {**results, "arrays": analyses.unpack_arrays(blob, key)}
 
     def analysis_info(self, analysis_id: int | str) -> AnalysisRecord:
         key = analyses.check_id(analysis_id)
-        return self._read(lambda s: analyses.info(s, key), f"read analysis {key}")
+        return self._read(lambda s: analyses.info(s, key, readable(self._actor(s))),
+                          f"read analysis {key}")
 
     def analyses(self, name: str | None = None) -> builtins.list[AnalysisRecord]:
         """Saved analyses (of the scenario ``name`` if given), oldest first."""
         if not could_be_name(name):
             return []
-        return self._read(lambda s: analyses.listing(s, name), "list saved analyses")
+        return self._read(lambda s: analyses.listing(s, name, readable(self._actor(s))),
+                          "list saved analyses")
 
     # --- export / import ------------------------------------------------------------------
     def export_bundle(self, revision: RevisionRef, author: str | None = None

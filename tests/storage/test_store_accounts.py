@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from storage_helpers import execute, make_scenario
 
+from nexus_panel.engine import simulate
 from nexus_panel.models import ValidationError
 from nexus_panel.storage import NotFoundError, PermissionDenied, ScenarioStore, passwords
 
@@ -108,7 +109,8 @@ def test_a_private_scenario_is_hidden_from_everyone_but_its_owner_and_admins(
                            ("ada", "admin")):
             local.add_user(name, role, SECRET)
     with ScenarioStore(db_url, user="ann") as ann:
-        ann.save(make_scenario("secret-plan"))
+        run = ann.save(make_scenario("secret-plan"), run=simulate(make_scenario("secret-plan")))
+        run_id = ann.runs("secret-plan")[0].id
         ann.save(make_scenario("shared"))
         assert ann.set_visibility("secret-plan", "private").visibility == "private"
         assert [s.name for s in ann.list()] == ["secret-plan", "shared"]
@@ -119,12 +121,17 @@ def test_a_private_scenario_is_hidden_from_everyone_but_its_owner_and_admins(
                 store.load("secret-plan")
             with pytest.raises(NotFoundError):
                 store.revisions("secret-plan")
+            with pytest.raises(NotFoundError, match=f"no stored run with id {run_id}"):
+                store.load_run(run_id)
+            with pytest.raises(NotFoundError):
+                store.run_info(run_id)
     with ScenarioStore(db_url, user="bob") as bob, pytest.raises(PermissionDenied,
                                                                   match="private to 'ann'"):
         bob.save(make_scenario("secret-plan", alpha=1.9))
     with ScenarioStore(db_url, user="ada") as ada:
         assert [s.name for s in ada.list()] == ["secret-plan", "shared"]
         assert ada.load("secret-plan").name == "secret-plan"
+        assert ada.run_info(run_id).scenario_name == run.scenario_name == "secret-plan"
     with ScenarioStore(db_url) as local, pytest.raises(ValidationError) as err:
         local.set_visibility("shared", "public")
     assert err.value.fields == ["visibility"]
