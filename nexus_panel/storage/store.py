@@ -394,20 +394,29 @@ class ScenarioStore:
         return self._set_deleted(name_or_id, False, author)
 
     def _set_deleted(self, ref: Ref, deleted: bool, author: str | None) -> ScenarioInfo:
-        author = self._author(author)
         action = "delete" if deleted else "restore"
+        return self._set_owned(ref, "deleted", deleted, action, author=author)
+
+    def _set_owned(self, ref: Ref, column: str, value: object, action: str, *,
+                   author: str | None, details: dict[str, Any] | None = None
+                   ) -> ScenarioInfo:
+        """Set ``column`` of a scenario the acting user owns (or any, for an admin) and
+        audit it as ``action``; nothing is written when it already holds ``value``."""
+        author = self._author(author)
+        doing = f"{action} scenario {ref!r}"
 
         def work(s: Session) -> ScenarioInfo:
-            actor = self._acting(s, "editor", f"{action} scenario {ref!r}", author)
+            actor = self._acting(s, "editor", doing, author)
             row = self._find(s, ref, lock=True, deleted_ok=True, actor=actor)
             require_owner(actor, row, f"{action} scenario {row.name!r}")
-            if row.deleted != deleted:
-                row.deleted = deleted
+            if getattr(row, column) != value:
+                setattr(row, column, value)
                 row.updated_at = utcnow()
                 s.flush()
-                audit.append(s, author, action, f"scenario:{row.id}", {"name": row.name})
+                audit.append(s, author, action, f"scenario:{row.id}",
+                             {"name": row.name, **(details or {})})
             return scenario_info(s, row.id)
-        return self._write(work, f"{action} {ref!r}")
+        return self._write(work, doing)
 
     # --- runs -----------------------------------------------------------------------------
     def record_run(self, revision: RevisionRef, result: SimulationResult, *,
@@ -723,21 +732,8 @@ class ScenarioStore:
         if visibility not in VISIBILITIES:
             raise ValidationError([FieldError("visibility", visibility,
                                               " | ".join(VISIBILITIES))])
-        author = self._author(author)
-
-        def work(s: Session) -> ScenarioInfo:
-            actor = self._acting(s, "editor", f"change the visibility of {name_or_id!r}",
-                                 author)
-            row = self._find(s, name_or_id, lock=True, deleted_ok=True, actor=actor)
-            require_owner(actor, row, f"change the visibility of scenario {row.name!r}")
-            if row.visibility != visibility:
-                row.visibility = visibility
-                row.updated_at = utcnow()
-                s.flush()
-                audit.append(s, author, "visibility", f"scenario:{row.id}",
-                             {"name": row.name, "visibility": visibility})
-            return scenario_info(s, row.id)
-        return self._write(work, f"change the visibility of {name_or_id!r}")
+        return self._set_owned(name_or_id, "visibility", visibility, "visibility",
+                               author=author, details={"visibility": visibility})
 
     # --- accounts (rules: nexus_panel.storage.accounts, permissions) ----------------------
     def users(self) -> builtins.list[UserRecord]:
