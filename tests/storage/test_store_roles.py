@@ -4,17 +4,35 @@ the acting user in the audit trail."""
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 import pytest
 from storage_helpers import count_rows, make_scenario
 
+from nexus_panel.analysis import MonteCarloSpec, run_monte_carlo
 from nexus_panel.engine import simulate
 from nexus_panel.storage import PermissionDenied, ScenarioStore
 
 PASSWORD = "a long enough secret"
 Write = Callable[[ScenarioStore], Any]
+
+
+@cache
+def _monte_carlo() -> object:
+    """A small Monte Carlo of ``theirs`` (computed once for every test)."""
+    return run_monte_carlo(MonteCarloSpec.from_dict({
+        "scenario": make_scenario("theirs").to_dict(), "n_runs": 4, "master_seed": 3,
+        "parameters": [{"parameter": "alpha", "distribution": "uniform", "low": 0.8,
+                        "high": 1.6}]}))
+
+
+def _export_run(store: ScenarioStore) -> Path:
+    with tempfile.TemporaryDirectory() as folder:
+        return store.export_run(store.runs("theirs")[0].id, Path(folder) / "run.csv")
 
 WRITES: dict[str, Write] = {
     "save a new scenario": lambda s: s.save(make_scenario("fresh")),
@@ -25,6 +43,9 @@ WRITES: dict[str, Write] = {
     "import a scenario": lambda s: s.import_data(make_scenario("imported").to_dict()),
     "record a run": lambda s: s.record_run("theirs", simulate(make_scenario("theirs"))),
     "export a scenario": lambda s: s.export_bundle("theirs"),
+    "export a run": _export_run,
+    "save an analysis": lambda s: s.save_analysis(make_scenario("theirs"), "montecarlo",
+                                                  _monte_carlo()),
     "delete own scenario": lambda s: s.delete("mine"),
     "restore own scenario": lambda s: s.restore("mine-deleted"),
     "make own scenario private": lambda s: s.set_visibility("mine", "private"),
@@ -37,11 +58,11 @@ WRITES: dict[str, Write] = {
     "reset a password": lambda s: s.reset_password("owner", "another long secret"),
 }
 ALLOWED: dict[str, set[str]] = {
-    "viewer": {"record a run", "export a scenario"},
+    "viewer": {"record a run", "export a scenario", "export a run"},
     "editor": {"save a new scenario", "revise a team scenario", "save several scenarios",
                "duplicate a scenario", "import a scenario", "record a run",
-               "export a scenario", "delete own scenario", "restore own scenario",
-               "make own scenario private"},
+               "export a scenario", "export a run", "save an analysis",
+               "delete own scenario", "restore own scenario", "make own scenario private"},
     "admin": set(WRITES),
     "disabled": set(),
     "unknown": set(),
@@ -56,7 +77,7 @@ def _prepare(url: str, actor: str) -> None:
         if actor != "unknown":
             local.add_user(actor, "editor", PASSWORD)
     with ScenarioStore(url, user="owner") as owner:
-        owner.save(make_scenario("theirs"))
+        owner.save(make_scenario("theirs"), run=simulate(make_scenario("theirs")))
         owner.save(make_scenario("theirs-deleted"))
         owner.delete("theirs-deleted")
     if actor != "unknown":
@@ -73,7 +94,7 @@ def _prepare(url: str, actor: str) -> None:
 
 def _state(url: str) -> dict[str, int]:
     return {t: count_rows(url, t) for t in ("scenarios", "scenario_revisions", "runs",
-                                             "users", "audit_events")}
+                                             "analyses", "users", "audit_events")}
 
 
 @pytest.mark.parametrize("operation", list(WRITES))
