@@ -99,3 +99,26 @@ def test_other_commands_write_as_the_named_user(sqlite_url: str, tmp_path: Path,
     assert main(["import", str(tmp_path / "b.json"), "--name", "copy", "--as", "vic",
                  "--database-url", sqlite_url]) == 2
     assert "'vic' may not save scenario 'copy'" in capsys.readouterr().err
+
+
+def test_on_a_terminal_the_password_is_prompted_twice(sqlite_url: str,
+                                                       monkeypatch: pytest.MonkeyPatch,
+                                                       capsys: pytest.CaptureFixture[str]
+                                                       ) -> None:
+    import getpass
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.delenv("NEXUS_USER", raising=False)
+    monkeypatch.setattr(sys, "stdin", Terminal(""))
+    typed = iter([SECRET, SECRET + "!", SECRET, SECRET])
+    monkeypatch.setattr(getpass, "getpass", lambda prompt: next(typed))
+    url = ["--database-url", sqlite_url]
+    assert main(["users", "add", "ann", "--role", "editor", *url]) == 2
+    assert capsys.readouterr().err == ("nexus-panel users: the two passwords differ: nothing "
+                                       "was changed\n")
+    assert main(["users", "add", "ann", "--role", "editor", *url]) == 0
+    with ScenarioStore(sqlite_url) as store:
+        assert store.authenticate("ann", SECRET) is not None
