@@ -89,6 +89,10 @@ class Settings(param.Parameterized):
     dask_address = _setting(
         param.String, "", "NEXUS_DASK_ADDRESS",
         "Dask scheduler the analyses run their chunks on; empty: threads in-process.")
+    acting_user = _setting(
+        param.String, "", "NEXUS_USER",
+        "Account the CLI's database writes act as (``--as`` overrides it); empty: the "
+        "single-user local mode, with every right.")
     cookie_secret = _setting(
         param.String, "", "NEXUS_COOKIE_SECRET",
         "Secret that signs the server's cookies (set one per deployment).",

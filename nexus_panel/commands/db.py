@@ -14,16 +14,29 @@ from nexus_panel.commands.errors import CommandError
 
 
 def add_database_option(parser: argparse.ArgumentParser) -> None:
+    """``--database-url``, and ``--as``: the account the command's writes act as."""
     parser.add_argument("--database-url", metavar="URL", default=None,
                         help="SQLAlchemy URL (default: $DATABASE_URL, else the SQLite file in "
                              "the user data directory)")
+    parser.add_argument("--as", dest="acting_user", default=None, metavar="NAME",
+                        help="act as this account, whose role every write is checked "
+                             "against (default: $NEXUS_USER, else the single-user local "
+                             "mode, with every right)")
+
+
+def acting_user(args: argparse.Namespace) -> str | None:
+    """``--as``, else NEXUS_USER (read through settings), else None: local mode."""
+    from nexus_panel.settings import current
+
+    return getattr(args, "acting_user", None) or current().acting_user or None
 
 
 def open_store(args: argparse.Namespace, *, migrate: bool = True) -> Any:
-    """A ScenarioStore for ``--database-url``; storage failures become one-line errors."""
+    """A ScenarioStore for ``--database-url`` acting as :func:`acting_user`; storage
+    failures (a refused write too) become one-line errors."""
     from nexus_panel.storage import ScenarioStore
 
-    return ScenarioStore(args.database_url, migrate=migrate)
+    return ScenarioStore(args.database_url, user=acting_user(args), migrate=migrate)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

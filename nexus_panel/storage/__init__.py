@@ -6,6 +6,7 @@ Use :class:`ScenarioStore`; it returns frozen records, never ORM objects::
     store = ScenarioStore()            # DATABASE_URL, else SQLite in the user data dir
     rev = store.save(scenario, message="first try")
     store.list(alpha=(1.5, None))      # every scenario with alpha >= 1.5
+    ScenarioStore(url, user="ann")     # acts as the account ann: her role is enforced
 
 The schema (``schema.py``) and migrations (``migrations/``) are internal.
 """
@@ -13,7 +14,12 @@ The schema (``schema.py``) and migrations (``migrations/``) are internal.
 from __future__ import annotations
 
 from nexus_panel.storage.analyses import AnalysisRecord
-from nexus_panel.storage.errors import ConflictError, NotFoundError, StorageError
+from nexus_panel.storage.errors import (
+    ConflictError,
+    NotFoundError,
+    PermissionDenied,
+    StorageError,
+)
 from nexus_panel.storage.records import (
     AuditCheck,
     AuditEvent,
@@ -21,10 +27,12 @@ from nexus_panel.storage.records import (
     RunRecord,
     ScenarioDiff,
     ScenarioInfo,
+    UserRecord,
 )
 from nexus_panel.storage.store import ScenarioStore
 
 __all__ = [
     "AnalysisRecord", "AuditCheck", "AuditEvent", "ConflictError", "NotFoundError",
-    "RevisionRecord", "RunRecord", "ScenarioDiff", "ScenarioInfo", "ScenarioStore", "StorageError",
+    "PermissionDenied", "RevisionRecord", "RunRecord", "ScenarioDiff", "ScenarioInfo",
+    "ScenarioStore", "StorageError", "UserRecord",
 ]

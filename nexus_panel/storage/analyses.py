@@ -163,22 +163,30 @@ def check_id(analysis_id: Any) -> int:
     return value
 
 
-def info(session: Session, analysis_id: int) -> AnalysisRecord:
-    row = session.execute(_query().where(AnalysisRow.id == analysis_id)).one_or_none()
+def info(session: Session, analysis_id: int,
+         visible: sa.ColumnElement[bool] | None = None) -> AnalysisRecord:
+    """``visible``: a WHERE clause on the scenario (``permissions.readable``); an analysis
+    of a scenario outside it is not found."""
+    query = _query().where(AnalysisRow.id == analysis_id)
+    row = session.execute(query if visible is None else query.where(visible)).one_or_none()
     if row is None:
         raise NotFoundError(f"no saved analysis with id {analysis_id}")
     return _record(row)
 
 
-def listing(session: Session, name: str | None) -> list[AnalysisRecord]:
+def listing(session: Session, name: str | None,
+            visible: sa.ColumnElement[bool] | None = None) -> list[AnalysisRecord]:
     query = _query() if name is None else _query().where(ScenarioRow.name == name)
+    if visible is not None:
+        query = query.where(visible)
     return [_record(r) for r in session.execute(query)]
 
 
-def load(session: Session, analysis_id: int
+def load(session: Session, analysis_id: int,
+         visible: sa.ColumnElement[bool] | None = None
          ) -> tuple[AnalysisRecord, Scenario, dict[str, Any], dict[str, Any], bytes | None]:
     """The record, the analysed scenario (as saved), spec, results and the arrays blob."""
-    record = info(session, analysis_id)
+    record = info(session, analysis_id, visible)
     row = session.get(AnalysisRow, analysis_id)
     revision = session.get(RevisionRow, record.revision_id)
     assert row is not None and revision is not None

@@ -20,6 +20,14 @@ class ConflictError(StorageError):
     """The write would overwrite or clash with something else already saved."""
 
 
+class PermissionDenied(StorageError):
+    """The acting user's role (or account state) does not allow this write.
+
+    A StorageError so every caller that already turns storage failures into one line
+    (the CLI's exit code, the pages' notifications) shows it without new handling; the
+    HTTP routes answer it with 403. The refusal itself is recorded in the audit trail."""
+
+
 def first_line(exc: BaseException) -> str:
     """The first meaningful line of a (driver) exception's message."""
     orig = getattr(exc, "orig", None)

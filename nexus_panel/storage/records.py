@@ -29,6 +29,8 @@ class ScenarioInfo:
     """Number of the latest revision."""
     content_hash: str
     params: dict[str, float | int] = field(repr=False)
+    visibility: str = "team"
+    """``team`` (every account may read it) or ``private`` (its owner and admins)."""
 
 
 @dataclass(frozen=True)
@@ -154,3 +156,19 @@ class AuditCheck:
             return f"{chain}; revisions intact: {self.revisions_checked} checked"
         return "\n".join([f"{chain}; {len(self.bad_revisions)} of {self.revisions_checked} "
                           "revisions tampered with:", *self.bad_revisions])
+
+
+@dataclass(frozen=True)
+class UserRecord:
+    """One account as listed (never its password hash)."""
+
+    name: str
+    display_name: str
+    role: str
+    disabled: bool
+    created_at: datetime
+    last_login_at: datetime | None
+
+    def to_dict(self) -> dict[str, object]:
+        """The listing form of ``nexus-panel users list --json``."""
+        return {"name": self.name, "role": self.role, "disabled": self.disabled}

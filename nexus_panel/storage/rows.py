@@ -132,6 +132,7 @@ def scenario_of(row: RevisionRow, name: str) -> Scenario:
 
 def info_columns() -> list[Any]:
     return [ScenarioRow.id, ScenarioRow.name, ScenarioRow.description, ScenarioRow.owner,
+            ScenarioRow.visibility,
             ScenarioRow.created_at, ScenarioRow.updated_at, ScenarioRow.deleted,
             ScenarioRow.revision_count, RevisionRow.content_hash,
             *[getattr(RevisionRow, n) for n in PARAM_COLUMNS]]
@@ -149,7 +150,7 @@ def info_record(row: sa.Row[Any]) -> ScenarioInfo:
         id=row.id, name=row.name, description=row.description, owner=row.owner,
         created_at=row.created_at, updated_at=row.updated_at, deleted=row.deleted,
         revision=row.revision_count, content_hash=row.content_hash,
-        params={n: row._mapping[n] for n in PARAM_COLUMNS})
+        params={n: row._mapping[n] for n in PARAM_COLUMNS}, visibility=row.visibility)
 
 
 def scenario_info(session: Session, scenario_id: int) -> ScenarioInfo:

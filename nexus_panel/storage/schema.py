@@ -23,7 +23,16 @@ from nexus_panel.models.text import NAME_LENGTH
 
 AUDIT_ACTIONS: tuple[str, ...] = (
     "create", "revise", "delete", "restore", "run", "export", "import",
+    "visibility", "user", "login", "refuse",
 )
+"""``visibility``: a scenario made team/private; ``user``: an account added or changed
+(details say how); ``login``: a password checked (details: ok or why not); ``refuse``: a
+write the acting user may not make (details: the operation and why)."""
+
+ROLES: tuple[str, ...] = ("viewer", "editor", "admin")
+"""Account roles, least to most rights (``storage.permissions`` says what each may do)."""
+VISIBILITIES: tuple[str, ...] = ("team", "private")
+"""``team``: every account may read the scenario; ``private``: its owner and admins only."""
 
 
 class UTCDateTime(sa.TypeDecorator[datetime]):
@@ -104,6 +113,9 @@ class ScenarioRow(Base):
     name: Mapped[str] = mapped_column(sa.String(NAME_LENGTH), unique=True)
     description: Mapped[str] = mapped_column(sa.Text, default="")
     owner: Mapped[str] = mapped_column(sa.String(NAME_LENGTH), default="local")
+    visibility: Mapped[str] = mapped_column(sa.String(10), default="team",
+                                            server_default="team")
+    """One of VISIBILITIES, checked by the store (``set_visibility``)."""
     deleted: Mapped[bool] = mapped_column(default=False)
     revision_count: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -190,3 +202,23 @@ class AnalysisRow(Base):
     message: Mapped[str] = mapped_column(sa.Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     duration_s: Mapped[float | None] = mapped_column(sa.Double())
+
+
+class UserRow(Base):
+    """An account. ``password_hash`` is an argon2id hash (PHC string with its parameters);
+    the password itself is never stored."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        sa.CheckConstraint("role IN (" + ", ".join(f"'{r}'" for r in ROLES) + ")",
+                           name="known_role"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(NAME_LENGTH), unique=True)
+    display_name: Mapped[str] = mapped_column(sa.String(NAME_LENGTH), default="")
+    role: Mapped[str] = mapped_column(sa.String(10))
+    password_hash: Mapped[str] = mapped_column(sa.String(200))
+    disabled: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -41,16 +41,33 @@ from nexus_panel.files import write_atomically
 from nexus_panel.models import FieldError, Scenario, ValidationError
 from nexus_panel.models import text as text_rules
 from nexus_panel.storage import (
+    accounts,
     analyses,
     audit,
     database,
     locking,
+    passwords,
     revision_check,
     transfer,
     verify,
 )
 from nexus_panel.storage.analyses import AnalysisRecord
-from nexus_panel.storage.errors import ConflictError, NotFoundError, StorageError, first_line
+from nexus_panel.storage.errors import (
+    ConflictError,
+    NotFoundError,
+    PermissionDenied,
+    StorageError,
+    first_line,
+)
+from nexus_panel.storage.permissions import (
+    Actor,
+    actor_of,
+    can_read,
+    local_actor,
+    readable,
+    require_owner,
+    require_role,
+)
 from nexus_panel.storage.records import (
     AuditCheck,
     AuditEvent,
@@ -58,6 +75,7 @@ from nexus_panel.storage.records import (
     RunRecord,
     ScenarioDiff,
     ScenarioInfo,
+    UserRecord,
 )
 from nexus_panel.storage.rows import (
     Ref,
@@ -80,6 +98,7 @@ from nexus_panel.storage.rows import (
 )
 from nexus_panel.storage.schema import (
     PARAM_COLUMNS,
+    VISIBILITIES,
     RevisionRow,
     RunRow,
     ScenarioRow,
@@ -100,14 +119,18 @@ class ScenarioStore:
 
     ``url``: SQLAlchemy URL; None means ``DATABASE_URL``, else a SQLite file in
     ``NEXUS_DATA_DIR`` or the user data directory. The schema is created or upgraded on
-    first use (``migrate=False`` only checks that the database answers). ``user`` is the
-    owner of new scenarios and the default author of every change ("local" until there
-    are accounts).
+    first use (``migrate=False`` only checks that the database answers).
+
+    ``user``: the account the store acts for: the owner of new scenarios and the author
+    of every change, whose role every write is checked against (``storage.permissions``;
+    a refused write raises :class:`PermissionDenied` and is audited). None: the
+    single-user local app, acting as ``local`` with every right.
     """
 
-    def __init__(self, url: str | sa.URL | None = None, *, user: str = "local",
+    def __init__(self, url: str | sa.URL | None = None, *, user: str | None = None,
                  migrate: bool = True) -> None:
-        self.user = text_rules.AUTHOR.check(user, "user").strip()
+        self.local = user is None
+        self.user = "local" if user is None else text_rules.AUTHOR.check(user, "user").strip()
         self.url = database.resolve_url(url)
         self.engine = database.make_engine(self.url)
         self._writer = self.engine.execution_options(**{database.WRITE: True})
@@ -146,6 +169,17 @@ class ScenarioStore:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _write(self, work: Callable[[Session], T], doing: str) -> T:
+        try:
+            return self._write_once(work, doing)
+        except PermissionDenied as exc:
+            # The refused transaction rolled back; the refusal is recorded on its own.
+            details = {"operation": doing, "reason": str(exc)}
+            self._write_once(lambda s: audit.append(
+                s, self.user, "refuse", f"user:{self.user}", details),
+                "record a refused write")
+            raise
+
+    def _write_once(self, work: Callable[[Session], T], doing: str) -> T:
         for attempt in range(WRITE_ATTEMPTS):
             try:
                 with Session(self._writer, expire_on_commit=False) as session, \
@@ -218,7 +252,11 @@ class ScenarioStore:
                  details: dict[str, Any] | None = None, must_be_new: bool = False
                  ) -> RevisionRecord:
         text_rules.MESSAGE.check(message, "message")  # every save passes here
+        actor = self._acting(session, "editor", f"save scenario {name!r}", author)
         row = locking.claim_scenarios(session, [name], self.user)[name]
+        if row.revision_count and not can_read(actor, row):
+            raise PermissionDenied(f"{actor.name!r} may not save scenario {name!r}: it is "
+                                   f"private to {row.owner!r}")
         content_hash = scenario.content_hash()
         now = utcnow()
         if row.revision_count == 0:  # claimed just now: a new scenario
@@ -258,14 +296,14 @@ class ScenarioStore:
     def load(self, name_or_id: Ref, revision: int | None = None) -> Scenario:
         """The scenario as saved in ``revision`` (default: the latest)."""
         def work(s: Session) -> Scenario:
-            row = find_scenario(s, name_or_id)
+            row = self._find(s, name_or_id)
             return scenario_of(find_revision(s, row, revision), row.name)
         return self._read(work, f"load scenario {name_or_id!r}")
 
     def get(self, name_or_id: Ref) -> ScenarioInfo:
         """One scenario's listing record (deleted ones too)."""
         return self._read(lambda s: scenario_info(
-            s, find_scenario(s, name_or_id, deleted_ok=True).id), f"read {name_or_id!r}")
+            s, self._find(s, name_or_id, deleted_ok=True).id), f"read {name_or_id!r}")
 
     def exists(self, name: str) -> bool:
         """True when a scenario (deleted or not) holds ``name``."""
@@ -292,13 +330,13 @@ class ScenarioStore:
                                        ScenarioRow.description.ilike(pattern, escape="\\")))
         if limit is not None:
             query = query.limit(check_count(limit, "limit"))
-        return self._read(lambda s: [info_record(r) for r in s.execute(query)],
-                          "list scenarios")
+        return self._read(lambda s: [info_record(r) for r in s.execute(
+            query.where(readable(self._actor(s))))], "list scenarios")
 
     def revisions(self, name_or_id: Ref) -> builtins.list[RevisionRecord]:
         """Every revision of a scenario, oldest first (deleted scenarios too)."""
         def work(s: Session) -> builtins.list[RevisionRecord]:
-            row = find_scenario(s, name_or_id, deleted_ok=True)
+            row = self._find(s, name_or_id, deleted_ok=True)
             rows = s.scalars(sa.select(RevisionRow).where(RevisionRow.scenario_id == row.id)
                              .order_by(RevisionRow.number))
             return [revision_record(r, row.name) for r in rows]
@@ -311,7 +349,7 @@ class ScenarioStore:
         scenario_ref, number = split_ref(ref)
 
         def work(s: Session) -> RevisionRecord:
-            row = find_scenario(s, scenario_ref, deleted_ok=True)
+            row = self._find(s, scenario_ref, deleted_ok=True)
             return revision_record(find_revision(s, row, number), row.name)
         return self._read(work, f"read revision {ref!r}")
 
@@ -340,7 +378,7 @@ class ScenarioStore:
         author = self._author(author)
 
         def work(s: Session) -> RevisionRecord:
-            row = find_scenario(s, name_or_id)
+            row = self._find(s, name_or_id)
             source = find_revision(s, row, None)
             copy = scenario_of(source, row.name).copy(name=new_name)
             label = f"{row.name}@{source.number}"
@@ -356,18 +394,29 @@ class ScenarioStore:
         return self._set_deleted(name_or_id, False, author)
 
     def _set_deleted(self, ref: Ref, deleted: bool, author: str | None) -> ScenarioInfo:
-        author = self._author(author)
         action = "delete" if deleted else "restore"
+        return self._set_owned(ref, "deleted", deleted, action, author=author)
+
+    def _set_owned(self, ref: Ref, column: str, value: object, action: str, *,
+                   author: str | None, details: dict[str, Any] | None = None
+                   ) -> ScenarioInfo:
+        """Set ``column`` of a scenario the acting user owns (or any, for an admin) and
+        audit it as ``action``; nothing is written when it already holds ``value``."""
+        author = self._author(author)
+        doing = f"{action} scenario {ref!r}"
 
         def work(s: Session) -> ScenarioInfo:
-            row = find_scenario(s, ref, lock=True, deleted_ok=True)
-            if row.deleted != deleted:
-                row.deleted = deleted
+            actor = self._acting(s, "editor", doing, author)
+            row = self._find(s, ref, lock=True, deleted_ok=True, actor=actor)
+            require_owner(actor, row, f"{action} scenario {row.name!r}")
+            if getattr(row, column) != value:
+                setattr(row, column, value)
                 row.updated_at = utcnow()
                 s.flush()
-                audit.append(s, author, action, f"scenario:{row.id}", {"name": row.name})
+                audit.append(s, author, action, f"scenario:{row.id}",
+                             {"name": row.name, **(details or {})})
             return scenario_info(s, row.id)
-        return self._write(work, f"{action} {ref!r}")
+        return self._write(work, doing)
 
     # --- runs -----------------------------------------------------------------------------
     def record_run(self, revision: RevisionRef, result: SimulationResult, *,
@@ -376,8 +425,10 @@ class ScenarioStore:
         """Store ``result`` (a run of ``revision``'s content) with its provenance."""
         author = self._author(author)
         provenance = {"started_at": started_at, "duration_s": duration_s}
-        return self._write(lambda s: self._record_run_in(s, revision, result, provenance,
-                                                         author), "record the run")
+        def work(s: Session) -> RunRecord:
+            self._acting(s, "viewer", "record a run", author)
+            return self._record_run_in(s, revision, result, provenance, author)
+        return self._write(work, "record the run")
 
     def _record_run_in(self, session: Session, revision: RevisionRef,
                        result: SimulationResult, provenance: dict[str, Any], author: str,
@@ -423,10 +474,10 @@ class ScenarioStore:
             row = session.get(RevisionRow, revision.id)
             if row is None:
                 raise NotFoundError(f"no revision {revision.label}")
-            find_scenario(session, row.scenario_id)  # refuses a deleted scenario
+            self._find(session, row.scenario_id)  # refuses a deleted or unreadable one
             return row
         ref, number = split_ref(revision)
-        scenario = find_scenario(session, ref)
+        scenario = self._find(session, ref)
         return find_revision(session, scenario, number)
 
     def run(self, revision: RevisionRef, author: str | None = None
@@ -446,7 +497,7 @@ class ScenarioStore:
             check_count(revision, "revision", 1, REVISION_MAX)
 
         def work(s: Session) -> builtins.list[RunRecord]:
-            row = find_scenario(s, name_or_id, deleted_ok=True)
+            row = self._find(s, name_or_id, deleted_ok=True)
             query = run_query().where(RevisionRow.scenario_id == row.id)
             if revision is not None:
                 query = query.where(RevisionRow.number == revision)
@@ -455,8 +506,8 @@ class ScenarioStore:
 
     def run_info(self, run_id: int) -> RunRecord:
         def work(s: Session) -> RunRecord:
-            row = (s.execute(run_query().where(RunRow.id == run_id)).one_or_none()
-                   if id_in_range(run_id) else None)
+            row = (s.execute(run_query().where(RunRow.id == run_id, readable(
+                self._actor(s)))).one_or_none() if id_in_range(run_id) else None)
             if row is None:
                 raise NotFoundError(f"no stored run with id {run_id}")
             return run_record(row)
@@ -464,8 +515,11 @@ class ScenarioStore:
 
     def load_run(self, run_id: int) -> SimulationResult:
         """The stored result, identical bit for bit to the one recorded."""
-        blob = self._read(lambda s: s.scalar(sa.select(RunRow.data).where(RunRow.id == run_id))
-                          if id_in_range(run_id) else None, f"load run {run_id}")
+        blob = self._read(lambda s: s.scalar(
+            sa.select(RunRow.data).join(RevisionRow, RevisionRow.id == RunRow.revision_id)
+            .join(ScenarioRow, ScenarioRow.id == RevisionRow.scenario_id)
+            .where(RunRow.id == run_id, readable(self._actor(s))))
+            if id_in_range(run_id) else None, f"load run {run_id}")
         if blob is None:
             raise NotFoundError(f"no stored run with id {run_id}")
         try:
@@ -496,19 +550,21 @@ class ScenarioStore:
         (name -> numpy array); ``nexus_panel.analysis.registry.restore_result`` turns the
         three back into the result object."""
         key = analyses.check_id(analysis_id)
-        _, scenario, spec, results, blob = self._read(lambda s: analyses.load(s, key),
-                                                      f"load analysis {key}")
+        _, scenario, spec, results, blob = self._read(
+            lambda s: analyses.load(s, key, readable(self._actor(s))), f"load analysis {key}")
         return scenario, spec, {**results, "arrays": analyses.unpack_arrays(blob, key)}
 
     def analysis_info(self, analysis_id: int | str) -> AnalysisRecord:
         key = analyses.check_id(analysis_id)
-        return self._read(lambda s: analyses.info(s, key), f"read analysis {key}")
+        return self._read(lambda s: analyses.info(s, key, readable(self._actor(s))),
+                          f"read analysis {key}")
 
     def analyses(self, name: str | None = None) -> builtins.list[AnalysisRecord]:
         """Saved analyses (of the scenario ``name`` if given), oldest first."""
         if not could_be_name(name):
             return []
-        return self._read(lambda s: analyses.listing(s, name), "list saved analyses")
+        return self._read(lambda s: analyses.listing(s, name, readable(self._actor(s))),
+                          "list saved analyses")
 
     # --- export / import ------------------------------------------------------------------
     def export_bundle(self, revision: RevisionRef, author: str | None = None
@@ -612,6 +668,7 @@ class ScenarioStore:
         result = verify.verified_frame(record.scenario(), transfer.read_table(path), "file")
 
         def work(s: Session) -> tuple[RevisionRecord, builtins.list[RunRecord]]:
+            self._acting(s, "editor", f"import a run of {record.label}", author)
             run = self._record_run_in(s, record, result, {}, author)
             audit.append(s, author, "import", f"scenario:{record.scenario_id}",
                          {"kind": "csv", "revision": record.number, "new_revision": False,
@@ -639,8 +696,104 @@ class ScenarioStore:
 
     def _log(self, author: str | None, action: str, obj: str, details: dict[str, Any]) -> None:
         author = self._author(author)
-        self._write(lambda s: audit.append(s, author, action, obj, details),
-                    f"record the {action}")
+
+        def work(s: Session) -> None:
+            self._acting(s, "viewer", action, author)
+            audit.append(s, author, action, obj, details)
+        self._write(work, f"record the {action}")
+
+    # --- who acts -------------------------------------------------------------------------
+    def _actor(self, session: Session) -> Actor:
+        """The acting user as the database says now (local: every right)."""
+        return local_actor() if self.local else actor_of(session, self.user)
+
+    def _acting(self, session: Session, role: str, doing: str, author: str) -> Actor:
+        """The acting user, if they have at least ``role`` and sign as themselves."""
+        actor = self._actor(session)
+        require_role(actor, role, doing)
+        if not self.local and author != actor.name:
+            raise PermissionDenied(f"{actor.name!r} may not {doing} in the name of "
+                                   f"{author!r}")
+        return actor
+
+    def _find(self, session: Session, ref: Ref, *, lock: bool = False,
+              deleted_ok: bool = False, actor: Actor | None = None) -> ScenarioRow:
+        """``find_scenario``, where a scenario the acting user may not read does not
+        exist (a private scenario's name is not revealed either)."""
+        row = find_scenario(session, ref, lock=lock, deleted_ok=deleted_ok)
+        if not can_read(actor or self._actor(session), row):
+            what = f"id {ref}" if isinstance(ref, int) else f"named {ref!r}"
+            raise NotFoundError(f"no scenario {what}")
+        return row
+
+    def set_visibility(self, name_or_id: Ref, visibility: str,
+                       author: str | None = None) -> ScenarioInfo:
+        """Make a scenario ``team`` or ``private`` (its owner, or an admin)."""
+        if visibility not in VISIBILITIES:
+            raise ValidationError([FieldError("visibility", visibility,
+                                              " | ".join(VISIBILITIES))])
+        return self._set_owned(name_or_id, "visibility", visibility, "visibility",
+                               author=author, details={"visibility": visibility})
+
+    # --- accounts (rules: nexus_panel.storage.accounts, permissions) ----------------------
+    def users(self) -> builtins.list[UserRecord]:
+        """Every account, by name."""
+        return self._read(accounts.listing, "list accounts")
+
+    def add_user(self, name: str, role: str, password: str,
+                 display_name: str = "") -> UserRecord:
+        """Add an account (admins only; the local user may add the first admin)."""
+        name = accounts.check_name(name)
+        accounts.check_role(role)
+        text_rules.AUTHOR.check(display_name or name, "display_name")
+        password_hash = passwords.hash_password(passwords.check_policy(password, name))
+
+        def work(s: Session) -> UserRecord:
+            self._acting(s, "admin", f"add the account {name!r}", self.user)
+            return accounts.add(s, self.user, name, role, password_hash,
+                                display_name=display_name)
+        return self._write(work, f"add the account {name!r}")
+
+    def set_role(self, name: str, role: str) -> UserRecord:
+        accounts.check_role(role)
+        return self._change_user(name, f"change the role of {name!r}", role=role)
+
+    def set_disabled(self, name: str, disabled: bool = True) -> UserRecord:
+        """Disable (or enable again) an account; a disabled account can neither sign in
+        nor write."""
+        if not isinstance(disabled, bool):
+            raise ValidationError([FieldError("disabled", disabled, "True or False")])
+        doing = f"{'disable' if disabled else 'enable'} the account {name!r}"
+        return self._change_user(name, doing, disabled=disabled)
+
+    def reset_password(self, name: str, password: str) -> UserRecord:
+        checked = passwords.check_policy(password, accounts.check_name(name))
+        return self._change_user(name, f"reset the password of {name!r}",
+                                 password_hash=passwords.hash_password(checked))
+
+    def _change_user(self, name: str, doing: str, **values: Any) -> UserRecord:
+        name = accounts.check_name(name)
+
+        def work(s: Session) -> UserRecord:
+            self._acting(s, "admin", doing, self.user)
+            return accounts.change(s, self.user, name, **values)
+        return self._write(work, doing)
+
+    def authenticate(self, name: str, password: str) -> UserRecord | None:
+        """The account if ``password`` is its password and it is enabled, else None (the
+        same answer for an unknown user, a wrong password and a disabled account).
+
+        Every attempt is audited; a success records the login time and rehashes a
+        password hashed with older parameters."""
+        if not text_rules.AUTHOR.accepts(name) or not isinstance(password, str) or \
+                len(password) > passwords.MAX_LENGTH:
+            return None
+
+        def work(s: Session) -> UserRecord | None:
+            user, outcome = accounts.login(s, name, password)
+            audit.append(s, name, "login", f"user:{name}", {"outcome": outcome})
+            return user
+        return self._write_once(work, f"check the password of {name!r}")
 
     def _author(self, author: str | None) -> str:
         chosen = self.user if author is None else author

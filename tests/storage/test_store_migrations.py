@@ -17,7 +17,7 @@ from nexus_panel.models import EngineParams
 from nexus_panel.storage import ScenarioStore, StorageError, database
 from nexus_panel.storage.schema import Base
 
-TABLES = {"scenarios", "scenario_revisions", "runs", "audit_events", "analyses"}
+TABLES = {"scenarios", "scenario_revisions", "runs", "audit_events", "analyses", "users"}
 
 
 def _engine(url: str) -> sa.Engine:
@@ -107,3 +107,35 @@ def test_new_migration_writes_a_revision_after_head(tmp_path: Path,
     assert database.head_revision() != old_head
     with ScenarioStore(f"sqlite:///{tmp_path}/n.db") as store:  # upgrades through it
         assert database.current_revision(store.engine) == database.head_revision()
+
+
+def test_0004_keeps_existing_scenarios_as_team_and_the_audit_trail_append_only(
+        db_url: str) -> None:
+    """A database of the single-user app gains accounts: its scenarios stay readable
+    (team), the chain stays intact, and the rebuilt audit table still refuses edits."""
+    with ScenarioStore(db_url) as store:
+        store.save(make_scenario())
+    engine = _engine(db_url)
+    database.downgrade(engine, "0003")
+    assert "users" not in _tables(engine)
+    database.upgrade(engine)
+    engine.dispose()
+    with ScenarioStore(db_url) as store:
+        info = store.get("baseline")
+        assert (info.owner, info.visibility) == ("local", "team")
+        store.add_user("vic", "viewer", "a long enough secret")
+    with ScenarioStore(db_url, user="vic") as vic:
+        assert [s.name for s in vic.list()] == ["baseline"]
+        assert vic.verify_audit().ok
+    with pytest.raises(sa.exc.DBAPIError, match="append-only"):
+        execute(db_url, "UPDATE audit_events SET actor = 'mallory'")
+    with pytest.raises(sa.exc.DBAPIError, match="known_action"):
+        execute(db_url, "INSERT INTO audit_events (at, actor, action, object, details, "
+                        "prev_hash, hash) VALUES (CURRENT_TIMESTAMP, 'x', 'bogus', 'y', "
+                        "'{}', 'p', 'h')")
+    engine = _engine(db_url)
+    with pytest.raises(RuntimeError, match="cannot downgrade below 0004: the audit trail "
+                                           "holds 1 account, login or refusal events"):
+        database.downgrade(engine, "0003")
+    assert database.current_revision(engine) == "0004"
+    engine.dispose()

@@ -161,6 +161,8 @@ def test_the_store_user_follows_the_author_rule(db_url: str) -> None:
     with pytest.raises(ValidationError) as err:
         ScenarioStore(db_url, user="\ud800")
     assert err.value.fields == ["user"]
+    with ScenarioStore(db_url) as local:
+        local.add_user("ana", "editor", "a long enough secret")
     with ScenarioStore(db_url, user="  ana  ") as store:
         record = store.save(make_scenario())
         assert (record.author, store.get("baseline").owner) == ("ana", "ana")

@@ -1,0 +1,106 @@
+"""Accounts in the app's own database: add, list, change role, disable, reset a password,
+and check a login. Session-level functions; ``ScenarioStore`` runs them in its write
+transactions after checking that the acting user is an admin.
+
+Every change and every login attempt is an audit event (object ``user:NAME``), with the
+password never in it: the details say what changed, the hash stays in ``users``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from nexus_panel.models import FieldError, ValidationError
+from nexus_panel.models import text as text_rules
+from nexus_panel.storage import audit, passwords
+from nexus_panel.storage.errors import ConflictError, NotFoundError
+from nexus_panel.storage.records import UserRecord
+from nexus_panel.storage.schema import ROLES, UserRow, utcnow
+
+
+def check_name(name: Any, field: str = "name") -> str:
+    """A user name: the one-line text rule, not blank, no surrounding spaces."""
+    text_rules.AUTHOR.check(name, field)
+    if name != name.strip():
+        raise ValidationError([FieldError(field, name, "a user name without leading or "
+                                          "trailing spaces")])
+    return name
+
+
+def check_role(role: Any, field: str = "role") -> str:
+    if role not in ROLES:
+        raise ValidationError([FieldError(field, role, " | ".join(ROLES))])
+    return role
+
+
+def record(row: UserRow) -> UserRecord:
+    return UserRecord(name=row.name, display_name=row.display_name, role=row.role,
+                      disabled=row.disabled, created_at=row.created_at,
+                      last_login_at=row.last_login_at)
+
+
+def find(session: Session, name: str, *, lock: bool = False) -> UserRow:
+    query = sa.select(UserRow).where(UserRow.name == name)
+    row = session.scalar(query.with_for_update() if lock else query)
+    if row is None:
+        raise NotFoundError(f"no account named {name!r}")
+    return row
+
+
+def listing(session: Session) -> list[UserRecord]:
+    return [record(r) for r in session.scalars(sa.select(UserRow).order_by(UserRow.name))]
+
+
+def count(session: Session) -> int:
+    return session.scalar(sa.select(sa.func.count()).select_from(UserRow)) or 0
+
+
+def add(session: Session, actor: str, name: str, role: str, password_hash: str, *,
+        display_name: str) -> UserRecord:
+    if session.scalar(sa.select(UserRow.id).where(UserRow.name == name)) is not None:
+        raise ConflictError(f"an account named {name!r} already exists")
+    row = UserRow(name=name, display_name=display_name, role=role,
+                  password_hash=password_hash, disabled=False, created_at=utcnow())
+    session.add(row)
+    session.flush()
+    audit.append(session, actor, "user", f"user:{name}", {"change": "add", "role": role})
+    return record(row)
+
+
+def change(session: Session, actor: str, name: str, **values: Any) -> UserRecord:
+    """Set ``role``, ``disabled`` or ``password_hash`` of an account (audited; the hash
+    itself is not put in the event)."""
+    row = find(session, name, lock=True)
+    shown = {k: v for k, v in values.items() if k != "password_hash"}
+    if "password_hash" in values:
+        shown["password"] = "reset"
+    if all(getattr(row, k) == v for k, v in values.items()):
+        return record(row)  # nothing changes: nothing to record
+    for key, value in values.items():
+        setattr(row, key, value)
+    session.flush()
+    audit.append(session, actor, "user", f"user:{name}", {"change": "update", **shown})
+    return record(row)
+
+
+def login(session: Session, name: str, password: str) -> tuple[UserRecord | None, str]:
+    """Check a password: (the account, "ok"), or (None, why not) for the audit trail.
+
+    An unknown name is checked against a dummy hash, so it takes as long as a wrong
+    password. A good password whose hash used older parameters is rehashed."""
+    row = session.scalar(sa.select(UserRow).where(UserRow.name == name).with_for_update())
+    if row is None:
+        passwords.verify(passwords.DUMMY_HASH, password)
+        return None, "unknown user"
+    if not passwords.verify(row.password_hash, password):
+        return None, "wrong password"
+    if row.disabled:
+        return None, "account disabled"
+    if passwords.needs_rehash(row.password_hash):
+        row.password_hash = passwords.hash_password(password)
+    row.last_login_at = utcnow()
+    session.flush()
+    return record(row), "ok"
