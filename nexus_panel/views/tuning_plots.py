@@ -73,8 +73,12 @@ def importances(table: pd.DataFrame) -> hv.Bars | hv.Text:
         tools=["hover"], multi_level=False, color="objective", cmap="Category10")
 
 
-def parallel_coordinates(outcome: TuningOutcome) -> hv.Path:
-    """One line per trial through the scaled parameters and the first objective."""
+def parallel_coordinates(outcome: TuningOutcome) -> hv.Segments:
+    """One line per trial through the scaled parameters and the first objective.
+
+    Drawn as one table of segments (axis j to axis j + 1 per trial) rather than one path
+    per trial: HoloViews builds a dataset per path, which cost seconds for 200 trials
+    every time a study was opened; segments are one dataset whatever the trial count."""
     spec = outcome.spec
     column = outcome.value_columns()[0]
     frame = outcome.feasible()
@@ -91,10 +95,15 @@ def parallel_coordinates(outcome: TuningOutcome) -> hv.Path:
     span = np.ptp(value) if value.size else 0.0
     scaled.append((value - value.min()) / span if span > 0 else np.full(value.size, 0.5))
     xs = np.arange(len(axes) + 1)
-    paths = [{"x": xs, "y": np.array([s[i] for s in scaled]), column: value[i]}
-             for i in range(len(frame))]
+    segments = pd.DataFrame({
+        "x0": np.repeat(xs[:-1], value.size).astype(float),
+        "y0": np.concatenate(scaled[:-1]) if len(scaled) > 1 else np.empty(0),
+        "x1": np.repeat(xs[1:], value.size).astype(float),
+        "y1": np.concatenate(scaled[1:]) if len(scaled) > 1 else np.empty(0),
+        column: np.tile(value, len(xs) - 1),
+    })
     labels = [*axes, spec.objectives[0].metric]
-    return hv.Path(paths, ["x", "y"], vdims=[column]).opts(
+    return hv.Segments(segments, ["x0", "y0", "x1", "y1"], vdims=[column]).opts(
         color=column, cmap="viridis_r" if ascending else "viridis", alpha=0.5, line_width=1,
         colorbar=True, responsive=True, height=320,
         xticks=list(zip(xs.tolist(), labels, strict=True)), ylabel="scaled to range",
