@@ -1,0 +1,70 @@
+"""Issue 10 items 17/18 in the browser: the Model page (equation, drawn stock-and-flow
+diagram, presets that load into the page and its links), Back undoing a change instead
+of leaving the app, and the light/dark theme that follows the visitor from page to page."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Page, expect
+from pw_helpers import ConsoleErrors, scenario_in, screenshot, wait_for_address, wait_for_page
+from test_simulate import alpha_slider_value, nudge_alpha
+
+from nexus_panel.models.presets import PRESETS
+
+
+def test_model_page_draws_the_flows_and_a_preset_loads_into_every_link(page: Page) -> None:
+    errors = ConsoleErrors(page)
+    page.goto("/")
+    wait_for_page(page)
+    page.locator("a.nx-nav-link[data-page=model]").click()
+    wait_for_page(page)
+    expect(page.locator(".nx-model-equation")).to_contain_text("dN/dt = I − B − κ·N + Φ")
+    svg = page.locator("svg.nx-model-diagram")
+    expect(svg).to_be_visible()
+    for flow, side in (("I", "in"), ("floor", "in"), ("B", "out"), ("decay", "out")):
+        expect(svg.locator(f"g.nx-flow[data-flow={flow}]")).to_have_attribute("data-side", side)
+    # the defaults overshoot N*, so on average the controller removes tokens
+    expect(svg.locator("g.nx-flow[data-flow=Phi]")).to_have_attribute("data-side", "out")
+    screenshot(page, "model-defaults")
+
+    page.locator(".nx-preset-steady button").click()
+    # balanced at N*: the controller hardly acts (mean |Φ| below 1 token per time unit)
+    expect(svg.locator("g.nx-flow[data-flow=Phi]")).to_have_attribute(
+        "data-value", re.compile(r"^0\.\d+$"))
+    page.locator(".nx-preset-collapse button").click()
+    expect(page.locator(".nx-preset-loaded")).to_contain_text("Collapse")
+    loaded = wait_for_address(page, lambda s: s.name == "Collapse")
+    assert loaded.to_dict() == PRESETS["collapse"].scenario().to_dict()
+    expect(svg.locator("g.nx-stock")).to_have_attribute("data-value", "0")
+    screenshot(page, "model-collapse")
+    # the preset travels to Simulate through the navigation link
+    page.locator("a.nx-nav-link[data-page=simulate]").click()
+    wait_for_page(page)
+    assert scenario_in(page.url).params.beta == 3.0
+    expect(page.locator("[data-testid=kpi-final-N]")).to_have_text("0.00")
+    errors.assert_none()
+
+
+def test_back_undoes_the_last_change_and_stays_in_the_app(page: Page) -> None:
+    errors = ConsoleErrors(page)
+    page.goto("/")
+    wait_for_page(page)
+    page.wait_for_function("() => window.location.search.includes('s=')")
+    assert nudge_alpha(page, presses=2) == 1.2
+    page.wait_for_timeout(1200)  # a pause: the next change is a new history entry
+    assert nudge_alpha(page, presses=3) == 1.5
+    page.go_back()
+    wait_for_page(page)
+    assert scenario_in(page.url).params.alpha == 1.2
+    expect(page.locator(".nx-param-alpha .noUi-handle").first).to_have_attribute(
+        "aria-valuenow", "1.2")
+    page.go_back()
+    wait_for_page(page)
+    assert page.url.startswith(page.url.split("?")[0])  # still the app, not about:blank
+    assert scenario_in(page.url).params.alpha == 1.0
+    assert alpha_slider_value(page) == 1.0
+    page.go_forward()
+    wait_for_page(page)
+    assert scenario_in(page.url).params.alpha == 1.2
+    errors.assert_none()
