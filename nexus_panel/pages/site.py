@@ -18,8 +18,10 @@ Query parameters (any page; see nexus_panel.pages.links for the encoding)::
 
 Each page is a separate Bokeh session; the scenario travels between pages in the ``s=``
 of the navigation links, which are rewritten after every change. After every change the
-page also rewrites its own address (``history.replaceState``, so Back is not flooded) to
-``?s=<token of the current scenario>``: the address bar always describes the scenario.
+page also writes its own address, ``?s=<token of the current scenario>``, so the address
+bar always describes the scenario: a change after a quiet second pushes a new history
+entry, quicker ones rewrite it (``HISTORY_JS``), so Back undoes the last gesture (the
+page reopens from the previous entry's address) instead of leaving the app.
 
 A link that cannot be fully applied opens the page anyway, with an alert at the top
 naming every bad key and value (CSS class ``nx-link-alert``); nothing is dropped silently.
@@ -89,10 +91,33 @@ if (navigator.clipboard && window.isSecureContext) {
 }
 """
 
-REPLACE_URL_JS = """
-if (cb_obj.value) {
-  window.history.replaceState(window.history.state, "", cb_obj.value);
+HISTORY_QUIET_MS = 1000
+"""A change made after this long without changes starts a new browser-history entry;
+changes closer together (a slider drag, typing) rewrite that entry, so one Back undoes one
+gesture and a drag does not flood the history."""
+
+HISTORY_JS = """
+const url = cb_obj.value;
+if (!url) { return; }
+const h = window.nxHistory || (window.nxHistory = {ready: false, last: 0});
+if (!h.ready) {
+  // The first address of this page (the one it was opened with, made canonical):
+  // rewrite it in place. Back/Forward between entries reopens the page from its
+  // address, so the session shows exactly the scenario that entry holds.
+  window.addEventListener("popstate", () => window.location.reload());
+  window.history.replaceState(window.history.state, "", url);
+  h.ready = true;
+  return;
 }
+const now = Date.now();
+if (new URL(url, window.location.href).search !== window.location.search) {
+  if (now - h.last > quiet) {
+    window.history.pushState(null, "", url);
+  } else {
+    window.history.replaceState(window.history.state, "", url);
+  }
+}
+h.last = now;
 """
 
 pn.config.notifications = True
@@ -224,7 +249,7 @@ class Site:
         self.copy_button.js_on_click(args={"btn": self.copy_button}, code=COPY_JS)
         self.url_sink = pn.widgets.TextInput(value="", visible=False,
                                              css_classes=["nx-url-sink"])
-        self.url_sink.jscallback(value=REPLACE_URL_JS)
+        self.url_sink.jscallback(value=HISTORY_JS, args={"quiet": HISTORY_QUIET_MS})
         self.body = page_module(slug).build(self.context)
         self._on_version()
         self.session.param.watch(self._on_version, ["version", "base_revision"])
