@@ -26,6 +26,9 @@ page reopens from the previous entry's address) instead of leaving the app.
 A link that cannot be fully applied opens the page anyway, with an alert at the top
 naming every bad key and value (CSS class ``nx-link-alert``); nothing is dropped silently.
 
+``&theme=dark`` (any page) shows the dark theme; the header's toggle (``.nx-theme-toggle``)
+reopens the page in the other one, and every link the page writes keeps the choice.
+
 Test hooks: navigation links ``a.nx-nav-link[data-page=<slug>]`` (the current one also
 ``.nx-nav-active`` and ``aria-current="page"``); the copy button ``.nx-copy-link`` (the
 last copied URL is also put in ``document.body.dataset.nxCopiedLink``); the link alert
@@ -120,6 +123,14 @@ if (new URL(url, window.location.href).search !== window.location.search) {
 h.last = now;
 """
 
+THEME_JS = """
+// Light/dark needs a new page (Panel themes are chosen when the page is built): reopen
+// this address with the other theme; the address already holds the current scenario.
+const url = new URL(window.location.href);
+if (dark) { url.searchParams.delete("theme"); } else { url.searchParams.set("theme", "dark"); }
+window.location.assign(url.toString());
+"""
+
 pn.config.notifications = True
 
 
@@ -189,9 +200,11 @@ class PageContext:
         self.on_url_args()
 
 
-def scenario_args(token: str, base_revision: int | None) -> str:
-    """``s=<token>`` and, when known, ``&base=<revision>``: what every address carries."""
-    return f"s={token}" + (f"&base={base_revision}" if base_revision is not None else "")
+def scenario_args(token: str, base_revision: int | None, theme: str = "default") -> str:
+    """``s=<token>`` and, when known, ``&base=<revision>`` (and ``&theme=dark`` when the
+    visitor chose it): what every address carries."""
+    return (f"s={token}" + (f"&base={base_revision}" if base_revision is not None else "")
+            + (f"&theme={theme}" if theme != "default" else ""))
 
 
 def page_href(slug: str, args: str) -> str:
@@ -247,6 +260,12 @@ class Site:
             label="Copy link", color="light", css_classes=["nx-copy-link"],
             width=130, margin=(12, 10), description="Copy a link to exactly this scenario")
         self.copy_button.js_on_click(args={"btn": self.copy_button}, code=COPY_JS)
+        dark = self.link.theme == "dark"
+        self.theme_button = pn.widgets.Button(
+            label="☀ Light" if dark else "☾ Dark", color="light", width=90,
+            margin=(12, 10, 12, 0), css_classes=["nx-theme-toggle"],
+            description="Switch to the light theme" if dark else "Switch to the dark theme")
+        self.theme_button.js_on_click(args={"dark": dark}, code=THEME_JS)
         self.url_sink = pn.widgets.TextInput(value="", visible=False,
                                              css_classes=["nx-url-sink"])
         self.url_sink.jscallback(value=HISTORY_JS, args={"quiet": HISTORY_QUIET_MS})
@@ -259,7 +278,7 @@ class Site:
         return encode_scenario(self.session.scenario)
 
     def _on_version(self, _event: Any = None) -> None:
-        args = scenario_args(self.token, self.session.base_revision)
+        args = scenario_args(self.token, self.session.base_revision, self.link.theme)
         self.nav.object = nav_html(self.entry.slug, args)
         self.url_sink.value = f"?{args}" + "".join(
             f"&{urlencode({k: v})}" for k, v in self.context.url_args.items())
@@ -272,7 +291,8 @@ class Site:
 
     def template(self) -> pn.template.BootstrapTemplate:
         tmpl = pn.template.BootstrapTemplate(
-            title=SITE_TITLE, header=[self.nav, self.copy_button],
+            title=SITE_TITLE, header=[self.nav, self.copy_button, self.theme_button],
+            theme=self.link.theme,
             main=[pn.Column(self.alert, self.body, self.url_sink, sizing_mode="stretch_width")],
             header_background=ACCENT, main_max_width="1800px",
         )

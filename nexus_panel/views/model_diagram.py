@@ -5,7 +5,8 @@ CURRENT scenario's flows. Each arrow's thickness is the flow's mean over the run
 label the number, and the control flow Φ is drawn on the side its mean is on (an inflow
 when the controller adds tokens, an outflow when it removes them), so the picture answers
 "where do the tokens come from and go to in this run". SVG also stays sharp at any width
-and needs no script (the page's CSP allows none from outside).
+and needs no script (the page's CSP allows none from outside). Text outside the N box is
+drawn in ``currentColor``, so it stays readable in the dark theme.
 
 Test hooks: the ``<svg class="nx-model-diagram">``; each flow a ``<g class="nx-flow"
 data-flow="I|Phi|floor|B|decay" data-side="in|out" data-value="...">``; the stock
@@ -102,12 +103,12 @@ def _arrow(flow: Flow, y: float, largest: float) -> str:
     tip, base = end, end - direction * head
     return safe.html(
         '<g class="nx-flow" data-flow="{key}" data-side="{side}" data-value="{value}">'
-        '<ellipse cx="{cx}" cy="{y}" rx="26" ry="15" fill="#f5f7fa" stroke="#8d99ae" '
+        '<ellipse cx="{cx}" cy="{y}" rx="26" ry="15" fill="none" stroke="#8d99ae" '
         'stroke-dasharray="4 3"/>'
         '<line x1="{start}" y1="{y}" x2="{base}" y2="{y}" stroke="{colour}" '
         'stroke-width="{stroke}"/>'
         '<polygon points="{tip},{y} {base},{up} {base},{down}" fill="{colour}"/>'
-        '<text x="{text_x}" y="{text_y}" font-size="13" fill="#222">{label} = {amount}'
+        '<text x="{text_x}" y="{text_y}" font-size="13" fill="currentColor">{label} = {amount}'
         "</text></g>",
         key=flow.key, side="in" if flow.inflow else "out", value=f"{flow.value:.6g}",
         cx=cloud_x, y=f"{y:.1f}", start=start, base=f"{base:.1f}", colour=flow.colour,
@@ -150,10 +151,10 @@ def diagram_svg(scenario: Scenario, result: SimulationResult | None) -> str:
         "(means over the run, tokens per unit of time)</title>",
         ins=", ".join(f"{f.label} {labels.amount(f.value)}" for f in inflows),
         outs=", ".join(f"{f.label} {labels.amount(f.value)}" for f in outflows))
-    heads = safe.html(
-        '<text x="60" y="24" text-anchor="middle" font-size="12" fill="#555">inflows</text>'
-        '<text x="{right}" y="24" text-anchor="middle" font-size="12" fill="#555">outflows'
-        "</text>", right=WIDTH - 60)
+    head = ('<text x="{x}" y="24" text-anchor="middle" font-size="12" fill="currentColor" '
+            'opacity=".7">{word}</text>')
+    heads = (safe.html(head, x=60, word="inflows")
+             + safe.html(head, x=WIDTH - 60, word="outflows"))
     open_tag = safe.html(
         '<svg class="nx-model-diagram" role="img" viewBox="0 0 {w} {h}" '
         'xmlns="http://www.w3.org/2000/svg" style="width:100%;max-width:{w}px;height:auto">',
@@ -176,7 +177,7 @@ class ModelDiagram(Viewer):
         self.caption = pn.pane.Markdown(
             "Arrow thickness: each flow's mean over the current run. Φ is drawn on the "
             "side its mean is on (added when N is below its target, removed above).",
-            styles={"color": "#555"}, margin=(0, 10))
+            styles={"opacity": "0.75"}, margin=(0, 10))
         self.terms = pn.pane.Markdown(TERMS_MARKDOWN, css_classes=["nx-model-terms"])
         self._redraw()
         self.session.param.watch(self._redraw, ["result"])

@@ -77,3 +77,33 @@ def test_back_undoes_the_last_change_and_stays_in_the_app(page: Page) -> None:
     assert alpha_slider_value(page) == 1.2
     screenshot(page, "history-forward")
     errors.assert_none()
+
+
+BACKGROUND_JS = """() => {
+  const rgb = getComputedStyle(document.body).backgroundColor.match(/\\d+/g).map(Number);
+  return (rgb[0] + rgb[1] + rgb[2]) / 3;
+}"""
+
+
+def test_dark_theme_toggle_follows_the_visitor_to_other_pages(page: Page) -> None:
+    errors = ConsoleErrors(page)
+    page.goto("/parameters?beta=2.5")
+    wait_for_page(page)
+    assert page.evaluate(BACKGROUND_JS) > 200  # light
+    toggle = page.locator(".nx-theme-toggle button")
+    expect(toggle).to_have_text("☾ Dark")
+    toggle.click()
+    page.wait_for_url("**theme=dark**")
+    wait_for_page(page)
+    assert page.evaluate(BACKGROUND_JS) < 60  # dark
+    assert scenario_in(page.url).params.beta == 2.5  # the scenario survived the switch
+    screenshot(page, "parameters-dark")
+    page.locator("a.nx-nav-link[data-page=model]").click()
+    wait_for_page(page)
+    assert "theme=dark" in page.url and page.evaluate(BACKGROUND_JS) < 60
+    screenshot(page, "model-dark")
+    page.locator(".nx-theme-toggle button").click()
+    page.wait_for_function("() => !window.location.search.includes('theme=dark')")
+    wait_for_page(page)
+    assert page.evaluate(BACKGROUND_JS) > 200
+    errors.assert_none()
