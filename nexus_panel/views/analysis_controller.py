@@ -13,6 +13,7 @@ import param
 from nexus_panel.analysis.controller import GAINS, ControllerResult, GainSet
 from nexus_panel.views import labels, palettes, safe
 from nexus_panel.views.analysis_common import AnalysisView, param_form, result_table
+from nexus_panel.views.png_export import savable
 
 
 def response_plots(result: ControllerResult) -> hv.Layout:
@@ -30,7 +31,7 @@ def response_plots(result: ControllerResult) -> hv.Layout:
             marks = marks * hv.HSpan(target * 0.98, target * 1.02).opts(color="grey", alpha=0.15)
         panels.append((hv.Overlay(curves) * marks).opts(
             title=title, responsive=True, height=280, legend_position="right", show_grid=True))
-    return hv.Layout(panels).cols(1).opts(shared_axes=True)
+    return savable(hv.Layout(panels).cols(1).opts(shared_axes=True), "controller", "responses")
 
 
 class ControllerView(AnalysisView):

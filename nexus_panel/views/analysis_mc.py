@@ -22,6 +22,7 @@ from nexus_panel.analysis.specs import METRICS, VARIABLE_PARAMETERS
 from nexus_panel.analysis.statistics import COLUMN_LABELS
 from nexus_panel.views import labels, palettes, safe
 from nexus_panel.views.analysis_common import AnalysisView, ItemsEditor, result_table
+from nexus_panel.views.png_export import savable
 
 RASTER_BINS = (400, 160)
 MAX_SELECTED = 200
@@ -50,7 +51,9 @@ def fan_chart(result: MonteCarloResult) -> hv.Overlay:
         color=palettes.BANDS["inner"], alpha=0.45, line_alpha=0)
     median = hv.Curve((t, b[50]), "t", "N", label="median").opts(
         color=palettes.BANDS["median"], line_width=2)
-    return (density_image(t, result.sample) * outer * inner * median).opts(
+    chart = savable(density_image(t, result.sample) * outer * inner * median,
+                    "montecarlo", "bands")
+    return chart.opts(
         title="N(t): percentile bands over the kept trajectories", responsive=True,
         height=340, legend_position="top_left", show_grid=True)
 
@@ -117,12 +120,14 @@ class MonteCarloView(AnalysisView):
                             kdims=[hv.Dimension(self.metric, label=words)]).opts(
             title=f"{words}: all {len(values):,} runs ({finite.size:,} finite)",
             responsive=True, height=280, color=palettes.BANDS["histogram"])
+        hist = savable(hist, "montecarlo", self.metric)
         if self.scatter_x is None or not len(result.sample):
             return pn.Row(hist, sizing_mode="stretch_width")
         kept = result.runs.iloc[:len(result.sample)]
         points = hv.Points(kept, [self.scatter_x, hv.Dimension(self.metric, label=words)]).opts(
             tools=["box_select", "lasso_select", "hover"], size=5, alpha=0.6,
             responsive=True, height=280, title="Kept runs: select some to see their N(t)")
+        points = savable(points, "montecarlo", self.scatter_x, self.metric)
         selection = hv.streams.Selection1D(source=points)
         chosen = hv.DynamicMap(self._selected_runs, streams=[selection])
         return pn.Column(pn.Row(hist, points, sizing_mode="stretch_width"),

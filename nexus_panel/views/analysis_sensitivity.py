@@ -14,6 +14,7 @@ from nexus_panel.analysis.sensitivity import ParameterRange, SensitivityResult
 from nexus_panel.analysis.specs import VARIABLE_PARAMETERS
 from nexus_panel.views import labels, palettes, safe
 from nexus_panel.views.analysis_common import AnalysisView, ItemsEditor, result_table
+from nexus_panel.views.png_export import savable
 
 
 def sobol_chart(output: str, frame: pd.DataFrame) -> hv.Layout:
@@ -89,7 +90,8 @@ class SensitivityView(AnalysisView):
         for output, frame in result.indices.items():
             if frame.empty or frame.shape[1] == 0:
                 continue
-            parts.append(pn.pane.HoloViews(chart(output, frame), sizing_mode="stretch_width"))
+            plot = savable(chart(output, frame), "sensitivity", result.spec.method, output)
+            parts.append(pn.pane.HoloViews(plot, sizing_mode="stretch_width"))
             parts.append(result_table(frame))
             if output in result.second_order and not result.second_order[output].empty:
                 parts.append(result_table(result.second_order[output], height=200))

@@ -12,6 +12,7 @@ from nexus_panel.analysis.response import REGIMES
 from nexus_panel.analysis.stability import MAP_METRICS, StabilityResult
 from nexus_panel.views import labels, palettes, safe
 from nexus_panel.views.analysis_common import AnalysisView
+from nexus_panel.views.png_export import savable
 
 REGIME_COLORS = palettes.REGIMES
 
@@ -24,7 +25,8 @@ def _grid(result: StabilityResult, values: np.ndarray, name: str | hv.Dimension
 
 def metric_map(result: StabilityResult, metric: str) -> hv.QuadMesh:
     words = labels.metric_label(metric)
-    return _grid(result, result.metrics[metric], hv.Dimension(metric, label=words)).opts(
+    grid = _grid(result, result.metrics[metric], hv.Dimension(metric, label=words))
+    return savable(grid, "stability", metric).opts(
         cmap="viridis", colorbar=True, tools=["hover"], responsive=True, height=360,
         title=f"{words} (blank: undefined, e.g. never settles)")
 
@@ -36,7 +38,7 @@ def regime_map(result: StabilityResult) -> hv.Overlay:
         colorbar=False, tools=["hover"], responsive=True, height=360, title="Regime")
     legend = hv.NdOverlay({r: hv.Scatter([(np.nan, np.nan)]).opts(color=REGIME_COLORS[r])
                            for r in REGIMES}, kdims="regime")
-    return (mesh * legend).opts(legend_position="right")
+    return savable((mesh * legend).opts(legend_position="right"), "stability", "regimes")
 
 
 class StabilityView(AnalysisView):
