@@ -28,7 +28,7 @@ from nexus_panel.session import ScenarioSession
 from nexus_panel.views import labels, safe
 from nexus_panel.views.palettes import SERIES, TONES
 
-WIDTH, HEIGHT = 760, 300
+WIDTH, HEIGHT = 760, 260
 STOCK = (300, 95, 160, 110)
 """x, y, width, height of the N box in the SVG's coordinates."""
 MIN_STROKE, MAX_STROKE = 2.0, 16.0
