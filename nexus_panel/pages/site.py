@@ -49,6 +49,7 @@ from urllib.parse import urlencode
 import panel as pn
 
 from nexus_panel.models import Scenario
+from nexus_panel.pages import accessibility
 from nexus_panel.pages.links import LinkReading, Loader, encode_scenario, read_link
 from nexus_panel.pages.registry import HOME, available_pages, page_entry, page_module
 from nexus_panel.session import ScenarioSession
@@ -269,6 +270,7 @@ class Site:
         self.url_sink = pn.widgets.TextInput(value="", visible=False,
                                              css_classes=["nx-url-sink"])
         self.url_sink.jscallback(value=HISTORY_JS, args={"quiet": HISTORY_QUIET_MS})
+        self.labels = accessibility.labeller()
         self.body = page_module(slug).build(self.context)
         self._on_version()
         self.session.param.watch(self._on_version, ["version", "base_revision"])
@@ -288,12 +290,14 @@ class Site:
         # address bar is rewritten right after load, not only after the first change.
         self.url_sink.value = ""
         self._on_version()
+        self.labels.value = "on"
 
     def template(self) -> pn.template.BootstrapTemplate:
         tmpl = pn.template.BootstrapTemplate(
             title=SITE_TITLE, header=[self.nav, self.copy_button, self.theme_button],
             theme=self.link.theme,
-            main=[pn.Column(self.alert, self.body, self.url_sink, sizing_mode="stretch_width")],
+            main=[pn.Column(self.alert, self.body, self.url_sink, self.labels,
+                            sizing_mode="stretch_width")],
             header_background=ACCENT, main_max_width="1800px",
         )
         if pn.state.curdoc is not None and pn.state.curdoc.session_context is not None:
