@@ -44,6 +44,10 @@ PAGE_KEYS: tuple[str, ...] = ("analysis", "study", "page")
 saved analysis, opened by the analysis pages; ``study=<name>``: a tuning study, opened by
 the Tune page; ``page=<analysis>``: which analysis ``panel serve`` of
 nexus_panel/pages/analysis.py shows)."""
+THEME_KEY = "theme"
+THEMES: tuple[str, ...] = ("default", "dark")
+"""The page themes a link may ask for (``theme=dark``; light is the default, ``default``
+being Panel's name for it)."""
 MAX_TOKEN_CHARS = 20_000
 """Longer ``s`` values are refused before decoding (a scenario needs well under 1,000)."""
 MAX_JSON_BYTES = 100_000
@@ -105,6 +109,9 @@ class LinkReading:
     """The stored revision the scenario's values started from (``rev`` or ``base``)."""
     page_args: dict[str, str] = field(default_factory=dict)
     """Values of PAGE_KEYS in the link, for the page to apply."""
+    theme: str = "default"
+    """The page theme (one of THEMES): it travels in every link, so a visitor's choice of
+    light or dark follows them from page to page and back through the history."""
 
 
 def _first(value: Any) -> str:
@@ -144,6 +151,11 @@ def read_link(query: Mapping[str, Any], loader: Loader | None = None) -> LinkRea
     token = args.pop(SCENARIO_KEY, None)
     base_text = args.pop(BASE_KEY, None)
     page_args = {k: args.pop(k) for k in PAGE_KEYS if k in args}
+    theme = args.pop(THEME_KEY, "default")
+    if theme not in THEMES:
+        problems.append(f"{THEME_KEY} = {reprlib.repr(theme)} is not allowed (allowed: "
+                        f"{' or '.join(THEMES)}); ignored")
+        theme = "default"
     if name is not None:
         scenario, stored = _load_stored(name, rev_text, loader, problems, scenario)
     elif rev_text is not None:
@@ -167,7 +179,7 @@ def read_link(query: Mapping[str, Any], loader: Loader | None = None) -> LinkRea
     if base_text is not None:
         base = _revision_number(base_text, BASE_KEY, problems)
     return LinkReading(scenario=scenario, problems=problems, stored=stored,
-                       page_args=page_args, base_revision=base)
+                       page_args=page_args, base_revision=base, theme=theme)
 
 
 def _revision_number(text: str, key: str, problems: list[str]) -> int | None:

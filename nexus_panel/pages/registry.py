@@ -49,6 +49,7 @@ HOME = "simulate"
 
 PAGES: tuple[PageEntry, ...] = (
     PageEntry("simulate", "Simulate", "nexus_panel.pages.simulate"),
+    PageEntry("model", "Model", "nexus_panel.pages.model"),
     PageEntry("parameters", "Parameters", "nexus_panel.pages.parameters"),
     PageEntry("signals", "Signals", "nexus_panel.pages.signals"),
     PageEntry("scenarios", "Scenarios", "nexus_panel.pages.scenarios"),

@@ -18,11 +18,16 @@ Query parameters (any page; see nexus_panel.pages.links for the encoding)::
 
 Each page is a separate Bokeh session; the scenario travels between pages in the ``s=``
 of the navigation links, which are rewritten after every change. After every change the
-page also rewrites its own address (``history.replaceState``, so Back is not flooded) to
-``?s=<token of the current scenario>``: the address bar always describes the scenario.
+page also writes its own address, ``?s=<token of the current scenario>``, so the address
+bar always describes the scenario: a change after a quiet second pushes a new history
+entry, quicker ones rewrite it (``HISTORY_JS``), so Back undoes the last gesture (the
+page reopens from the previous entry's address) instead of leaving the app.
 
 A link that cannot be fully applied opens the page anyway, with an alert at the top
 naming every bad key and value (CSS class ``nx-link-alert``); nothing is dropped silently.
+
+``&theme=dark`` (any page) shows the dark theme; the header's toggle (``.nx-theme-toggle``)
+reopens the page in the other one, and every link the page writes keeps the choice.
 
 Test hooks: navigation links ``a.nx-nav-link[data-page=<slug>]`` (the current one also
 ``.nx-nav-active`` and ``aria-current="page"``); the copy button ``.nx-copy-link`` (the
@@ -44,6 +49,7 @@ from urllib.parse import urlencode
 import panel as pn
 
 from nexus_panel.models import Scenario
+from nexus_panel.pages import accessibility
 from nexus_panel.pages.links import LinkReading, Loader, encode_scenario, read_link
 from nexus_panel.pages.registry import HOME, available_pages, page_entry, page_module
 from nexus_panel.session import ScenarioSession
@@ -89,10 +95,41 @@ if (navigator.clipboard && window.isSecureContext) {
 }
 """
 
-REPLACE_URL_JS = """
-if (cb_obj.value) {
-  window.history.replaceState(window.history.state, "", cb_obj.value);
+HISTORY_QUIET_MS = 1000
+"""A change made after this long without changes starts a new browser-history entry;
+changes closer together (a slider drag, typing) rewrite that entry, so one Back undoes one
+gesture and a drag does not flood the history."""
+
+HISTORY_JS = """
+const url = cb_obj.value;
+if (!url) { return; }
+const h = window.nxHistory || (window.nxHistory = {ready: false, last: 0});
+if (!h.ready) {
+  // The first address of this page (the one it was opened with, made canonical):
+  // rewrite it in place. Back/Forward between entries reopens the page from its
+  // address, so the session shows exactly the scenario that entry holds.
+  window.addEventListener("popstate", () => window.location.reload());
+  window.history.replaceState(window.history.state, "", url);
+  h.ready = true;
+  return;
 }
+const now = Date.now();
+if (new URL(url, window.location.href).search !== window.location.search) {
+  if (now - h.last > quiet) {
+    window.history.pushState(null, "", url);
+  } else {
+    window.history.replaceState(window.history.state, "", url);
+  }
+}
+h.last = now;
+"""
+
+THEME_JS = """
+// Light/dark needs a new page (Panel themes are chosen when the page is built): reopen
+// this address with the other theme; the address already holds the current scenario.
+const url = new URL(window.location.href);
+if (dark) { url.searchParams.delete("theme"); } else { url.searchParams.set("theme", "dark"); }
+window.location.assign(url.toString());
 """
 
 pn.config.notifications = True
@@ -164,9 +201,11 @@ class PageContext:
         self.on_url_args()
 
 
-def scenario_args(token: str, base_revision: int | None) -> str:
-    """``s=<token>`` and, when known, ``&base=<revision>``: what every address carries."""
-    return f"s={token}" + (f"&base={base_revision}" if base_revision is not None else "")
+def scenario_args(token: str, base_revision: int | None, theme: str = "default") -> str:
+    """``s=<token>`` and, when known, ``&base=<revision>`` (and ``&theme=dark`` when the
+    visitor chose it): what every address carries."""
+    return (f"s={token}" + (f"&base={base_revision}" if base_revision is not None else "")
+            + (f"&theme={theme}" if theme != "default" else ""))
 
 
 def page_href(slug: str, args: str) -> str:
@@ -222,9 +261,16 @@ class Site:
             label="Copy link", color="light", css_classes=["nx-copy-link"],
             width=130, margin=(12, 10), description="Copy a link to exactly this scenario")
         self.copy_button.js_on_click(args={"btn": self.copy_button}, code=COPY_JS)
+        dark = self.link.theme == "dark"
+        self.theme_button = pn.widgets.Button(
+            label="☀ Light" if dark else "☾ Dark", color="light", width=90,
+            margin=(12, 10, 12, 0), css_classes=["nx-theme-toggle"],
+            description="Switch to the light theme" if dark else "Switch to the dark theme")
+        self.theme_button.js_on_click(args={"dark": dark}, code=THEME_JS)
         self.url_sink = pn.widgets.TextInput(value="", visible=False,
                                              css_classes=["nx-url-sink"])
-        self.url_sink.jscallback(value=REPLACE_URL_JS)
+        self.url_sink.jscallback(value=HISTORY_JS, args={"quiet": HISTORY_QUIET_MS})
+        self.labels = accessibility.labeller()
         self.body = page_module(slug).build(self.context)
         self._on_version()
         self.session.param.watch(self._on_version, ["version", "base_revision"])
@@ -234,7 +280,7 @@ class Site:
         return encode_scenario(self.session.scenario)
 
     def _on_version(self, _event: Any = None) -> None:
-        args = scenario_args(self.token, self.session.base_revision)
+        args = scenario_args(self.token, self.session.base_revision, self.link.theme)
         self.nav.object = nav_html(self.entry.slug, args)
         self.url_sink.value = f"?{args}" + "".join(
             f"&{urlencode({k: v})}" for k, v in self.context.url_args.items())
@@ -244,11 +290,14 @@ class Site:
         # address bar is rewritten right after load, not only after the first change.
         self.url_sink.value = ""
         self._on_version()
+        self.labels.value = "on"
 
     def template(self) -> pn.template.BootstrapTemplate:
         tmpl = pn.template.BootstrapTemplate(
-            title=SITE_TITLE, header=[self.nav, self.copy_button],
-            main=[pn.Column(self.alert, self.body, self.url_sink, sizing_mode="stretch_width")],
+            title=SITE_TITLE, header=[self.nav, self.copy_button, self.theme_button],
+            theme=self.link.theme,
+            main=[pn.Column(self.alert, self.body, self.url_sink, self.labels,
+                            sizing_mode="stretch_width")],
             header_background=ACCENT, main_max_width="1800px",
         )
         if pn.state.curdoc is not None and pn.state.curdoc.session_context is not None:

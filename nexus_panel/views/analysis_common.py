@@ -44,7 +44,7 @@ from nexus_panel.analysis.specs import SpecBase
 from nexus_panel.analysis.table_files import TABLE_FORMATS, table_bytes, table_filename
 from nexus_panel.models import FieldError, Scenario, ValidationError
 from nexus_panel.storage.errors import StorageError
-from nexus_panel.views import safe
+from nexus_panel.views import labels, safe
 
 POLL_MS = 200
 STALE_TEXT = ("These results are for an earlier form or scenario: press **Run** to bring "
@@ -74,8 +74,10 @@ def param_form(obj: param.Parameterized, **kwargs: Any) -> pn.Param:
 
 
 def result_table(frame: pd.DataFrame, height: int | None = None) -> pn.widgets.Tabulator:
-    """A read-only table of a result frame (its index shown as the first column)."""
-    return pn.widgets.Tabulator(frame.reset_index(), disabled=True, show_index=False,
+    """A read-only table of a result frame (its index shown as the first column), metric
+    identifiers shown as words with units (``overshoot (%)``, not ``overshoot_pct``)."""
+    return pn.widgets.Tabulator(labels.labelled(frame).reset_index(), disabled=True,
+                                show_index=False,
                                 layout="fit_data_table", sizing_mode="stretch_width",
                                 height=height)
 

@@ -11,25 +11,27 @@ import panel as pn
 import param
 
 from nexus_panel.analysis.controller import GAINS, ControllerResult, GainSet
-from nexus_panel.views import safe
+from nexus_panel.views import labels, palettes, safe
 from nexus_panel.views.analysis_common import AnalysisView, param_form, result_table
-
-PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b")
+from nexus_panel.views.png_export import savable
 
 
 def response_plots(result: ControllerResult) -> hv.Layout:
     shock_t = result.shock_step * result.runs[0].scenario.params.delta_t
     target = result.runs[0].scenario.params.N_target
     panels = []
-    for column, title in (("N", "N(t) after the shock"), ("Phi", "Controller output Phi(t)")):
-        curves = [hv.Curve(run.frame, "t", column, label=label).opts(color=PALETTE[i % 6])
+    colours = palettes.categorical(len(result.runs))
+    time = hv.Dimension("t", label=labels.AXES["t"])
+    for column, title in (("N", "N(t) after the shock"), ("Phi", "Controller output Φ(t)")):
+        value = hv.Dimension(column, label=labels.AXES[column])
+        curves = [hv.Curve(run.frame, time, value, label=label).opts(color=colours[i])
                   for i, (label, run) in enumerate(zip(result.labels, result.runs, strict=True))]
         marks = hv.VLine(shock_t).opts(color="grey", line_dash="dashed")
         if column == "N":
             marks = marks * hv.HSpan(target * 0.98, target * 1.02).opts(color="grey", alpha=0.15)
         panels.append((hv.Overlay(curves) * marks).opts(
             title=title, responsive=True, height=280, legend_position="right", show_grid=True))
-    return hv.Layout(panels).cols(1).opts(shared_axes=True)
+    return savable(hv.Layout(panels).cols(1).opts(shared_axes=True), "controller", "responses")
 
 
 class ControllerView(AnalysisView):

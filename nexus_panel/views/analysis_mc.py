@@ -20,8 +20,9 @@ from nexus_panel.analysis.distributions import ParameterDistribution
 from nexus_panel.analysis.montecarlo import MonteCarloResult
 from nexus_panel.analysis.specs import METRICS, VARIABLE_PARAMETERS
 from nexus_panel.analysis.statistics import COLUMN_LABELS
-from nexus_panel.views import safe
+from nexus_panel.views import labels, palettes, safe
 from nexus_panel.views.analysis_common import AnalysisView, ItemsEditor, result_table
+from nexus_panel.views.png_export import savable
 
 RASTER_BINS = (400, 160)
 MAX_SELECTED = 200
@@ -45,11 +46,14 @@ def density_image(t: np.ndarray, sample: np.ndarray) -> hv.Image:
 def fan_chart(result: MonteCarloResult) -> hv.Overlay:
     t, b = result.t, dict(zip(result.percentiles, result.bands, strict=True))
     outer = hv.Area((t, b[5], b[95]), "t", ["N", "N95"], label="5–95 %").opts(
-        color="#f4a261", alpha=0.35, line_alpha=0)
+        color=palettes.BANDS["outer"], alpha=0.35, line_alpha=0)
     inner = hv.Area((t, b[25], b[75]), "t", ["N", "N75"], label="25–75 %").opts(
-        color="#e76f51", alpha=0.45, line_alpha=0)
-    median = hv.Curve((t, b[50]), "t", "N", label="median").opts(color="#264653", line_width=2)
-    return (density_image(t, result.sample) * outer * inner * median).opts(
+        color=palettes.BANDS["inner"], alpha=0.45, line_alpha=0)
+    median = hv.Curve((t, b[50]), "t", "N", label="median").opts(
+        color=palettes.BANDS["median"], line_width=2)
+    chart = savable(density_image(t, result.sample) * outer * inner * median,
+                    "montecarlo", "bands")
+    return chart.opts(
         title="N(t): percentile bands over the kept trajectories", responsive=True,
         height=340, legend_position="top_left", show_grid=True)
 
@@ -59,7 +63,8 @@ class MonteCarloView(AnalysisView):
 
     analysis = "montecarlo"
 
-    metric = param.Selector(default="final_N", objects=list(METRICS), label="Metric",
+    metric = param.Selector(default="final_N", objects=labels.metric_choices(METRICS),
+                            label="Metric",
                             doc="Metric shown in the histogram and on the scatter's y axis.")
     scatter_x = param.Selector(default=None, objects=[], label="Scatter x",
                                doc="Sampled parameter on the scatter's x axis.")
@@ -101,24 +106,28 @@ class MonteCarloView(AnalysisView):
     def _selected_runs(self, index: list[int]) -> hv.Overlay:
         result = self.result
         curves = [hv.Curve((result.t, result.sample[i]), "t", "N").opts(
-            color="#d62828", line_width=1, alpha=0.8) for i in index[:MAX_SELECTED]]
+            color=palettes.BANDS["selected"], line_width=1,
+            alpha=0.8) for i in index[:MAX_SELECTED]]
         return hv.Overlay(curves) if curves else hv.Overlay([hv.Curve([], "t", "N")])
 
     @param.depends("metric", "scatter_x")
     def _metric_plots(self) -> pn.viewable.Viewable:
         result = self.result
         values = result.runs[self.metric].to_numpy()
+        words = labels.metric_label(self.metric)
         finite = values[np.isfinite(values)]
         hist = hv.Histogram(np.histogram(finite, bins=40) if finite.size else ([], []),
-                            kdims=[self.metric]).opts(
-            title=f"{self.metric}: all {len(values):,} runs ({finite.size:,} finite)",
-            responsive=True, height=280, color="#2a9d8f")
+                            kdims=[hv.Dimension(self.metric, label=words)]).opts(
+            title=f"{words}: all {len(values):,} runs ({finite.size:,} finite)",
+            responsive=True, height=280, color=palettes.BANDS["histogram"])
+        hist = savable(hist, "montecarlo", self.metric)
         if self.scatter_x is None or not len(result.sample):
             return pn.Row(hist, sizing_mode="stretch_width")
         kept = result.runs.iloc[:len(result.sample)]
-        points = hv.Points(kept, [self.scatter_x, self.metric]).opts(
+        points = hv.Points(kept, [self.scatter_x, hv.Dimension(self.metric, label=words)]).opts(
             tools=["box_select", "lasso_select", "hover"], size=5, alpha=0.6,
             responsive=True, height=280, title="Kept runs: select some to see their N(t)")
+        points = savable(points, "montecarlo", self.scatter_x, self.metric)
         selection = hv.streams.Selection1D(source=points)
         chosen = hv.DynamicMap(self._selected_runs, streams=[selection])
         return pn.Column(pn.Row(hist, points, sizing_mode="stretch_width"),

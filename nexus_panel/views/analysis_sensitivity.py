@@ -12,20 +12,21 @@ import panel as pn
 
 from nexus_panel.analysis.sensitivity import ParameterRange, SensitivityResult
 from nexus_panel.analysis.specs import VARIABLE_PARAMETERS
-from nexus_panel.views import safe
+from nexus_panel.views import labels, palettes, safe
 from nexus_panel.views.analysis_common import AnalysisView, ItemsEditor, result_table
+from nexus_panel.views.png_export import savable
 
 
 def sobol_chart(output: str, frame: pd.DataFrame) -> hv.Layout:
     """S1 and ST side by side; whiskers are the confidence-interval half-widths."""
     data = frame.reset_index()
     panels = []
-    for index, title, color in (("S1", "first order S1", "#457b9d"),
-                                ("ST", "total ST", "#e63946")):
+    for index, title, color in (("S1", "first order S1", palettes.SENSITIVITY["first"]),
+                                ("ST", "total ST", palettes.SENSITIVITY["total"])):
         bars = hv.Bars(data, "parameter", index).opts(color=color, tools=["hover"])
         whiskers = hv.ErrorBars(data, "parameter", [index, f"{index}_conf"])
         panels.append((bars * whiskers).opts(
-            title=f"{output}: {title} (± CI)", responsive=True, height=300,
+            title=f"{labels.metric_label(output)}: {title} (± CI)", responsive=True, height=300,
             ylim=(min(0.0, float(data[index].min())), None)))
     return hv.Layout(panels).cols(2)
 
@@ -33,11 +34,13 @@ def sobol_chart(output: str, frame: pd.DataFrame) -> hv.Layout:
 def morris_chart(output: str, frame: pd.DataFrame) -> hv.Overlay:
     data = frame.reset_index()
     points = hv.Points(data, ["mu_star", "sigma"], ["parameter", "mu_star_conf"]).opts(
-        size=9, tools=["hover"], responsive=True, height=300, color="#2a9d8f",
-        title=f"{output}: Morris screening (mu* = importance, sigma = non-linearity)")
-    labels = hv.Labels(data, ["mu_star", "sigma"], "parameter").opts(yoffset=0, text_align="left",
-                                                                    text_font_size="9pt")
-    return points * labels
+        size=9, tools=["hover"], responsive=True, height=300,
+        color=palettes.SENSITIVITY["points"],
+        title=f"{labels.metric_label(output)}: Morris screening "
+              "(mu* = importance, sigma = non-linearity)")
+    names = hv.Labels(data, ["mu_star", "sigma"], "parameter").opts(
+        yoffset=0, text_align="left", text_font_size="9pt")
+    return points * names
 
 
 def tornado_chart(output: str, frame: pd.DataFrame) -> hv.Overlay:
@@ -49,8 +52,10 @@ def tornado_chart(output: str, frame: pd.DataFrame) -> hv.Overlay:
                    label="parameter moved up")
     common = {"invert_axes": True, "responsive": True, "height": 40 + 28 * len(order),
               "tools": ["hover"]}
-    return (low.opts(color="#457b9d", **common) * high.opts(color="#e63946", **common)).opts(
-        title=f"{output}: one at a time, change in {unit}", legend_position="bottom_right")
+    return (low.opts(color=palettes.SENSITIVITY["down"], **common)
+            * high.opts(color=palettes.SENSITIVITY["up"], **common)).opts(
+        title=f"{labels.metric_label(output)}: one at a time, change in {unit}",
+        legend_position="bottom_right")
 
 
 CHARTS = {"sobol": sobol_chart, "morris": morris_chart, "oat": tornado_chart}
@@ -85,7 +90,8 @@ class SensitivityView(AnalysisView):
         for output, frame in result.indices.items():
             if frame.empty or frame.shape[1] == 0:
                 continue
-            parts.append(pn.pane.HoloViews(chart(output, frame), sizing_mode="stretch_width"))
+            plot = savable(chart(output, frame), "sensitivity", result.spec.method, output)
+            parts.append(pn.pane.HoloViews(plot, sizing_mode="stretch_width"))
             parts.append(result_table(frame))
             if output in result.second_order and not result.second_order[output].empty:
                 parts.append(result_table(result.second_order[output], height=200))

@@ -10,22 +10,25 @@ import param
 
 from nexus_panel.analysis.response import REGIMES
 from nexus_panel.analysis.stability import MAP_METRICS, StabilityResult
-from nexus_panel.views import safe
+from nexus_panel.views import labels, palettes, safe
 from nexus_panel.views.analysis_common import AnalysisView
+from nexus_panel.views.png_export import savable
 
-REGIME_COLORS = {"settles": "#2a9d8f", "oscillates": "#e9c46a", "saturates": "#f4a261",
-                 "collapses": "#e63946", "drifts": "#8d99ae"}
+REGIME_COLORS = palettes.REGIMES
 
 
-def _grid(result: StabilityResult, values: np.ndarray, name: str) -> hv.QuadMesh:
+def _grid(result: StabilityResult, values: np.ndarray, name: str | hv.Dimension
+          ) -> hv.QuadMesh:
     spec = result.spec
     return hv.QuadMesh((result.x, result.y, values), [spec.x_parameter, spec.y_parameter], name)
 
 
 def metric_map(result: StabilityResult, metric: str) -> hv.QuadMesh:
-    return _grid(result, result.metrics[metric], metric).opts(
+    words = labels.metric_label(metric)
+    grid = _grid(result, result.metrics[metric], hv.Dimension(metric, label=words))
+    return savable(grid, "stability", metric).opts(
         cmap="viridis", colorbar=True, tools=["hover"], responsive=True, height=360,
-        title=f"{metric} (blank: undefined, e.g. never settles)")
+        title=f"{words} (blank: undefined, e.g. never settles)")
 
 
 def regime_map(result: StabilityResult) -> hv.Overlay:
@@ -35,7 +38,7 @@ def regime_map(result: StabilityResult) -> hv.Overlay:
         colorbar=False, tools=["hover"], responsive=True, height=360, title="Regime")
     legend = hv.NdOverlay({r: hv.Scatter([(np.nan, np.nan)]).opts(color=REGIME_COLORS[r])
                            for r in REGIMES}, kdims="regime")
-    return (mesh * legend).opts(legend_position="right")
+    return savable((mesh * legend).opts(legend_position="right"), "stability", "regimes")
 
 
 class StabilityView(AnalysisView):
@@ -43,7 +46,7 @@ class StabilityView(AnalysisView):
 
     analysis = "stability"
 
-    metric = param.Selector(default="settling_time", objects=list(MAP_METRICS),
+    metric = param.Selector(default="settling_time", objects=labels.metric_choices(MAP_METRICS),
                             label="Heat map of", doc="Metric shown in the heat map.")
 
     @param.depends("metric")

@@ -59,6 +59,21 @@ def metric_label(name: str) -> str:
     return f"{words} ({unit})" if unit else words
 
 
+def metric_choices(names: Any) -> dict[str, str]:
+    """``{words with unit: identifier}`` for a metric picker: the reader sees the words,
+    the spec, the saved analysis and the link keep the identifier."""
+    return {metric_label(n): n for n in names}
+
+
+def labelled(frame: Any) -> Any:
+    """A copy of a table whose metric identifiers, as column names or row labels, are
+    replaced by their words with units (other names are kept)."""
+    def word(name: Any) -> Any:
+        return metric_label(name) if isinstance(name, str) and name in METRICS else name
+
+    return frame.rename(columns=word, index=word)
+
+
 def metric_value(name: str, value: Any) -> str:
     """A metric's value as text: counts whole, tiny residuals in e-notation, the rest
     with thousands separators and up to four significant decimals."""

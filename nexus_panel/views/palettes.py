@@ -34,6 +34,21 @@ TONES: dict[str, str] = {
 }
 """Named muted tones; pick by meaning (``TONES["highlight"]``), never by position."""
 
+REGIMES: dict[str, str] = {
+    "settles": TONES["teal"], "oscillates": TONES["sand"], "saturates": TONES["orange"],
+    "collapses": TONES["red"], "drifts": TONES["slate"]}
+"""Behaviour regime of a run (stability map, controller table) -> colour: calm to alarming."""
+
+BANDS: dict[str, str] = {"outer": TONES["orange"], "inner": TONES["coral"],
+                         "median": TONES["ink"], "selected": TONES["highlight"],
+                         "histogram": TONES["teal"]}
+"""Monte Carlo fan chart: the 5-95 % and 25-75 % bands, the median, picked runs, histogram."""
+
+SENSITIVITY: dict[str, str] = {"first": TONES["blue"], "total": TONES["red"],
+                               "down": TONES["blue"], "up": TONES["red"],
+                               "points": TONES["teal"]}
+"""Sensitivity charts: Sobol S1/ST, one-at-a-time down/up, Morris points."""
+
 NETWORK: tuple[str, ...] = tuple(TONES[n] for n in (
     "ink", "coral", "teal", "sand", "slate", "orange", "violet"))
 """The network page's curves in order: N, burn, issuance, health, control, band, ..."""

@@ -82,3 +82,21 @@ def test_render_page_fills_the_session_document() -> None:
     names = {m.name for m in doc.models if getattr(m, "name", None)}
     assert "nx-source-N" not in names  # the Signals page has previews, not the N(t) plot
     assert any("nx-signal-E" in (getattr(m, "css_classes", None) or []) for m in doc.models)
+
+
+def test_dark_theme_is_kept_in_every_link_and_a_bad_theme_is_named() -> None:
+    from panel.theme import DarkTheme
+
+    page = site.Site("parameters", query={"theme": [b"dark"]}, loader=None)
+    template = page.template()
+    assert template.theme is DarkTheme
+    assert page.theme_button.label == "☀ Light"
+    assert parse_qs(page.url_sink.value.lstrip("?"))["theme"] == ["dark"]
+    assert all(parse_qs(urlparse(h).query)["theme"] == ["dark"]
+               for h in nav_links(page).values())
+    light = site.Site("parameters", query={}, loader=None)
+    assert "theme" not in light.url_sink.value and light.theme_button.label == "☾ Dark"
+    bad = site.Site("parameters", query={"theme": ["neon"]}, loader=None)
+    assert bad.template().theme is not DarkTheme
+    assert "theme = 'neon' is not allowed (allowed: default or dark)" in shown_text(
+        bad.alert.object)
