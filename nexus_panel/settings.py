@@ -21,6 +21,7 @@ from typing import Any
 import param
 
 from nexus_panel.models.checks import check_number
+from nexus_panel.models.declared import field_names
 from nexus_panel.models.errors import FieldError, ValidationError
 
 log = logging.getLogger(__name__)
@@ -100,7 +101,7 @@ class Settings(param.Parameterized):
 
     @classmethod
     def declared(cls) -> list[str]:
-        return [n for n in cls.param if n != "name"]
+        return field_names(cls)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None,
