@@ -126,6 +126,9 @@ class ScenariosView(Viewer):
             layout="fit_data_stretch", sizing_mode="stretch_width",
             css_classes=["nx-runs"], max_height=220,
             configuration={"placeholder": "No stored runs."})
+        self._history_tables = (self._revisions, pn.pane.Markdown("#### Stored runs"),
+                                self._runs)
+        self._show_history_tables()
         self._on_revision_shown()
 
     # --- reading ------------------------------------------------------------------------
@@ -456,11 +459,11 @@ class ScenariosView(Viewer):
             return pn.pane.Markdown("Select a scenario to see its revisions.")
         return pn.pane.Markdown(safe.md("### History of '{name}'", name=self.selected))
 
-    @param.depends("selected", watch=True, on_init=True)
+    @param.depends("selected", watch=True)
     def _show_history_tables(self) -> None:
         """The history and runs tables stay the same widgets (re-rendering a Tabulator
         costs about a tenth of a second each); only whether they show changes."""
-        for part in getattr(self, "_history_tables", ()):
+        for part in self._history_tables:
             part.visible = bool(self.selected)
 
     @param.depends("selected", "revision", "version")
@@ -479,9 +482,6 @@ class ScenariosView(Viewer):
 
     def _history(self) -> pn.Column:
         """Heading, revisions, stored runs and the diff of the revision shown."""
-        self._history_tables = (self._revisions, pn.pane.Markdown("#### Stored runs"),
-                                self._runs)
-        self._show_history_tables()
         return pn.Column(self._history_heading, *self._history_tables, self._diff,
                          sizing_mode="stretch_width")
 
