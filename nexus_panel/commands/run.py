@@ -4,7 +4,8 @@ The scenario file is our canonical JSON or the original app's export. The summar
 to stdout, warnings to stderr. Inputs of kind ``feed`` read their snapshot from the
 database (``--database-url``): the one the file pins, else the feed's latest, whose id
 the summary names (and the ``--out`` file's scenario records). ``--out`` writes the whole
-result as CSV, JSON or Parquet; the file appears complete or not at all (written beside the target, then renamed).
+result as CSV, JSON or Parquet; the file appears complete or not at all (written beside
+the target, then renamed).
 """
 
 from __future__ import annotations
