@@ -70,7 +70,7 @@ def fetch_http(definition: FeedDefinition, context: FetchContext) -> Fetched:
     retrying = tenacity.Retrying(
         retry=tenacity.retry_if_exception_type(_Retry),
         stop=tenacity.stop_after_attempt(ATTEMPTS),
-        wait=tenacity.wait_exponential_jitter(initial=0.2, max=3.0, jitter=0.2),
+        wait=tenacity.wait_exponential_jitter(multiplier=0.2, max=3.0, jitter=0.2),
         reraise=True)
     with httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False) as client:
         try:
@@ -95,7 +95,8 @@ def _fetch_once(client: httpx.Client, definition: FeedDefinition,
                                        extensions=({"sni_hostname": target.host}
                                                    if target.scheme == "https" else {}))
         try:
-            with client.send(request, stream=True) as response:
+            response = client.send(request, stream=True)
+            try:
                 if response.status_code in REDIRECTS:
                     location = response.headers.get("location", "")
                     if not location:
@@ -105,6 +106,8 @@ def _fetch_once(client: httpx.Client, definition: FeedDefinition,
                                  context.resolve)
                     continue
                 return _answer(response, target, definition)
+            finally:
+                response.close()  # also abandons a body cut off at the cap
         except httpx.TimeoutException:
             raise _Retry(f"{target.url} timed out after {definition.timeout_s:g} s") from None
         except httpx.TransportError as exc:
