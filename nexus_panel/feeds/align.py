@@ -53,10 +53,10 @@ def align(times: np.ndarray, values: np.ndarray, grid: np.ndarray, *,
     if max_gap is None or grid.size == 0:
         return np.array(out, dtype=np.float64)
     # Length of the stretch each grid time falls in: between its two rows, or since the
-    # last row for grid times after it.
+    # last row for grid times after it. A grid time on a row reads that row: no gap.
     nxt = np.minimum(index + 1, times.size - 1)
     span = np.where(index + 1 < times.size, times[nxt] - times[index], grid - times[index])
-    in_gap = span > max_gap
+    in_gap = (span > max_gap) & (grid != times[index])  # a row's own time is no gap
     if not in_gap.any():
         return np.array(out, dtype=np.float64)
     if gap_policy == "fail":

@@ -103,9 +103,10 @@ def special_reason(address: Address) -> str | None:
 
 
 def vet(url: str, allowlist: Iterable[tuple[str, int]],
-        resolve: Resolver = system_resolver) -> Target:
+        resolve: Resolver | None = system_resolver) -> Target:
     """``url`` checked against every rule, resolved once; else a ValidationError on
-    ``url`` saying which rule refused it."""
+    ``url`` saying which rule refused it. ``resolve`` None: the checks that need no DNS
+    (when a feed is defined; the fetch checks everything again)."""
     if not isinstance(url, str) or len(url) > 4000 or not url.isascii() or \
             not url.isprintable():
         raise refused(str(url)[:200], "an ASCII http(s) URL of at most 4000 characters")
@@ -129,8 +130,10 @@ def vet(url: str, allowlist: Iterable[tuple[str, int]],
         raise refused(url, f"a host on the feed allowlist, which does not hold {shown} "
                       "(an admin adds it: nexus-panel feeds allow HOST[:PORT])")
     literal = _literal(host)
+    if literal is None and resolve is None:
+        return Target(url=url, scheme=scheme, host=host, port=port, address="")
     addresses = [literal] if literal is not None else [
-        ipaddress.ip_address(a.split("%")[0]) for a in resolve(host, port)]
+        ipaddress.ip_address(a.split("%")[0]) for a in resolve(host, port)]  # type: ignore[misc]
     if not addresses:
         raise refused(url, "a host name that resolves")
     for address in addresses:

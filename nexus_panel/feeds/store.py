@@ -23,7 +23,7 @@ from nexus_panel.feeds.errors import FetchError
 from nexus_panel.feeds.records import AllowEntry, FeedInfo, SnapshotRecord
 from nexus_panel.feeds.series import Series, loaded, register
 from nexus_panel.feeds.sources import FetchContext, Fetched, source_for
-from nexus_panel.feeds.ssrf import Resolver, split_host, system_resolver
+from nexus_panel.feeds.ssrf import Resolver, split_host, system_resolver, vet
 from nexus_panel.models import FieldError, Scenario, ValidationError
 from nexus_panel.models import text as text_rules
 from nexus_panel.storage import audit
@@ -64,6 +64,8 @@ class FeedStore:
 
         def work(s: Session) -> FeedInfo:
             self.store._acting(s, "editor", f"define the feed {name!r}", author)
+            if definition.source == "http":  # scheme, credentials, allowlist: at once
+                vet(definition.url, _allowlist(s), resolve=None)
             row = s.scalar(_locked(s, sa.select(FeedRow).where(FeedRow.name == name)))
             if row is None:
                 row = FeedRow(name=name, owner=author, revision_count=0, created_at=utcnow(),
@@ -144,8 +146,7 @@ class FeedStore:
             self.store._acting(s, "editor", f"fetch the feed {name!r}", author)
             row = _find(s, name)
             latest = _latest_snapshot(s, row)
-            allow = frozenset((r.host, r.port) for r in s.scalars(sa.select(FeedAllowRow)))
-            context = FetchContext(allowlist=allow, resolve=self.resolve,
+            context = FetchContext(allowlist=_allowlist(s), resolve=self.resolve,
                                    etag=latest.etag if latest else None,
                                    last_modified=latest.last_modified if latest else None)
             return _info(s, row), context, latest
@@ -304,6 +305,10 @@ class FeedStore:
                          {"change": "import", "snapshot": snap.id, "sha256": series.sha256})
             return snap.id
         return self.store._write(work, f"import a snapshot of {feed!r}")
+
+
+def _allowlist(session: Session) -> frozenset[tuple[str, int]]:
+    return frozenset((r.host, r.port) for r in session.scalars(sa.select(FeedAllowRow)))
 
 
 def _locked(session: Session, query: sa.Select[Any]) -> sa.Select[Any]:

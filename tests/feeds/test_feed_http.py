@@ -85,7 +85,7 @@ def test_bad_json_and_wrong_content_type_are_refused(feeds: FeedStore,
     with pytest.raises(ValidationError, match="valid JSON"):
         feeds.fetch("prices")
     _http(feeds, f"{server.base}/html", name="page")
-    with pytest.raises(FetchError, match="format: .* content type 'text/html'"):
+    with pytest.raises(FetchError, match=r"format: .* content type 'text/html'"):
         feeds.fetch("page")
 
 

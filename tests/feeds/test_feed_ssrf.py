@@ -4,6 +4,8 @@ the one connected to."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from nexus_panel.feeds.http import _address_url
@@ -13,7 +15,7 @@ from nexus_panel.models import ValidationError
 PUBLIC = "93.184.216.34"
 
 
-def _resolver(*answers: str):  # noqa: ANN202 - a tiny fake DNS for names only
+def _resolver(*answers: str) -> Any:
     calls: list[str] = []
 
     def resolve(host: str, _port: int) -> list[str]:
@@ -78,3 +80,11 @@ def test_allowlist_entries(entry: str, parsed: tuple[str, int]) -> None:
 def test_bad_allowlist_entries(entry: str) -> None:
     with pytest.raises(ValidationError, match="HOST or HOST:PORT"):
         split_host(entry)
+
+
+def test_the_real_resolver_sees_localhost_as_loopback() -> None:
+    """No fake DNS here: the system's answer for ``localhost`` is refused even when the
+    name is allowlisted; only the address itself opens loopback."""
+    with pytest.raises(ValidationError, match=r"localhost resolves to .*a loopback address"):
+        vet("http://localhost:8080/x", {("localhost", 8080)})
+    assert vet("http://127.0.0.1:8080/x", {("127.0.0.1", 8080)}).address == "127.0.0.1"
