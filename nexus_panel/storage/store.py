@@ -587,8 +587,16 @@ class ScenarioStore:
         """The bundle, and the object and details of its audit event."""
         record = self.revision(revision)
         runs = [(r, self.load_run(r.id)) for r in self.runs(record.scenario_id, record.number)]
-        return (transfer.bundle(record, runs), f"scenario:{record.scenario_id}",
-                {"revision": record.number, "runs": [r.id for r, _ in runs], "format": "json"})
+        data = transfer.bundle(record, runs)
+        details = {"revision": record.number, "runs": [r.id for r, _ in runs], "format": "json"}
+        scenario = record.scenario()
+        if scenario.inputs.feeds():  # the bundle carries the snapshots its runs read
+            from nexus_panel.feeds import transfer as feed_transfer
+
+            data[feed_transfer.KEY] = self._read(
+                lambda s: feed_transfer.payloads(s, scenario), "export feed snapshots")
+            details["feed_snapshots"] = [p["sha256"] for p in data[feed_transfer.KEY]]
+        return data, f"scenario:{record.scenario_id}", details
 
     def export_scenario(self, revision: RevisionRef, path: str | Path,
                         author: str | None = None) -> Path:
@@ -645,6 +653,10 @@ class ScenarioStore:
                 author: str | None, with_runs: bool
                 ) -> tuple[RevisionRecord, builtins.list[RunRecord]]:
         scenario = parsed.scenario if name is None else parsed.scenario.copy(name=name)
+        if any(not f.sha256 for f in scenario.inputs.feeds().values()):
+            from nexus_panel.feeds.store import FeedStore  # a revision pins its snapshots
+
+            scenario = FeedStore(self).pin(scenario)
         target = check_name(scenario.name)
         author = self._author(author)
         # Recomputed before the transaction: no lock is held while the engine runs.
@@ -653,6 +665,10 @@ class ScenarioStore:
 
         def work(s: Session) -> tuple[RevisionRecord, builtins.list[RunRecord]]:
             record = self._save_in(s, scenario, target, message or parsed.message, author)
+            if parsed.feed_snapshots:  # the series the runs read, kept with them
+                from nexus_panel.feeds import transfer as feed_transfer
+
+                feed_transfer.store_in(s, author, parsed.feed_snapshots)
             # Importing the same file again adds no runs: a run of this revision by the
             # same engine, recorded at the same time (or, without a recorded time, any
             # run by that engine) is the one already stored.

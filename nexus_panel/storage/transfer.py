@@ -169,6 +169,8 @@ class ParsedImport:
     scenario: Scenario
     runs: list[tuple[SimulationResult, dict[str, Any]]] = field(default_factory=list)
     message: str = ""
+    feed_snapshots: list[Any] = field(default_factory=list)
+    """(feed, series, provenance) of the snapshots the runs read (``feeds.transfer``)."""
 
     def run_label(self, index: int) -> str:
         """Where run ``index`` is in the file, for error messages."""
@@ -179,13 +181,18 @@ def parse_import(data: Any) -> ParsedImport:
     """Recognise and validate any importable JSON document (every problem at once)."""
     if isinstance(data, dict) and "format" in data:
         _check_format(data)
+        fed: list[Any] = []
+        if "feed_snapshots" in data:  # held before the runs are read and verified
+            from nexus_panel.feeds import transfer as feed_transfer
+
+            fed = feed_transfer.parse(data["feed_snapshots"])
         scenario = Scenario.from_dict(data.get("scenario"))
         runs = data.get("runs", [])
         if not isinstance(runs, list):
             raise ValidationError([FieldError("runs", type(runs).__name__, "a list")])
         message = _bundle_message(data.get("revision") or {})
         parsed = [run_from_payload(r, scenario, f"runs[{i}]") for i, r in enumerate(runs)]
-        return ParsedImport("bundle", scenario, parsed, message)
+        return ParsedImport("bundle", scenario, parsed, message, fed)
     kind = "original" if is_original_export(data) else "scenario"
     scenario = Scenario.from_dict(data)
     note = "the original app's export" if kind == "original" else "a scenario file"

@@ -3,6 +3,7 @@ pinned snapshots, and a stored run reproduced bit for bit after the source chang
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 
 import numpy as np
@@ -112,3 +113,36 @@ def test_a_snapshot_damaged_in_the_database_is_refused(
     loaded_series._LOADED.clear()
     with pytest.raises(StorageError, match="does not match its sha256"):
         feeds.series(snap.sha256)
+
+
+def test_bundles_carry_the_snapshots_and_an_import_reproduces_the_run(
+        store: ScenarioStore, feeds: FeedStore, csv: Path, tmp_path: Path) -> None:
+    snap = feeds.fetch("levels")
+    pinned = feeds.pin(_scenario())
+    result = simulate(pinned)
+    store.save(pinned, run=result)
+    bundle = store.export_bundle("fed")
+    assert [e["sha256"] for e in bundle["feed_snapshots"]] == [snap.sha256]
+    loaded_series._LOADED.clear()
+    with ScenarioStore(f"sqlite:///{tmp_path}/other.db") as other:  # no such feed there
+        record, runs = other.import_data(bundle)
+        assert len(runs) == 1  # verified by running it on the carried snapshot
+        assert [s.sha256 for s in FeedStore(other).snapshots("levels")] == [snap.sha256]
+        loaded_series._LOADED.clear()
+        assert other.run(record.label)[1].to_bytes() == result.to_bytes()
+        assert other.import_data(bundle)[1] == runs  # again: nothing new
+
+
+def test_a_bundle_with_other_data_under_the_pinned_hash_is_refused(
+        store: ScenarioStore, feeds: FeedStore, csv: Path, tmp_path: Path) -> None:
+    feeds.fetch("levels")
+    pinned = feeds.pin(_scenario())
+    store.save(pinned, run=simulate(pinned))
+    bundle = store.export_bundle("fed")
+    other = np.arange(100.0)
+    bundle["feed_snapshots"][0]["data"] = base64.b64encode(snapshots.encode(
+        loaded_series.make_series(other, {"level": other}))).decode()
+    with ScenarioStore(f"sqlite:///{tmp_path}/other.db") as target, \
+            pytest.raises(ValidationError, match=r"feed_snapshots\[0\]\.data = .*does not "
+                                                 "match its sha256"):
+        target.import_data(bundle)
