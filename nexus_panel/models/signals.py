@@ -150,9 +150,15 @@ class Signal(param.Parameterized):
 
     @classmethod
     def kind_params(cls, kind: str) -> list[str]:
-        """Names of the parameters that ``kind`` uses, alphabetical."""
-        return [n for n in field_names(cls, exclude=("kind",))
-                if kind in cls.param[n].metadata["kinds"]]
+        """Names of the parameters that ``kind`` uses, alphabetical (declaration order).
+        Remembered per kind: every validation, hash and canonical form asks, and the
+        declarations do not change at run time."""
+        known = _KIND_PARAMS.get((cls, kind))
+        if known is None:
+            known = _KIND_PARAMS[(cls, kind)] = tuple(
+                n for n in field_names(cls, exclude=("kind",))
+                if kind in cls.param[n].metadata["kinds"])
+        return list(known)
 
     def to_dict(self) -> dict[str, Any]:
         """Canonical form: the kind and only the parameters that kind uses (numbers
@@ -353,6 +359,7 @@ def _ramp(start: float, end: float, num_steps: int, k: np.ndarray) -> np.ndarray
     return values
 
 
+_KIND_PARAMS: dict[tuple[type, str], tuple[str, ...]] = {}
 _TEXT_FIELDS = ("feed", "column", "sha256")
 _HEX = frozenset("0123456789abcdef")
 
