@@ -33,6 +33,9 @@ def _text(default: str, sources: tuple[str, ...], doc: str, label: str) -> param
 
 ALL = ("file", "http", "sql")
 TABULAR = ("file", "http")
+COMMON = ("time_column", "value_columns", "scale", "offset", "clip_low", "clip_high",
+          "max_rows")
+"""Fields every source kind uses: how rows become a series."""
 
 
 class FeedDefinition(param.Parameterized):
@@ -89,12 +92,12 @@ class FeedDefinition(param.Parameterized):
 
     @classmethod
     def add_source(cls, kind: str, fields: tuple[str, ...]) -> None:
-        """Declare source kind ``kind`` using ``fields`` (``feeds.sources`` calls this
-        for every Source class)."""
+        """Declare source kind ``kind`` using ``fields`` and the COMMON ones
+        (``feeds.sources`` calls this for every Source class)."""
         objects = cls.param["source"].objects
         if kind not in objects:
             objects.append(kind)
-        for name in ("source", *fields):
+        for name in ("source", *COMMON, *fields):
             sources = cls.param[name].metadata["sources"]
             if kind not in sources:
                 cls.param[name].metadata["sources"] = (*sources, kind)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 import pandas as pd
+import param
 
 from nexus_panel.feeds.definition import FeedDefinition
 from nexus_panel.feeds.ssrf import Resolver, system_resolver
@@ -49,17 +50,30 @@ class FetchContext:
 
 
 class Source:
-    """A source kind. Subclasses set ``kind`` and ``fields`` and implement ``fetch``."""
+    """A source kind. Subclasses set ``kind`` and ``fields`` (and ``parameters`` for
+    fields of their own) and implement ``fetch``. For example, a live source::
+
+        class MqttSource(Source):
+            kind = "mqtt"
+            parameters = {"topic": param.String("", doc="MQTT topic")}
+            fields = ("topic", "timeout_s", "max_rows")
+    """
 
     kind: ClassVar[str]
     fields: ClassVar[tuple[str, ...]] = ()
-    """FeedDefinition fields this kind uses (declared on the definition)."""
+    """FeedDefinition fields this kind uses (existing ones, or its ``parameters``)."""
+    parameters: ClassVar[dict[str, param.Parameter]] = {}
+    """New FeedDefinition fields this kind declares (added to the definition class)."""
     registry: ClassVar[dict[str, type[Source]]] = {}
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
         if "kind" in cls.__dict__:
             Source.registry[cls.kind] = cls
+            for name, declared in cls.parameters.items():
+                if name not in FeedDefinition.param:
+                    declared.metadata = {**(declared.metadata or {}), "sources": ()}
+                    FeedDefinition.param.add_parameter(name, declared)
             FeedDefinition.add_source(cls.kind, cls.fields)
 
     def fetch(self, definition: FeedDefinition, context: FetchContext) -> Fetched:
