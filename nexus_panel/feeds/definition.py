@@ -117,6 +117,9 @@ class FeedDefinition(param.Parameterized):
     def from_dict(cls, data: Any) -> FeedDefinition:
         if not isinstance(data, dict):
             raise ValidationError([FieldError("feed", type(data).__name__, "a JSON object")])
+        from nexus_panel.feeds.sources import load_sources
+
+        load_sources()  # every declared kind, before its name is checked
         source = data.get("source", "file")
         if source not in cls.param["source"].objects:
             raise ValidationError([FieldError("source", source, " | ".join(

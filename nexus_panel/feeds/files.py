@@ -26,3 +26,16 @@ class FileSource(Source):
             raise FetchError("max_bytes", f"{path} is larger than {definition.max_bytes:,} "
                              "bytes")
         return Fetched(source=f"file {path}", payload=payload)
+
+
+class UploadSource(Source):
+    """A file uploaded in the app: its rows arrive with the upload
+    (``FeedStore.upload``), never from a server path -- a web page must not read files
+    off the server."""
+
+    kind = "upload"
+    fields: ClassVar[tuple[str, ...]] = ("format", "records_key", "max_bytes")
+
+    def fetch(self, definition: FeedDefinition, context: FetchContext) -> Fetched:
+        raise FetchError("source", "an uploaded feed's rows come with an upload (the Feeds "
+                         "page): upload the file again")

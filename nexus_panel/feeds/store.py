@@ -164,6 +164,27 @@ class FeedStore:
         register(series)
         return self._store_snapshot(info, fetched, series, author)
 
+    def upload(self, name: str, payload: bytes, filename: str = "upload") -> SnapshotRecord:
+        """Store ``payload`` (an uploaded file) as a snapshot of the ``upload`` feed
+        ``name``: the same parsing, caps and provenance as a fetch."""
+        name = check_feed_name(name)
+        info = self.get(name)
+        definition = FeedDefinition.from_dict(info.definition)
+        try:
+            if definition.source != "upload":
+                raise ValidationError([FieldError("source", definition.source,
+                                                  "upload (this feed fetches its rows)")])
+            if len(payload) > definition.max_bytes:
+                raise FetchError("max_bytes", f"the upload is larger than "
+                                 f"{definition.max_bytes:,} bytes")
+            fetched = Fetched(source=f"upload {filename}"[:200], payload=payload)
+            series = self._parse(definition, fetched)
+        except (ValidationError, FetchError) as exc:
+            self._set_status(name, str(exc))
+            raise
+        register(series)
+        return self._store_snapshot(info, fetched, series, self.store.user)
+
     @staticmethod
     def _parse(definition: FeedDefinition, fetched: Fetched) -> Series:
         if fetched.frame is not None:
@@ -181,6 +202,7 @@ class FeedStore:
                                    ("last_modified", fetched.last_modified))}
 
         def work(s: Session) -> SnapshotRecord:
+            self.store._acting(s, "editor", f"store a snapshot of {info.name!r}", author)
             row = _find(s, info.name, lock=True)
             snap = FeedSnapshotRow(
                 feed_id=row.id, revision=info.revision, source=fetched.source[:4000],

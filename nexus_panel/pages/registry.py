@@ -55,6 +55,7 @@ PAGES: tuple[PageEntry, ...] = (
     PageEntry("scenarios", "Scenarios", "nexus_panel.pages.scenarios"),
     PageEntry("compare", "Compare", "nexus_panel.pages.compare"),
     PageEntry("transfer", "Import / export", "nexus_panel.pages.transfer"),
+    PageEntry("feeds", "Feeds", "nexus_panel.pages.feeds"),
     *ANALYSIS_PAGES,
     PageEntry("tune", "Tune", "nexus_panel.pages.tune"),
     PageEntry("contracts", "Contracts", "nexus_panel.pages.contracts"),
