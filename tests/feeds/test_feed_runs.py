@@ -93,6 +93,8 @@ def test_a_stored_run_is_reproduced_bit_for_bit_after_the_source_changed(
     latest = simulate(feeds.pin(_scenario()))  # an unpinned scenario takes the latest
     assert latest.scenario.inputs.H.snapshot == second.id
     assert not np.array_equal(latest.frame["H"], result.frame["H"])
+    check = store.verify_audit()  # feed events extend the one chain
+    assert check.ok and any(e.action == "feed" for e in store.audit_events(limit=None))
 
 
 def test_saving_an_unpinned_feed_scenario_pins_the_latest_snapshot(
