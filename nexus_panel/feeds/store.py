@@ -146,6 +146,8 @@ class FeedStore:
             self.store._acting(s, "editor", f"fetch the feed {name!r}", author)
             row = _find(s, name)
             latest = _latest_snapshot(s, row)
+            if latest is not None and latest.revision != row.revision_count:
+                latest = None  # fetched under another definition: no conditional request
             context = FetchContext(allowlist=_allowlist(s), resolve=self.resolve,
                                    etag=latest.etag if latest else None,
                                    last_modified=latest.last_modified if latest else None)

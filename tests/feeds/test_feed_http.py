@@ -155,3 +155,16 @@ def test_only_admins_allowlist_and_only_editors_fetch(db_url: str, server: FeedS
         with pytest.raises(PermissionDenied, match="'vic' may not fetch"):
             FeedStore(vic).fetch("prices")
         assert [f.name for f in FeedStore(vic).list()] == ["prices"]
+
+
+def test_a_revised_definition_does_not_reuse_the_old_snapshot(feeds: FeedStore,
+                                                              server: FeedServer) -> None:
+    feeds.allow(f"127.0.0.1:{server.port}")
+    _http(feeds, f"{server.base}/good.csv")
+    first = feeds.fetch("prices")
+    _http(feeds, f"{server.base}/good.csv", scale=2.0)  # revision 2, same URL and ETag
+    second = feeds.fetch("prices")
+    assert not second.reused and second.revision == 2
+    assert feeds.series(second.sha256).columns["value"][0] == 2 * feeds.series(
+        first.sha256).columns["value"][0]
+    assert "If-None-Match" not in server.requests[-1]["headers"]
