@@ -170,3 +170,13 @@ def configure(settings: Settings | None) -> None:
     back to reading the environment."""
     with _LOCK:
         _CONFIGURED[:] = [] if settings is None else [settings]
+
+
+def named_secret(variable: str) -> str | None:
+    """The value of the environment variable a data feed names for its secret (an API
+    key, a database URL), or None when unset or empty.
+
+    Why here: every environment read goes through this module. These variables are not
+    settings -- each feed names its own -- and their values are never stored, exported or
+    logged; the feed keeps only the variable's name."""
+    return os.environ.get(variable) or None

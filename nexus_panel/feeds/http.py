@@ -17,7 +17,6 @@ and redirects.
 
 from __future__ import annotations
 
-import os
 from typing import ClassVar
 from urllib.parse import urljoin
 
@@ -29,6 +28,7 @@ from nexus_panel.feeds.errors import FetchError
 from nexus_panel.feeds.sources import FetchContext, Fetched, Source
 from nexus_panel.feeds.ssrf import Target, vet
 from nexus_panel.models.errors import FieldError, ValidationError
+from nexus_panel.settings import named_secret
 
 MAX_REDIRECTS = 5
 ATTEMPTS = 3
@@ -56,7 +56,7 @@ def api_key_headers(definition: FeedDefinition) -> dict[str, str]:
     """The API key header, from the environment variable the feed names (if any)."""
     if not definition.api_key_env:
         return {}
-    key = os.environ.get(definition.api_key_env)
+    key = named_secret(definition.api_key_env)
     if not key:
         raise ValidationError([FieldError("api_key_env", definition.api_key_env,
                                           "the name of a set, non-empty environment "

@@ -11,7 +11,6 @@ the definition (no password allowed there) or the environment variable it names.
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from typing import Any, ClassVar
@@ -23,6 +22,7 @@ from nexus_panel.feeds.definition import FeedDefinition
 from nexus_panel.feeds.errors import FetchError
 from nexus_panel.feeds.sources import FetchContext, Fetched, Source
 from nexus_panel.models.errors import FieldError, ValidationError
+from nexus_panel.settings import named_secret
 
 _COMMENTS = re.compile(r"--[^\n]*|/\*.*?\*/", re.S)
 _FIRST_WORD = re.compile(r"^\s*(\w+)")
@@ -48,7 +48,7 @@ def check_select(query: str) -> str:
 def database_url(definition: FeedDefinition) -> str:
     if definition.sql_url:
         return definition.sql_url
-    url = os.environ.get(definition.sql_url_env)
+    url = named_secret(definition.sql_url_env)
     if not url:
         raise ValidationError([FieldError("sql_url_env", definition.sql_url_env,
                                           "the name of a set environment variable")])

@@ -105,9 +105,13 @@ def test_the_api_key_comes_from_the_environment_and_is_never_stored(
 
 def test_the_test_server_itself_must_be_allowlisted(feeds: FeedStore,
                                                     server: FeedServer) -> None:
-    _http(feeds, f"{server.base}/good.csv")
     with pytest.raises(ValidationError, match=r"^1 invalid value: url = .*allowlist, which "
                                               rf"does not hold 127.0.0.1:{server.port}"):
+        _http(feeds, f"{server.base}/good.csv")  # refused when defined
+    feeds.allow(f"127.0.0.1:{server.port}")
+    _http(feeds, f"{server.base}/good.csv")
+    feeds.disallow(f"127.0.0.1:{server.port}")
+    with pytest.raises(ValidationError, match="allowlist"):  # and again when fetched
         feeds.fetch("prices")
     assert server.requests == []  # refused before any connection
     assert "allowlist" in feeds.get("prices").last_error
@@ -143,6 +147,7 @@ def test_allowlisted_special_addresses_only_by_their_exact_address(
 def test_only_admins_allowlist_and_only_editors_fetch(db_url: str, server: FeedServer
                                                       ) -> None:
     with ScenarioStore(db_url) as local:
+        FeedStore(local).allow(f"127.0.0.1:{server.port}")
         local.add_user("ed", "editor", "a long enough secret")
         local.add_user("vic", "viewer", "a long enough secret")
     with ScenarioStore(db_url, user="ed") as ed:
