@@ -138,15 +138,17 @@ class ScenarioSession(param.Parameterized):
             self._fail(exc)
             return
         steps = snapshot.params.num_steps
-        if self._doc is None:
-            self._show(cached_simulate(snapshot))
-            return
-        too_long = check_steps(steps)
+        too_long = None if self._doc is None else check_steps(steps)
         if too_long is not None:
             self._fail(too_long)
             return
-        if pool().is_small(steps):
-            self._show(cached_simulate(snapshot))
+        if self._doc is None or pool().is_small(steps):
+            try:
+                result = cached_simulate(snapshot)
+            except ValidationError as exc:  # found while running: a feed not pinned
+                self._fail(exc)
+                return
+            self._show(result)
             return
         self.busy = True
         if self._running:

@@ -1,10 +1,13 @@
 """Editors for the six input signals: a kind selector, that kind's parameters, a preview.
 
 Which parameters a kind uses comes from ``Signal.kind_params`` (declared on the
-parameters), so switching the kind shows exactly the fields that matter. Widgets are made
-once per parameter and reused, so switching back and forth keeps their bindings. The
-preview redraws only when its own signal (or the run length / time step) changes, never
-on unrelated edits, to keep slider-to-plot latency low on the Simulate page.
+parameters), so switching the kind shows exactly the fields that matter. The ``feed``
+kind is offered when the editor has a ``FeedStore`` (the Signals page): naming a feed
+pins its latest snapshot (shown, not edited) and the preview draws the aligned series.
+Widgets are made once per parameter and reused, so switching back and forth keeps their
+bindings. The preview redraws only when its own signal (or the run length / time step)
+changes, never on unrelated edits, to keep slider-to-plot latency low on the Simulate
+page.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import panel as pn
 import param
 from panel.viewable import Viewer
 
-from nexus_panel.models import INPUT_NAMES, KINDS, Inputs, Signal
+from nexus_panel.models import INPUT_NAMES, KINDS, SIGNAL_KINDS, Inputs, Signal, ValidationError
 from nexus_panel.models.declared import field_names
 from nexus_panel.session import ScenarioSession
 from nexus_panel.views import safe
@@ -28,6 +31,8 @@ from nexus_panel.views.series import reduce_columns
 from nexus_panel.views.widgets import param_widget
 
 SIGNAL_FIELDS = tuple(field_names(Signal))
+PINNED = ("snapshot", "sha256")
+"""Feed fields set by pinning, never typed: shown in the status line instead."""
 
 
 def signal_series(signal: Signal, num_steps: int, delta_t: float) -> dict[str, np.ndarray]:
@@ -44,6 +49,8 @@ class SignalEditor(Viewer):
     input_name = param.Selector(default="H", objects=list(INPUT_NAMES),
                                 doc="Which of the six inputs this edits.")
     preview_height = param.Integer(default=140, bounds=(60, 600), doc="Preview height (px).")
+    feeds = param.Parameter(default=None, doc="A FeedStore: offers the feed kind and pins "
+                            "the named feed's latest snapshot; None: the generators only.")
 
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)
@@ -51,12 +58,15 @@ class SignalEditor(Viewer):
         self._widgets: dict[str, pn.viewable.Viewable] = {}
         prefix = f"signal-{self.input_name}"
         kind = self._signal.param.kind
+        offered = SIGNAL_KINDS if self.feeds is not None or self._signal.uses_data else KINDS
         self._kind = pn.widgets.Select.from_param(
             kind, css_classes=[f"nx-{prefix}-kind"], sizing_mode="stretch_width",
-            # The generators only: a feed needs a stored snapshot (the Feeds page, CLI).
-            options={k.replace("_", " "): k for k in KINDS}, description=kind.doc)
+            options={k.replace("_", " "): k for k in offered}, description=kind.doc)
         self._fields = pn.Column(sizing_mode="stretch_width", margin=0)
+        self._feed_status = pn.pane.Markdown("", css_classes=[f"nx-{prefix}-feed-status"],
+                                             margin=(0, 5))
         self._signal.param.watch(self._on_kind, "kind")
+        self._signal.param.watch(lambda _e: self._pin(), ["feed", "column"])
         self._show_kind_fields()
         reset = pn.widgets.Button(label="↺ Reset", color="light", width=90,
                                   css_classes=[f"nx-reset-{prefix}"], margin=(2, 5),
@@ -81,15 +91,56 @@ class SignalEditor(Viewer):
         return self._widgets[name]
 
     def _show_kind_fields(self) -> None:
-        self._fields.objects = [self._field_widget(n)
-                                for n in Signal.kind_params(self._signal.kind)]
+        fields: list[pn.viewable.Viewable] = [
+            self._field_widget(n) for n in Signal.kind_params(self._signal.kind)
+            if n not in PINNED]
+        if self._signal.uses_data:
+            fields.insert(2, self._feed_status)
+            self._pin()
+        self._fields.objects = fields
 
     def _on_kind(self, _event: param.parameterized.Event) -> None:
         self._show_kind_fields()
 
+    def _pin(self) -> None:
+        """Pin the named feed's latest snapshot (and load it for the preview and runs)."""
+        signal = self._signal
+        if not signal.uses_data:
+            return
+        from nexus_panel.storage import StorageError
+
+        latest, why = None, ""
+        if self.feeds is None:
+            why = "open the Signals page to choose a feed"
+        elif not signal.feed.strip():
+            why = "name a feed (the Feeds page lists them)"
+        else:
+            try:
+                latest = self.feeds.latest(signal.feed)
+                if latest is not None:
+                    self.feeds.series(latest.sha256, signal.feed)
+            except StorageError as exc:
+                why = str(exc)
+            else:
+                why = "" if latest is not None else "it has no snapshot yet: fetch it"
+        if latest is None:
+            self._feed_status.object = safe.md("Feed not pinned: {why}.", why=why)
+            return
+        if (signal.snapshot, signal.sha256) != (latest.id, latest.sha256):
+            signal.param.update(snapshot=latest.id, sha256=latest.sha256)
+        missing = signal.column not in latest.columns
+        self._feed_status.object = safe.md(
+            "Snapshot {id} ({rows} rows, sha256 {sha}); columns: {columns}" +
+            (" — **column {column} is not one of them**" if missing else ""),
+            id=latest.id, rows=latest.rows, sha=latest.sha256[:12],
+            columns=", ".join(latest.columns), column=signal.column)
+
     def _curve(self, **_changed: Any) -> hv.Curve:
         engine = self.session.scenario.params
-        data = signal_series(self._signal, engine.num_steps, engine.delta_t)
+        try:
+            data = signal_series(self._signal, engine.num_steps, engine.delta_t)
+        except ValidationError:  # a feed not pinned yet, or refused: nothing to draw
+            data = {"t": np.zeros(0), "value": np.zeros(0)}
         return hv.Curve((data["t"], data["value"]), "t", (self.input_name, self.input_name))
 
     def _preview_pane(self) -> pn.pane.HoloViews:
@@ -113,6 +164,7 @@ class InputsEditor(Viewer):
     session = param.ClassSelector(class_=ScenarioSession, doc="The session being edited.")
     layout = param.Selector(default="picker", objects=["picker", "grid"],
                             doc="'picker': one input at a time; 'grid': all six at once.")
+    feeds = param.Parameter(default=None, doc="A FeedStore for the feed kind (SignalEditor).")
 
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)
@@ -137,7 +189,8 @@ class InputsEditor(Viewer):
 
     def _editor(self, name: str) -> SignalEditor:
         if name not in self._editors:
-            self._editors[name] = SignalEditor(session=self.session, input_name=name)
+            self._editors[name] = SignalEditor(session=self.session, input_name=name,
+                                               feeds=self.feeds)
         return self._editors[name]
 
     def __panel__(self) -> pn.Column:

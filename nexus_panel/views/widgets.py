@@ -32,6 +32,8 @@ def widget_class(p: param.Parameter, editable: bool = False) -> type[pn.widgets.
     a number box beside the slider, to type values beyond the slider's range)."""
     if isinstance(p, param.Selector):
         return pn.widgets.Select
+    if isinstance(p, param.String):
+        return pn.widgets.TextInput
     if isinstance(p, param.Integer):
         if p.allow_None or p.get_soft_bounds()[1] is None:
             return pn.widgets.IntInput

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 from rendering import shown, text
 
@@ -56,3 +57,33 @@ def test_a_bad_upload_and_a_hostile_name_are_shown_literally(view: FeedsView) ->
     assert view.message_kind == "danger" and "<img" not in html
     assert "a finite number in every row" in shown_text
     assert "a finite number" in view._feeds.value.to_dict("records")[0]["last error"]
+
+
+def test_the_signal_editor_offers_feeds_pins_the_latest_and_previews_it(
+        tmp_path: Path) -> None:
+    from bokeh.document import Document
+    from bokeh.models import ColumnDataSource
+
+    from nexus_panel.feeds.store import FeedStore
+    from nexus_panel.models import EngineParams, Scenario
+    from nexus_panel.session import ScenarioSession
+    from nexus_panel.views.signal_editor import SignalEditor
+
+    feeds = FeedStore(ScenarioStore(f"sqlite:///{tmp_path}/n.db"))
+    feeds.add("levels", {"source": "upload", "value_columns": ["level"]})
+    snap = feeds.upload("levels", b"time,level\n0,10\n5,20\n10,30\n")
+    session = ScenarioSession(Scenario(params=EngineParams(num_steps=11, delta_t=1.0)))
+    editor = SignalEditor(session=session, input_name="H", feeds=feeds)
+    assert "feed" in editor._kind.options.values()
+    root = editor.__panel__().get_root(Document())
+    signal = session.scenario.inputs.H
+    signal.param.update(kind="feed", column="level")
+    assert "Feed not pinned: name a feed" in text(editor._feed_status.object)
+    signal.feed = "levels"
+    assert (signal.snapshot, signal.sha256) == (snap.id, snap.sha256)
+    assert "Snapshot 1 (3 rows" in text(editor._feed_status.object)
+    source = next(s for s in root.select({"type": ColumnDataSource}) if "H" in s.data)
+    assert list(np.asarray(source.data["H"])) == [10.0] * 5 + [20.0] * 5 + [30.0]
+    assert list(session.result.frame["H"][:11]) == [10.0] * 5 + [20.0] * 5 + [30.0]
+    assert "feed" not in SignalEditor(session=ScenarioSession(),
+                                      input_name="M")._kind.options.values()
