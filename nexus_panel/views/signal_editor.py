@@ -81,6 +81,13 @@ class SignalEditor(Viewer):
         )
 
     def _field_widget(self, name: str) -> pn.viewable.Viewable:
+        declared = self._signal.param[name]
+        if name not in self._widgets and declared.allow_None and \
+                type(declared) is param.Number:  # empty allowed: a box, not a slider
+            self._widgets[name] = pn.widgets.FloatInput.from_param(
+                declared, css_classes=[f"nx-signal-{self.input_name}-{name}",
+                                       "nx-param-widget"],
+                sizing_mode="stretch_width", description=declared.doc)
         if name not in self._widgets:
             # Level sliders span the input's own domain (E: 0-1), not the generic range.
             span = Signal.slider_range(name, *Inputs.domain(self.input_name))

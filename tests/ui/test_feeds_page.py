@@ -31,3 +31,21 @@ def test_upload_fetch_and_preview(page: Page, server_store: Any) -> None:
     assert list(FeedStore(server_store).series(snap.sha256).columns["level"]) == [1, 3, 2, 5]
     screenshot(page, "feeds-upload")
     errors.assert_none()
+
+
+def test_signals_editor_pins_a_feed_and_runs_it(page: Page, server_store: Any) -> None:
+    feeds = FeedStore(server_store)
+    feeds.add("ui_hum", {"source": "upload", "value_columns": ["h"]})
+    snap = feeds.upload("ui_hum", b"time,h\n0,120\n50,140\n100000,160\n")
+    errors = ConsoleErrors(page)
+    page.goto("/signals")
+    wait_for_page(page)
+    page.locator(".nx-signal-H-kind select").select_option("feed")
+    page.locator(".nx-signal-H-column input").fill("h")
+    page.locator(".nx-signal-H-column input").press("Enter")
+    page.locator(".nx-signal-H-feed input").fill("ui_hum")
+    page.locator(".nx-signal-H-feed input").press("Enter")
+    expect(page.locator(".nx-signal-H-feed-status")).to_contain_text(
+        f"Snapshot {snap.id} (3 rows", timeout=60_000)
+    screenshot(page, "signals-feed")
+    errors.assert_none()
