@@ -406,12 +406,13 @@ class ScenarioStore:
         """Set ``column`` of a scenario the acting user owns (or any, for an admin) and
         audit it as ``action``; nothing is written when it already holds ``value``."""
         author = self._author(author)
-        doing = f"{action} scenario {ref!r}"
+        verb = "change the visibility of" if action == "visibility" else action
+        doing = f"{verb} scenario {ref!r}"
 
         def work(s: Session) -> ScenarioInfo:
             actor = self._acting(s, "editor", doing, author)
             row = self._find(s, ref, lock=True, deleted_ok=True, actor=actor)
-            require_owner(actor, row, f"{action} scenario {row.name!r}")
+            require_owner(actor, row, f"{verb} scenario {row.name!r}")
             if getattr(row, column) != value:
                 setattr(row, column, value)
                 row.updated_at = utcnow()
