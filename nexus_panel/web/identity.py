@@ -114,9 +114,13 @@ def account_identity(name: str) -> Identity | None:
         if hit is not None and hit[0] > now:
             return hit[1]
     from nexus_panel.pages.site import base_store
+    from nexus_panel.storage.errors import StorageError
 
-    store = base_store()
-    account = None if store is None else store.account(name)
+    try:
+        store = base_store()
+        account = None if store is None else store.account(name)
+    except StorageError:  # the database is down: nobody is signed in (not cached)
+        return None
     found = None if account is None or account.disabled else \
         Identity(account.name, account.role, "password")
     with _LOCK:

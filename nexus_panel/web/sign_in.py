@@ -30,6 +30,7 @@ Every attempt and refusal is an audit ``login`` event with the client address.
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -37,7 +38,10 @@ from bokeh.server.auth_provider import AuthProvider
 from tornado import httputil
 from tornado.web import HTTPError, RequestHandler, stream_request_body
 
+from nexus_panel.storage.errors import StorageError
 from nexus_panel.web import identity, login_page
+
+log = logging.getLogger(__name__)
 
 LOGIN_PATH = "/login"
 LOGOUT_PATH = "/logout"
@@ -62,7 +66,10 @@ def store() -> Any:
     """The store that checks passwords (local mode: it acts for nobody)."""
     from nexus_panel.pages.site import base_store
 
-    return base_store()
+    opened = base_store()
+    if opened is None:
+        raise StorageError("scenario storage is not available on this server")
+    return opened
 
 
 class SignedInHandler(RequestHandler):
@@ -130,8 +137,14 @@ class LoginHandler(RequestHandler):
         name, password = self._field("username"), self._field("password")
         next_url = safe_next(self._field("next"))
         address = self.request.remote_ip
-        result = await asyncio.get_running_loop().run_in_executor(
-            None, lambda: store().sign_in(name, password, address))
+        try:
+            result = await asyncio.get_running_loop().run_in_executor(
+                None, lambda: store().sign_in(name, password, address))
+        except StorageError as exc:
+            log.error("sign-in unavailable: %s", exc)
+            self._page(503, next_url, "Signing in is unavailable right now (the database "
+                                      "cannot be reached). Try again later.")
+            return
         if result.refused:
             self._page(400, next_url, f"Not signed in: {result.refused}.")
         elif result.retry_after:
@@ -158,8 +171,9 @@ class LoginHandler(RequestHandler):
         """Refuse the request (audited) with the sign-in form and ``message``."""
         try:
             store().refuse_sign_in(None, self.request.remote_ip, message)
-        finally:
-            self._page(status, "./", message)
+        except StorageError as exc:  # refused all the same; only the record is missing
+            log.error("could not audit a refused sign-in: %s", exc)
+        self._page(status, "./", message)
 
     def _page(self, status: int, next_url: str, message: str = "") -> None:
         self.set_status(status)
