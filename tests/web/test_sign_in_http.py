@@ -203,3 +203,20 @@ def test_sign_in_and_rate_limit_on_postgres(tmp_path: Path, pg_url: str) -> None
             assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1
     finally:
         srv.stop()
+
+
+def test_a_disabled_account_loses_its_session(server: Server) -> None:
+    from nexus_panel.storage import ScenarioStore
+
+    with ScenarioStore(sqlite_url(server.workdir)) as store:
+        store.add_user("temp", "editor", "temp-password-12345")
+        with client(server.url, "10.10.0.1") as http:
+            assert sign_in(http, "temp", "temp-password-12345").status_code == 302
+            assert http.get("/").status_code == 200
+            store.set_disabled("temp", True)
+            deadline = time.monotonic() + 30  # pages learn it within identity.CACHE_S
+            while http.get("/").status_code != 302:
+                assert time.monotonic() < deadline, "the disabled account kept its session"
+                time.sleep(0.5)
+            assert http.get("/export/csv").status_code == 401
+            assert sign_in(http, "temp", "temp-password-12345").status_code == 401
