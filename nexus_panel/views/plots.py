@@ -38,7 +38,7 @@ from nexus_panel.models import Inputs
 from nexus_panel.session import ScenarioSession
 from nexus_panel.views import labels
 from nexus_panel.views.palettes import SERIES
-from nexus_panel.views.responsive import wrap_row
+from nexus_panel.views.responsive import grid_row
 from nexus_panel.views.series import reduce_columns
 
 PALETTE = SERIES
@@ -169,7 +169,8 @@ class TimeSeriesPlots(Viewer):
                 dmap, sizing_mode="stretch_width", linked_axes=True, min_width=PLOT_MIN_WIDTH,
                 css_classes=[f"nx-pane-{key}"]))
         # Two plots a row where both get PLOT_MIN_WIDTH, else one: never squeezed.
-        self._grid = wrap_row(*self._panes, margin=0, css_classes=["nx-timeseries"])
+        self._grid = grid_row(*self._panes, min_width=PLOT_MIN_WIDTH, margin=0,
+                              css_classes=["nx-timeseries"])
 
     def _on_result(self, _event: Any = None) -> None:
         # The inputs plot (six curves, the costliest) redraws only when the inputs, the run

@@ -3,7 +3,7 @@ cell: wrapping rows, a side panel the reader can fold away, visible card arrows.
 
 Why each part:
 
-* **Wrapping rows** (:func:`wrap_row`): Panel's ``Row`` never wraps, so at 800 px a row of
+* **Wrapping rows** (:func:`wrap_row`, :func:`grid_row`): Panel's ``Row`` never wraps, so at 800 px a row of
   filters or buttons ran past the right edge of the page (Compare's output buttons,
   Scenarios' Duplicate/Delete) behind a horizontal scrollbar. A wrapping row moves what
   does not fit to the next line; a child's ``min_width`` is where it wraps.
@@ -74,6 +74,17 @@ def wrap_row(*objects: Any, **params: Any) -> WrapRow:
     """A :class:`WrapRow` as wide as its container."""
     params.setdefault("sizing_mode", "stretch_width")
     return WrapRow(*objects, stylesheets=[WRAP_CSS], **params)
+
+
+def grid_row(*objects: Any, min_width: int, max_columns: int = 2, **params: Any) -> WrapRow:
+    """Equal columns, as many as fit at ``min_width`` each but at most ``max_columns``
+    (a plain wrapping row put three plots a row on a wide screen, each narrower than
+    two would be)."""
+    share = 100 / (max_columns + 1) + 1  # a column wider than this: never one more
+    css = (":host { display: grid; grid-template-columns: "
+           f"repeat(auto-fill, minmax(max({min_width}px, {share:.0f}%), 1fr)); }}")
+    params.setdefault("sizing_mode", "stretch_width")
+    return WrapRow(*objects, stylesheets=[css], **params)
 
 
 class Sidebar(Viewer):
