@@ -3,10 +3,11 @@ cell: wrapping rows, a side panel the reader can fold away, visible card arrows.
 
 Why each part:
 
-* **Wrapping rows** (:func:`wrap_row`, :func:`grid_row`): Panel's ``Row`` never wraps, so at 800 px a row of
-  filters or buttons ran past the right edge of the page (Compare's output buttons,
-  Scenarios' Duplicate/Delete) behind a horizontal scrollbar. A wrapping row moves what
-  does not fit to the next line; a child's ``min_width`` is where it wraps.
+* **Wrapping rows** (:func:`wrap_row`, :func:`grid_row`): Panel's ``Row`` never wraps,
+  so at 800 px a row of filters or buttons ran past the right edge of the page
+  (Compare's output buttons, Scenarios' Duplicate/Delete) behind a horizontal
+  scrollbar. A wrapping row moves what does not fit to the next line; a child's
+  ``min_width`` is where it wraps.
 * **Side panel** (:class:`Sidebar`): editors or an analysis form beside the plots leave
   the plots too narrow to read at 800 px or in a notebook cell. Its button folds the
   panel to the button alone and the plots take the width. The panel keeps its place

@@ -5,6 +5,14 @@ values announced at their precision, and the Network page's named PNGs and words
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,7 +20,10 @@ from playwright.sync_api import Browser, Page, expect
 from pw_helpers import ConsoleErrors, wait_for_drawn, wait_for_page
 from test_analysis_pages import open_page, run_and_wait
 
+from nexus_panel.benchmarks.ui_server import ROOT, SERVER_START_TIMEOUT, free_port
 from nexus_panel.views.plots import PLOT_MIN_WIDTH
+
+CELL_APP = Path(__file__).with_name("notebook_cell_app.py")
 
 # Every visible element (shadow trees included) reaching past the right edge of the page's
 # scrolling area (#main in the Bootstrap template, else the document), and both scroll
@@ -189,3 +200,64 @@ def test_network_plots_save_named_pngs_and_speak_words(page: Page) -> None:
         "(e) => (e.shadowRoot || e).textContent")
     assert " tokens" in summary and "clamp events" in summary, summary
     errors.assert_none()
+
+
+@pytest.fixture(scope="module")
+def notebook_cell(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The URL of ``nx.Dashboard`` in a 1000 px cell, served by ``panel serve``."""
+    work = tmp_path_factory.mktemp("cell")
+    port = free_port()
+    env = {**os.environ, "NEXUS_DATA_DIR": str(work / "data"),
+           "NEXUS_CACHE_DIR": str(work / "cache")}
+    with (work / "serve.log").open("wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "panel", "serve", str(CELL_APP), "--port", str(port),
+             "--address", "127.0.0.1", "--allow-websocket-origin", f"127.0.0.1:{port}"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}/{CELL_APP.stem}"
+    try:
+        deadline = time.monotonic() + SERVER_START_TIMEOUT
+        while True:
+            try:
+                with urllib.request.urlopen(url, timeout=30) as resp:
+                    if resp.status == 200:
+                        break
+            except OSError:
+                assert proc.poll() is None, (work / "serve.log").read_text()
+                assert time.monotonic() < deadline, (work / "serve.log").read_text()
+                time.sleep(0.5)
+        yield url
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
+
+
+def test_dashboard_in_a_1000_px_notebook_cell_stays_readable(
+        browser: Browser, browser_context_args: dict[str, Any], notebook_cell: str) -> None:
+    """Beside the editors in a 1000 px cell the plots were two a row of about 300 px;
+    now one a row until the editors fold away, then two, never under PLOT_MIN_WIDTH and
+    never past the cell's edge."""
+    context = browser.new_context(**{**browser_context_args,
+                                     "viewport": {"width": 1100, "height": 900}})
+    try:
+        page = context.new_page()
+        errors = ConsoleErrors(page)
+        page.goto(notebook_cell)
+        pane = page.locator(".nx-pane-N")
+        pane.wait_for(timeout=60_000)
+        wait_for_drawn(page)
+        cell = page.locator(".nx-cell").evaluate(_BOX_JS)
+        for key in ("N", "flows", "S", "Phi", "cumulative", "inputs"):
+            box = page.locator(f".nx-pane-{key}").evaluate(_BOX_JS)
+            assert box[2] >= PLOT_MIN_WIDTH, (key, box)
+            assert box[0] + box[2] <= cell[0] + cell[2] + 1, (key, box, cell)
+        before = pane.evaluate(_BOX_JS)
+        page.get_by_role("button", name="◀ Hide editors").click()
+        page.wait_for_function("([e, x]) => e.getBoundingClientRect().x < x - 100",
+                               arg=[pane.element_handle(), before[0]], timeout=15_000)
+        flows = page.locator(".nx-pane-flows").evaluate(_BOX_JS)
+        after = pane.evaluate(_BOX_JS)
+        assert abs(flows[1] - after[1]) < 2 and after[2] >= PLOT_MIN_WIDTH  # two a row
+        errors.assert_none()
+    finally:
+        context.close()
