@@ -579,7 +579,10 @@ class ScenariosView(Viewer):
                                 disabled=nothing_selected, visible=self.param.show_deleted),
         )
         library = pn.Column(filters, self._list, actions, self._confirm, self._history(),
-                            sizing_mode="stretch_width", min_width=LIBRARY_MIN_WIDTH)
+                            sizing_mode="stretch_width",
+                            # a style, not min_width: Panel replaces a layout's min_width
+                            # by its children's, and this one is where the row wraps
+                            styles={"min-width": f"{LIBRARY_MIN_WIDTH}px"})
         return pn.Column(self._message, self._conflict, wrap_row(save_card, library),
                          sizing_mode="stretch_width")
 
