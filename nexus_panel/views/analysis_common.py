@@ -45,6 +45,7 @@ from nexus_panel.analysis.table_files import TABLE_FORMATS, table_bytes, table_f
 from nexus_panel.models import FieldError, Scenario, ValidationError
 from nexus_panel.storage.errors import StorageError
 from nexus_panel.views import labels, safe
+from nexus_panel.views.responsive import Sidebar
 
 POLL_MS = 200
 STALE_TEXT = ("These results are for an earlier form or scenario: press **Run** to bring "
@@ -73,10 +74,11 @@ def param_form(obj: param.Parameterized, **kwargs: Any) -> pn.Param:
     return pn.Param(obj, widgets=widgets, sizing_mode="stretch_width", **kwargs)
 
 
-def result_table(frame: pd.DataFrame, height: int | None = None) -> pn.widgets.Tabulator:
+def result_table(frame: pd.DataFrame, height: int | None = None,
+                 metrics: dict[str, tuple[str, str]] = labels.METRICS) -> pn.widgets.Tabulator:
     """A read-only table of a result frame (its index shown as the first column), metric
     identifiers shown as words with units (``overshoot (%)``, not ``overshoot_pct``)."""
-    return pn.widgets.Tabulator(labels.labelled(frame).reset_index(), disabled=True,
+    return pn.widgets.Tabulator(labels.labelled(frame, metrics).reset_index(), disabled=True,
                                 show_index=False,
                                 layout="fit_data_table", sizing_mode="stretch_width",
                                 height=height)
@@ -445,7 +447,7 @@ class AnalysisView(Viewer):
     def __panel__(self) -> pn.viewable.Viewable:
         return pn.Column(
             self.intro(),
-            pn.Row(self.controls(),
+            pn.Row(Sidebar(self.controls(), what="form"),
                    pn.Column(self._stale_notice(), self._charts, sizing_mode="stretch_width"),
                    sizing_mode="stretch_width"),
             sizing_mode="stretch_width")

@@ -24,6 +24,7 @@ from nexus_panel.analysis.network_graph import (
 )
 from nexus_panel.analysis.network_spec import AGENT_ATTRIBUTES, AgentDistribution, GraphSpec
 from nexus_panel.models import ValidationError
+from nexus_panel.views import labels
 from nexus_panel.views.analysis_common import AnalysisView, ItemsEditor, param_form, result_table
 from nexus_panel.views.network_plots import (
     aggregate_plots,
@@ -165,9 +166,10 @@ class NetworkView(AnalysisView):
         s = result.summary
         head = (f"**{s['agents']:,} agents**, {s['edges']:,} edges, {s['components']:,} "
                 f"component(s), {s['steps']:,} steps, {result.n_runs} run(s). Final N "
-                f"**{s['final_total']:.6g}**; holdings = ledger within "
+                f"**{labels.amount(s['final_total'])} tokens**; holdings = ledger within "
                 f"{s['ledger_residual']:.2g} (relative); Gini **{s['gini_final']:.3f}**; top "
-                f"10 % hold **{s['top10_final']:.1%}**; clamps {s['clamp_events']:,}.")
+                f"10 % hold **{s['top10_final']:.1%}**; clamp events "
+                f"{labels.metric_value('clamp_events', s['clamp_events'])}.")
         notes = "\n\n".join(html.escape(n) for n in result.notes)
         communities = community_plot(result)
         table = result.community_table()
@@ -185,9 +187,9 @@ class NetworkView(AnalysisView):
         ]
         if communities is not None and table is not None:
             parts += [pn.pane.HoloViews(communities, sizing_mode="stretch_width"),
-                      result_table(table, height=240)]
+                      result_table(table, height=240, metrics=labels.NETWORK_METRICS)]
         if result.n_runs > 1:
-            parts.append(result_table(result.runs, height=240))
+            parts.append(result_table(result.runs, height=240, metrics=labels.NETWORK_METRICS))
         if notes:
             parts.append(pn.pane.Markdown(notes))
         return pn.Column(*parts, sizing_mode="stretch_width")

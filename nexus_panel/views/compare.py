@@ -29,6 +29,7 @@ from nexus_panel.views.compare_data import (
     differing_parameters,
 )
 from nexus_panel.views.palettes import CATEGORICAL
+from nexus_panel.views.responsive import wrap_row
 from nexus_panel.views.scenarios_refs import ScenarioRef, list_refs, load_ref
 
 TIME = hv.Dimension("t", label=labels.AXES["t"])
@@ -148,12 +149,13 @@ class CompareView(Viewer):
         )
 
     def __panel__(self) -> pn.viewable.Viewable:
-        controls = pn.Row(
+        controls = wrap_row(  # the output buttons go under the list in a narrow window
             pn.Column(pn.widgets.TextInput.from_param(
                 self.param.search, placeholder="type to narrow the list", width=520,
                 css_classes=["nx-compare-search"]), self._picker),
             pn.widgets.CheckButtonGroup.from_param(self.param.plotted, color="primary",
-                                                   variant="outline"),
+                                                   variant="outline",
+                                                   css_classes=["nx-compare-outputs"]),
             pn.widgets.Button.from_param(self.param.refresh, color="light"),
         )
         return pn.Column(controls, pn.panel(self._body, loading_indicator=True),

@@ -1,5 +1,8 @@
 """``nexus_panel.Dashboard(scenario)``: the Simulate view, editors beside linked plots.
 
+The editors sit in a side panel that folds away (views/responsive.py), so the plots can
+take the whole width of a narrow window or a notebook cell.
+
 The same object is the home page of the web app and an inline notebook display:
 ``__panel__`` returns only content (no page template), and pages/site.py wraps it in
 the site's template when served. Everything is bound to one :class:`ScenarioSession`,
@@ -22,9 +25,10 @@ from nexus_panel.views.kpis import KpiCards
 from nexus_panel.views.notices import notify_errors
 from nexus_panel.views.param_editor import ParameterEditor
 from nexus_panel.views.plots import TimeSeriesPlots
+from nexus_panel.views.responsive import Sidebar
 from nexus_panel.views.signal_editor import InputsEditor
 
-EDITOR_WIDTH = 370
+EDITOR_WIDTH = 350
 
 
 class Dashboard(Viewer):
@@ -42,14 +46,14 @@ class Dashboard(Viewer):
             ("Parameters", ParameterEditor(session=self.session,
                                            collapsed=["health"])),
             ("Inputs", InputsEditor(session=self.session)),
-            dynamic=True, width=EDITOR_WIDTH, css_classes=["nx-editors"], margin=(0, 10, 0, 0),
+            dynamic=True, width=EDITOR_WIDTH, css_classes=["nx-editors"], margin=0,
         )
         results = pn.Column(
             KpiCards(session=self.session), TimeSeriesPlots(session=self.session),
             sizing_mode="stretch_width", css_classes=["nx-results"], margin=0,
         )
-        self._layout = pn.Row(editors, results, sizing_mode="stretch_width",
-                              css_classes=["nx-dashboard"])
+        self._layout = pn.Row(Sidebar(editors, what="editors"), results,
+                              sizing_mode="stretch_width", css_classes=["nx-dashboard"])
 
     @property
     def scenario(self) -> Scenario:

@@ -37,6 +37,23 @@ METRICS: dict[str, tuple[str, str]] = {
 }
 """Metric identifier -> (words, unit; "" for counts and fractions)."""
 
+NETWORK_METRICS: dict[str, tuple[str, str]] = {
+    **METRICS,
+    "final_total": ("final N of all agents", TOKENS),
+    "ledger_residual": ("ledger residual (relative)", ""),
+    "gini_final": ("final Gini", ""),
+    "top10_final": ("share held by the top 10 %", ""),
+    "edges": ("edges", ""),
+    "components": ("components", ""),
+    "agents": ("agents", ""),
+    "holdings": ("holdings", TOKENS),
+    "share": ("share of all holdings", ""),
+    "mean": ("mean holding", TOKENS),
+    "gini": ("Gini", ""),
+    "seconds": ("run time", "s"),
+}
+"""The Network page's figures (its ledger residual is relative to the total, not tokens)."""
+
 AXES: dict[str, str] = {
     "t": "time t (model time units)",
     "N": "N (tokens)",
@@ -46,6 +63,10 @@ AXES: dict[str, str] = {
     "Phi": "Φ (tokens/time)",
     "cumulative_I": "issued (tokens)",
     "cumulative_B": "burned (tokens)",
+    "flow": "rate (tokens/time)",
+    "holdings": "holdings (tokens)",
+    "agents": "agents",
+    "share": "share (0–1)",
 }
 """Result column -> axis label with its unit (plots of one run, Compare)."""
 
@@ -53,9 +74,9 @@ COUNTS = frozenset({"clamp_events", "oscillations", "collapsed"})
 """Metrics that count things: shown without decimals."""
 
 
-def metric_label(name: str) -> str:
+def metric_label(name: str, metrics: dict[str, tuple[str, str]] = METRICS) -> str:
     """``final_N`` -> ``final N (tokens)``; an unknown name is returned unchanged."""
-    words, unit = METRICS.get(name, (name, ""))
+    words, unit = metrics.get(name, (name, ""))
     return f"{words} ({unit})" if unit else words
 
 
@@ -65,11 +86,12 @@ def metric_choices(names: Any) -> dict[str, str]:
     return {metric_label(n): n for n in names}
 
 
-def labelled(frame: Any) -> Any:
+def labelled(frame: Any, metrics: dict[str, tuple[str, str]] = METRICS) -> Any:
     """A copy of a table whose metric identifiers, as column names or row labels, are
     replaced by their words with units (other names are kept)."""
     def word(name: Any) -> Any:
-        return metric_label(name) if isinstance(name, str) and name in METRICS else name
+        return (metric_label(name, metrics) if isinstance(name, str) and name in metrics
+                else name)
 
     return frame.rename(columns=word, index=word)
 

@@ -20,12 +20,20 @@ import numpy as np
 
 from nexus_panel.analysis.network import NetworkResult, lorenz
 from nexus_panel.analysis.network_graph import Network
+from nexus_panel.views import labels
 from nexus_panel.views.palettes import NETWORK, TONES
+from nexus_panel.views.png_export import savable
 
 SPRING_MAX_NODES = 400
 DATASHADE_MIN_NODES = 3_000
 HEIGHT = 300
 PALETTE = NETWORK
+TIME = hv.Dimension("t", label=labels.AXES["t"])
+
+
+def axis(name: str) -> hv.Dimension:
+    """A value dimension labelled in words with its unit (views/labels.py)."""
+    return hv.Dimension(name, label=labels.AXES.get(name, name))
 
 
 def layout(net: Network, seed: int = 1) -> np.ndarray:
@@ -82,24 +90,26 @@ def network_plot(result: NetworkResult, holdings: np.ndarray) -> hv.Element | hv
                           threshold=0.6).opts(cmap="viridis", colorbar=True,
                                               clabel="mean holdings", responsive=True,
                                               height=460)
-        return (edges * nodes).opts(title=title + " — rasterized")
+        return savable((edges * nodes).opts(title=title + " — rasterized"), "network", "graph")
     nodes = hv.Nodes((pos[:, 0], pos[:, 1], np.arange(net.n), holdings, degree),
                      vdims=["holdings", "degree"])
     size = 4 + 14 * np.sqrt(degree / max(1, degree.max()))
     nodes = nodes.add_dimension("size", len(nodes.vdims), size, vdim=True)
     graph = hv.Graph(((src, dst), nodes))
-    return graph.opts(node_color="holdings", node_size="size", cmap="viridis",
-                      edge_line_alpha=0.25, edge_line_width=0.5, colorbar=True,
-                      tools=["hover"], responsive=True, height=460, xaxis=None, yaxis=None,
-                      title=title)
+    return savable(graph.opts(node_color="holdings", node_size="size", cmap="viridis",
+                              edge_line_alpha=0.25, edge_line_width=0.5, colorbar=True,
+                              tools=["hover"], responsive=True, height=460, xaxis=None,
+                              yaxis=None, title=title), "network", "graph")
 
 
-def _curves(t: np.ndarray, series: list[tuple[np.ndarray, str, str]], y: str,
-            title: str) -> hv.Overlay:
-    curves = [hv.Curve((t, values), "t", y, label=label).opts(color=color)
+def _curves(t: np.ndarray, series: list[tuple[np.ndarray, str, str]], y: str | hv.Dimension,
+            title: str, name: str) -> hv.Overlay:
+    """Curves over time, saved as ``nexus-network-<name>.png``."""
+    curves = [hv.Curve((t, values), TIME, y, label=label).opts(color=color)
               for values, label, color in series]
-    return hv.Overlay(curves).opts(title=title, responsive=True, height=HEIGHT - 60,
-                                   show_grid=True, legend_position="top_left")
+    return savable(hv.Overlay(curves).opts(title=title, responsive=True, height=HEIGHT - 60,
+                                           show_grid=True, legend_position="top_left"),
+                   "network", name)
 
 
 def aggregate_plots(result: NetworkResult) -> list[hv.Overlay]:
@@ -107,33 +117,36 @@ def aggregate_plots(result: NetworkResult) -> list[hv.Overlay]:
     Panel links their t axes when they are shown in one layout)."""
     agg = result.aggregates
     t = agg["t"].to_numpy()
-    n_plot = _curves(t, [(agg["N"].to_numpy(), "N (run 1)", PALETTE[0])], "N",
-                     "Aggregate N(t) = sum of holdings")
+    n_plot = _curves(t, [(agg["N"].to_numpy(), "N (run 1)", PALETTE[0])], axis("N"),
+                     "Aggregate N(t) = sum of holdings", "aggregate N")
     if result.n_runs > 1:
         lo, hi = result.totals.min(axis=0), result.totals.max(axis=0)
-        band = hv.Area((t, lo, hi), "t", ["N", "N_max"],
+        band = hv.Area((t, lo, hi), TIME, [axis("N"), "N_max"],
                        label=f"range over {result.n_runs} runs").opts(
             color=PALETTE[5], alpha=0.35, line_alpha=0)
-        n_plot = (band * n_plot).opts(title="Aggregate N(t) = sum of holdings")
+        n_plot = savable((band * n_plot).opts(title="Aggregate N(t) = sum of holdings"),
+                         "network", "aggregate N")
     flows = _curves(t, [(agg["I"].to_numpy(), "I issuance", PALETTE[2]),
-                        (agg["B"].to_numpy(), "B burn", PALETTE[1])], "flow",
-                    "Issuance and burn")
+                        (agg["B"].to_numpy(), "B burn", PALETTE[1])], axis("flow"),
+                    "Issuance and burn", "issuance and burn")
     control = _curves(t, [(agg["S"].to_numpy(), "S health", PALETTE[3]),
-                          (agg["Phi"].to_numpy(), "Φ control", PALETTE[4])], "value",
-                      "Health S and controller Φ")
+                          (agg["Phi"].to_numpy(), "Φ control", PALETTE[4])],
+                      hv.Dimension("value", label="S (0–1), Φ (tokens/time)"),
+                      "Health S and controller Φ", "health and control")
     return [n_plot, flows, control]
 
 
 def inequality_plot(result: NetworkResult) -> hv.Overlay:
     table = result.inequality()
-    gini = hv.Curve((table["t"], table["gini"]), "t", "share", label="Gini").opts(
+    share = axis("share")
+    gini = hv.Curve((table["t"], table["gini"]), TIME, share, label="Gini").opts(
         color=PALETTE[1])
-    top = hv.Curve((table["t"], table["top10_share"]), "t", "share",
+    top = hv.Curve((table["t"], table["top10_share"]), TIME, share,
                    label="top 10 % share").opts(color=PALETTE[0])
-    return (gini * top * hv.Scatter((table["t"], table["gini"]), "t", "share").opts(
+    return savable((gini * top * hv.Scatter((table["t"], table["gini"]), TIME, share).opts(
         color=PALETTE[1], size=4)).opts(
         title="Inequality over time (at the snapshots)", responsive=True, height=HEIGHT,
-        legend_position="top_left", show_grid=True, ylim=(0, 1))
+        legend_position="top_left", show_grid=True, ylim=(0, 1)), "network", "inequality")
 
 
 def lorenz_plot(result: NetworkResult, steps: list[int]) -> hv.Overlay:
@@ -146,16 +159,18 @@ def lorenz_plot(result: NetworkResult, steps: list[int]) -> hv.Overlay:
         x, y = lorenz(result.snapshots[index[step]])
         curves.append(hv.Curve((x, y), "agents (share, poorest first)", "holdings (share)",
                                label=f"step {step}").opts(color=PALETTE[j % len(PALETTE)]))
-    return hv.Overlay(curves).opts(title="Lorenz curves", responsive=True, height=HEIGHT,
-                                   legend_position="top_left", show_grid=True)
+    return savable(hv.Overlay(curves).opts(title="Lorenz curves", responsive=True,
+                                           height=HEIGHT, legend_position="top_left",
+                                           show_grid=True), "network", "lorenz curves")
 
 
 def holdings_histogram(holdings: np.ndarray, step: int) -> hv.Histogram:
     bins = min(60, max(5, int(math.sqrt(len(holdings)))))
     counts, edges = np.histogram(holdings, bins=bins)
-    return hv.Histogram((edges, counts), kdims=["holdings"], vdims=["agents"]).opts(
+    return savable(hv.Histogram((edges, counts), kdims=[axis("holdings")],
+                                vdims=[axis("agents")]).opts(
         title=f"Holdings at step {step}", responsive=True, height=HEIGHT, color=PALETTE[2],
-        tools=["hover"])
+        tools=["hover"]), "network", "holdings", f"step {step}")
 
 
 def community_plot(result: NetworkResult) -> hv.Overlay | None:
@@ -164,10 +179,11 @@ def community_plot(result: NetworkResult) -> hv.Overlay | None:
         return None
     t = totals.index.to_numpy() * result.spec.base_scenario.params.delta_t
     shown = list(totals.columns)[:len(PALETTE)]
-    curves = [hv.Curve((t, totals[c]), "t", "holdings", label=c).opts(
+    curves = [hv.Curve((t, totals[c]), TIME, axis("holdings"), label=c).opts(
         color=PALETTE[i]) for i, c in enumerate(shown)]
     more = len(totals.columns) - len(shown)
     title = "Holdings per community" + (f" (first {len(shown)}; {more} more in the table)"
                                         if more else "")
-    return hv.Overlay(curves).opts(title=title, responsive=True, height=HEIGHT,
-                                   legend_position="right", show_grid=True)
+    return savable(hv.Overlay(curves).opts(title=title, responsive=True, height=HEIGHT,
+                                           legend_position="right", show_grid=True),
+                   "network", "communities")

@@ -18,6 +18,7 @@ from nexus_panel.models import GROUPS, EngineParams
 from nexus_panel.models.checks import describe_bounds
 from nexus_panel.session import ScenarioSession
 from nexus_panel.views import safe
+from nexus_panel.views.responsive import CARD_CSS
 from nexus_panel.views.widgets import param_widget
 
 SMALL_BUTTON = ":host .bk-btn { padding: 2px 8px; font-size: 13px; }"
@@ -67,7 +68,7 @@ class ParameterEditor(Viewer):
         return pn.Card(
             *widgets, header=header, collapsed=key in self.collapsed,
             css_classes=["nx-group", f"nx-group-{key}"], sizing_mode="stretch_width",
-            margin=(4, 0),
+            margin=(4, 0), stylesheets=[CARD_CSS],
         )
 
     def _build(self) -> pn.Column:

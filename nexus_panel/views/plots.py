@@ -9,7 +9,8 @@ flicker. Ranges re-fit to new data (``framewise``) until the user zooms or pans 
 then on new data keeps the user's view, until the plot's reset tool is used. The six plots
 are panes of one layout; Panel's ``linked_axes`` gives them one shared time range (the ``t``
 dimension), so zooming or panning one moves all. The inputs plot redraws only when the
-inputs change.
+inputs change. The plots sit in one wrapping row: two a row where each gets
+``PLOT_MIN_WIDTH``, one a row in a narrow window or beside the editors in a notebook cell.
 
 Test hooks: the figure of each plot has the Bokeh ``name`` ``nx-plot-<key>`` and sits in a
 pane with CSS class ``nx-pane-<key>`` (keys: N, flows, S, Phi, cumulative, inputs); the N
@@ -37,6 +38,7 @@ from nexus_panel.models import Inputs
 from nexus_panel.session import ScenarioSession
 from nexus_panel.views import labels
 from nexus_panel.views.palettes import SERIES
+from nexus_panel.views.responsive import grid_row
 from nexus_panel.views.series import reduce_columns
 
 PALETTE = SERIES
@@ -44,6 +46,8 @@ PALETTE = SERIES
 LEVEL_INPUTS = tuple(Inputs.levels())
 BOUNDED_INPUTS = tuple(Inputs.bounded())
 PLOT_HEIGHT = 230
+PLOT_MIN_WIDTH = 340
+"""Narrowest a plot is drawn: its title, axis labels and about 200 px of curve."""
 TIME = hv.Dimension("t", label=labels.AXES["t"])
 
 
@@ -162,11 +166,11 @@ class TimeSeriesPlots(Viewer):
                             **options["Overlay"]},
             }, backend="bokeh")
             self._panes.append(pn.pane.HoloViews(
-                dmap, sizing_mode="stretch_width", linked_axes=True,
+                dmap, sizing_mode="stretch_width", linked_axes=True, min_width=PLOT_MIN_WIDTH,
                 css_classes=[f"nx-pane-{key}"]))
-        rows = [pn.Row(*self._panes[i:i + 2], sizing_mode="stretch_width", margin=0)
-                for i in range(0, len(self._panes), 2)]
-        self._grid = pn.Column(*rows, sizing_mode="stretch_width", css_classes=["nx-timeseries"])
+        # Two plots a row where both get PLOT_MIN_WIDTH, else one: never squeezed.
+        self._grid = grid_row(*self._panes, min_width=PLOT_MIN_WIDTH, margin=0,
+                              css_classes=["nx-timeseries"])
 
     def _on_result(self, _event: Any = None) -> None:
         # The inputs plot (six curves, the costliest) redraws only when the inputs, the run
@@ -253,5 +257,5 @@ class TimeSeriesPlots(Viewer):
             curves.append(_curve(d, n, n, n, ylabel=f"{n} ({low:g}–{high:g})"))
         return hv.Overlay(curves)
 
-    def __panel__(self) -> pn.Column:
+    def __panel__(self) -> pn.Row:
         return self._grid

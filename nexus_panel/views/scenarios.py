@@ -34,12 +34,16 @@ from nexus_panel.engine import SimulationResult
 from nexus_panel.models import EngineParams, Scenario, ValidationError
 from nexus_panel.session import ScenarioSession
 from nexus_panel.views import labels, safe
+from nexus_panel.views.responsive import wrap_row
 from nexus_panel.views.tables import Table
 from nexus_panel.web.identity import LOCAL, Identity
 
 ANY_PARAMETER = "(no parameter filter)"
 LIST_COLUMNS = ("name", "revision", "updated", "owner", "visibility", "description")
 HISTORY_COLUMNS = ("revision", "saved", "by", "message")
+LIBRARY_MIN_WIDTH = 460
+"""Below this the list and history go under the save form instead of beside it (their
+four columns stay readable at 800 px)."""
 
 
 class ScenariosView(Viewer):
@@ -599,7 +603,7 @@ class ScenariosView(Viewer):
         nothing_selected = self.param.selected.rx() == ""
         manageable = self.param.manageable.rx()
         visibility = self.param.selected_visibility.rx()
-        filters = pn.Row(
+        filters = wrap_row(
             w.TextInput.from_param(self.param.search, placeholder="name or description",
                                    css_classes=["nx-search"], width=220),
             w.Select.from_param(self.param.filter_param, width=200,
@@ -610,7 +614,7 @@ class ScenariosView(Viewer):
             w.Checkbox.from_param(self.param.show_deleted, align="center",
                                   css_classes=["nx-show-deleted"]),
         )
-        actions = pn.Row(
+        actions = wrap_row(
             self._revision_picker(),
             w.Button.from_param(self.param.load, color="primary", css_classes=["nx-load"],
                                 align="end", disabled=nothing_selected),
@@ -632,9 +636,11 @@ class ScenariosView(Viewer):
                                 align="end", visible=manageable & (visibility == "private")),
         )
         library = pn.Column(filters, self._list, actions, self._confirm, self._history(),
-                            sizing_mode="stretch_width")
-        return pn.Column(self._message, self._conflict,
-                         pn.Row(save_card, library, sizing_mode="stretch_width"),
+                            sizing_mode="stretch_width",
+                            # a style, not min_width: Panel replaces a layout's min_width
+                            # by its children's, and this one is where the row wraps
+                            styles={"min-width": f"{LIBRARY_MIN_WIDTH}px"})
+        return pn.Column(self._message, self._conflict, wrap_row(save_card, library),
                          sizing_mode="stretch_width")
 
 

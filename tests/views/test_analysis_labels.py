@@ -95,3 +95,21 @@ def test_every_analysis_plot_saves_a_png_named_for_what_it_shows(
     root = pn.panel(stability.charts()).get_root()
     figures = [m for m in root.references() if isinstance(m, Model) and isinstance(m, Plot)]
     assert len(figures) >= 2
+
+
+def test_network_plots_save_named_pngs_and_tables_speak_words(
+        session: ScenarioSession) -> None:
+    """3,000 agents: the drawn graph is the datashaded one (a DynamicMap), named too."""
+    from nexus_panel.views.analysis_network import NetworkView
+
+    view = NetworkView(session=session)
+    view.spec.param.update(agents=3000, runs=2, detect_communities=True)
+    view.run_now()
+    names = save_tools(view.charts())
+    assert "" not in names
+    assert {"nexus-network-aggregate-n", "nexus-network-graph", "nexus-network-inequality",
+            "nexus-network-lorenz-curves"} <= set(names)
+    columns = {c for t in tables(view.charts()) for c in t.value.columns}
+    assert {"final N of all agents (tokens)", "final Gini", "ledger residual (relative)",
+            "share of all holdings", "mean holding (tokens)"} <= columns
+    assert not columns & {"final_total", "gini_final", "top10_final"}
