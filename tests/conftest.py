@@ -105,3 +105,30 @@ def rust_tools() -> None:
     from nexus_panel.contracts.toolchain import cargo
 
     _require(cargo, "cargo")
+
+
+# --- the live services (Mosquitto on 1883, Redis on 6379) -------------------------------------
+# Missing locally: the test is skipped; with CI set it FAILS (.ci/run starts both).
+def _require_port(port: int, what: str) -> None:
+    import socket
+
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
+    except OSError as exc:
+        if _in_ci():
+            pytest.fail(f"{what} is required in CI but unreachable on 127.0.0.1:{port}: {exc}")
+        pytest.skip(f"no {what} on 127.0.0.1:{port}")
+
+
+@pytest.fixture
+def mqtt_port() -> int:
+    """The port of the machine's Mosquitto broker."""
+    _require_port(1883, "Mosquitto (MQTT)")
+    return 1883
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """The machine's Redis (database 0; tests use their own uniquely named keys)."""
+    _require_port(6379, "Redis")
+    return "redis://127.0.0.1:6379/0"
