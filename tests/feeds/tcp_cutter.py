@@ -8,8 +8,15 @@ network failure would, and new connections are relayed again right after.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
+
+
+def _shut(sock: socket.socket) -> None:
+    """Shut both directions now (wakes any thread blocked on the socket)."""
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
 
 
 class TcpCutter:
@@ -48,28 +55,19 @@ class TcpCutter:
                 dst.sendall(data)
         except OSError:
             pass
-        for s in (src, dst):
-            try:
-                s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
+        _shut(src)
+        _shut(dst)
 
     def cut(self) -> None:
         """Drop every relayed connection now."""
         with self._lock:
             doomed, self._open = self._open, []
         for s in doomed:
-            try:
-                s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
+            _shut(s)
             s.close()
 
     def close(self) -> None:
         self._closed = True
-        try:  # wakes the thread blocked in accept(); close() alone would not
-            self._listener.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
+        _shut(self._listener)  # wakes the thread blocked in accept(); close() would not
         self._listener.close()
         self.cut()
