@@ -13,9 +13,11 @@ is when the message arrived (seconds since the epoch). Every value field must be
 number; a message that is not (bad JSON, a string, NaN, too large) is counted as rejected
 and its reason kept in ``status().last_error`` -- it never stops the source.
 
-Reconnects: MQTT sessions are persistent (a fixed client id, QoS 1, ``clean_session``
-off), so the broker queues what was published while the connection was down; paho
-reconnects with a capped back-off. A Redis stream keeps its entries, so the reader resumes
+Reconnects: MQTT sessions are persistent (a fixed client id, ``clean_session`` off, the
+topic subscribed at QoS 2), so the broker queues what was published while the connection
+was down, and paho reconnects with a capped back-off. Delivery is what the publisher asked
+for: exactly once at QoS 2; at QoS 1 a message whose acknowledgement was lost with the
+connection arrives again (MQTT's at-least-once); at QoS 0 it may be lost. A Redis stream keeps its entries, so the reader resumes
 from the last id it saw after reconnecting (with jittered, capped back-off): no message is
 lost or read twice across a dropped connection.
 """
@@ -198,7 +200,7 @@ class LiveSource:
 
 
 class MqttSource(LiveSource):
-    """An MQTT topic (paho-mqtt, QoS 1, persistent session) into a FeedBuffer."""
+    """An MQTT topic (paho-mqtt, subscribed at QoS 2, persistent session) into a FeedBuffer."""
 
     def __init__(self, topic: str, *, host: str = "127.0.0.1", port: int = 1883,
                  client_id: str | None = None, **options: Any):
@@ -224,7 +226,7 @@ class MqttSource(LiveSource):
             self._set_connected(False, f"MQTT broker refused the connection: {reason}")
             return
         self._set_connected(True)
-        client.subscribe(self.topic, qos=1)
+        client.subscribe(self.topic, qos=2)
 
     def _on_disconnect(self, _client: Any, _userdata: Any, _flags: Any, reason: Any,
                        _props: Any) -> None:

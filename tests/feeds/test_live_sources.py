@@ -33,7 +33,7 @@ def publisher(port: int) -> mqtt.Client:
 
 def publish(client: mqtt.Client, topic: str, payload: object) -> None:
     text = payload if isinstance(payload, (str, bytes)) else json.dumps(payload)
-    client.publish(topic, text, qos=1).wait_for_publish(5)
+    client.publish(topic, text, qos=2).wait_for_publish(5)
 
 
 def wait_until(check, timeout: float = 10.0) -> None:
