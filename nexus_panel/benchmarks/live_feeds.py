@@ -51,7 +51,8 @@ def figures() -> list[Figure]:
             publisher.disconnect()
         out.append(Figure("live_feeds.mqtt_message_to_buffer", statistics.median(times),
                           target=MQTT_TARGET_S,
-                          note=f"median of {count} messages published at QoS 1, Mosquitto on loopback; "
+                          note=f"median of {count} messages published at QoS 1, Mosquitto on "
+                               f"loopback; "
                                f"p95 {sorted(times)[int(0.95 * len(times))] * 1e3:.1f} ms"))
     if selected("live_feeds.redis_entry_to_buffer"):
         import redis

@@ -17,9 +17,11 @@ Reconnects: MQTT sessions are persistent (a fixed client id, ``clean_session`` o
 topic subscribed at QoS 2), so the broker queues what was published while the connection
 was down, and paho reconnects with a capped back-off. Delivery is what the publisher asked
 for: exactly once at QoS 2; at QoS 1 a message whose acknowledgement was lost with the
-connection arrives again (MQTT's at-least-once); at QoS 0 it may be lost. A Redis stream keeps its entries, so the reader resumes
-from the last id it saw after reconnecting (with jittered, capped back-off): no message is
-lost or read twice across a dropped connection.
+connection arrives again (MQTT's at-least-once); at QoS 0 it may be lost.
+
+A Redis stream keeps its entries, so the reader resumes from the last id it saw after
+reconnecting (with jittered, capped back-off): no entry is lost or read twice across a
+dropped connection.
 """
 
 from __future__ import annotations
