@@ -44,7 +44,7 @@ class SignInRefused(Exception):
 
 @dataclass(frozen=True)
 class OidcConfig:
-    """Everything single sign-on needs, from the ``NEXUS_OIDC_*`` settings."""
+    """Everything single sign-on needs, from the ``oidc_*`` settings (nexus_panel.settings)."""
 
     issuer: str
     client_id: str
