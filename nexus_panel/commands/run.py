@@ -1,8 +1,11 @@
 """``nexus-panel run SCENARIO.json [--out FILE] [--no-cache]``: one run without a browser.
 
 The scenario file is our canonical JSON or the original app's export. The summary goes
-to stdout, warnings to stderr. ``--out`` writes the whole result as CSV, JSON or Parquet;
-the file appears complete or not at all (written beside the target, then renamed).
+to stdout, warnings to stderr. Inputs of kind ``feed`` read their snapshot from the
+database (``--database-url``): the one the file pins, else the feed's latest, whose id
+the summary names (and the ``--out`` file's scenario records). ``--out`` writes the whole
+result as CSV, JSON or Parquet; the file appears complete or not at all (written beside
+the target, then renamed).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from nexus_panel.commands.db import add_database_option, open_store
 from nexus_panel.commands.errors import CommandError
 from nexus_panel.engine import SimulationResult
 from nexus_panel.files import write_atomically
@@ -31,6 +35,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                              "metadata; importable too)")
     parser.add_argument("--no-cache", action="store_true",
                         help="compute even if the disk memo holds this scenario")
+    add_database_option(parser)
     parser.set_defaults(func=run_command)
 
 
@@ -55,6 +60,11 @@ def run_command(args: argparse.Namespace) -> int:
         if not args.out.parent.is_dir():
             raise CommandError(f"--out {args.out}: directory {args.out.parent} does not exist")
     scenario = load_scenario(args.scenario)
+    if scenario.inputs.feeds():
+        from nexus_panel.feeds.store import FeedStore
+
+        with open_store(args) as store:
+            scenario = FeedStore(store).pin(scenario)
     if args.no_cache:
         from nexus_panel.engine import simulate
 
@@ -82,6 +92,9 @@ def format_summary(result: SimulationResult) -> str:
     for key, value in result.summary.items():
         shown = f"{int(value)}" if key == "clamp_events" else f"{value:.10g}"
         lines.append(f"  {key:<{width}}  {shown}")
+    for name, signal in result.scenario.inputs.feeds().items():
+        lines.append(f"  feed {name}: {signal.feed!r} column {signal.column!r}, snapshot "
+                     f"{signal.snapshot} (sha256 {signal.sha256[:12]})")
     return "\n".join(lines)
 
 

@@ -37,9 +37,9 @@ def run_inputs(scenario: Scenario) -> tuple[np.ndarray, np.ndarray, list[str]]:
     walk held at 0). Cached on the scenario until one of its values changes."""
     def compute() -> tuple[np.ndarray, np.ndarray, list[str]]:
         params = scenario.params
-        inputs = scenario.inputs.arrays(params.num_steps, params.delta_t)
+        inputs, notes = scenario.inputs.arrays_and_notes(params.num_steps, params.delta_t)
         inputs.flags.writeable = False  # shared by every run until the next edit
-        return param_vector(params), inputs, scenario.inputs.domain_warnings(inputs)
+        return param_vector(params), inputs, notes + scenario.inputs.domain_warnings(inputs)
 
     if scenario.params.num_steps > CACHED_INPUT_STEPS:
         return compute()

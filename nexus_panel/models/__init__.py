@@ -9,10 +9,10 @@ from nexus_panel.models.scenario import (
     canonical_json,
     parse_json,
 )
-from nexus_panel.models.signals import KINDS, Signal
+from nexus_panel.models.signals import KINDS, SIGNAL_KINDS, Signal
 
 __all__ = [
-    "GROUPS", "INPUT_NAMES", "KINDS", "SCHEMA_VERSION", "EngineParams", "FieldError",
-    "Inputs", "Scenario", "Signal", "ValidationError", "canonical_json",
+    "GROUPS", "INPUT_NAMES", "KINDS", "SCHEMA_VERSION", "SIGNAL_KINDS", "EngineParams",
+    "FieldError", "Inputs", "Scenario", "Signal", "ValidationError", "canonical_json",
     "parse_json",
 ]

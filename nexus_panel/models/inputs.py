@@ -92,6 +92,16 @@ class Inputs(param.Parameterized):
         """A (6, num_steps) float64 array, rows in INPUT_NAMES order, as the engine takes."""
         return self.sampler(num_steps, delta_t).take(num_steps)
 
+    def arrays_and_notes(self, num_steps: int, delta_t: float) -> tuple[np.ndarray, list[str]]:
+        """:meth:`arrays`, and what producing them must tell the run (a feed clipped into
+        its input's domain), as warnings."""
+        sampler = self.sampler(num_steps, delta_t)
+        return sampler.take(num_steps), sampler.notes()
+
+    def feeds(self) -> dict[str, Signal]:
+        """The inputs driven by a stored feed snapshot (kind ``feed``)."""
+        return {n: s for n, s in self.signals().items() if s.uses_data}
+
     def domain_warnings(self, arrays: np.ndarray) -> list[str]:
         """Where a run's inputs (rows in INPUT_NAMES order) left their domains: the engine
         clips E to [0, 1], a random walk is held at 0; neither may pass silently."""
@@ -117,7 +127,8 @@ class Inputs(param.Parameterized):
 
     def sampler(self, num_steps: int, delta_t: float) -> InputsSampler:
         """The same arrays a span of steps at a time (see ``Signal.sampler``)."""
-        return InputsSampler([s.sampler(num_steps, delta_t) for s in self.signals().values()])
+        return InputsSampler([s.sampler(num_steps, delta_t, self.domain(n))
+                              for n, s in self.signals().items()])
 
 
 INPUT_NAMES: tuple[str, ...] = tuple(Inputs.names())
@@ -134,8 +145,19 @@ class InputsSampler:
     def position(self) -> int:
         return self.samplers[0].position
 
+    def notes(self) -> list[str]:
+        """Every input's notes so far, prefixed with the input's name."""
+        return [f"Input {name}: {note}" for name, sampler in zip(INPUT_NAMES, self.samplers,
+                                                                 strict=True)
+                for note in sampler.notes]
+
     def take(self, count: int) -> np.ndarray:
-        rows = [sampler.take(count) for sampler in self.samplers]
+        rows = []
+        for name, sampler in zip(INPUT_NAMES, self.samplers, strict=True):
+            try:
+                rows.append(sampler.take(count))
+            except ValidationError as exc:  # a feed refused: say which input
+                raise exc.prefixed(f"inputs.{name}") from None
         out = np.empty((len(rows), rows[0].size), dtype=np.float64)
         for j, row in enumerate(rows):
             out[j] = row

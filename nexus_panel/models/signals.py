@@ -1,5 +1,5 @@
-"""Input signals: one kind (constant, sinusoidal, step, random walk, pulse, ramp) and its
-parameters, and the array it produces for a run.
+"""Input signals: one kind (constant, sinusoidal, step, random walk, pulse, ramp, feed) and
+its parameters, and the array it produces for a run.
 
 Which parameters belong to which kind is declared on the parameter itself
 (``metadata["kinds"]``), so the editor, the canonical form and validation all read it
@@ -26,11 +26,19 @@ KIND_TRAITS: dict[str, frozenset[str]] = {
     "random_walk": frozenset({"random"}),
     "pulse": frozenset(),
     "ramp": frozenset(),
+    "feed": frozenset({"time", "data"}),
 }
 """Each kind and what its series depends on beyond the step index: ``time`` (t = k*dt,
-so it changes with delta_t) or ``random`` (draws from a seeded generator). The batch
-runner and the analyses ask :attr:`Signal.uses_time` / :attr:`Signal.is_random`."""
-KINDS: tuple[str, ...] = tuple(KIND_TRAITS)
+so it changes with delta_t), ``random`` (draws from a seeded generator) or ``data`` (a
+stored feed snapshot, ``nexus_panel.feeds``: loaded before a run, pinned by its sha256).
+The batch runner and the analyses ask :attr:`Signal.uses_time` / :attr:`Signal.is_random`
+/ :attr:`Signal.uses_data`."""
+SIGNAL_KINDS: tuple[str, ...] = tuple(KIND_TRAITS)
+"""Every kind a signal may have."""
+KINDS: tuple[str, ...] = tuple(k for k, t in KIND_TRAITS.items() if "data" not in t)
+"""The kinds whose series come from their parameters alone (the generators): what the
+contract generators, random scenario strategies and presets draw from."""
+FEED_KIND = "feed"
 LEVEL = 1e9
 """Hard bound on signal levels; the slider range (softbounds) is much narrower."""
 
@@ -51,7 +59,7 @@ input on a bounded domain gets them scaled from [0, GENERIC_SPAN] onto that doma
 class Signal(param.Parameterized):
     """One input series. ``generate(num_steps, delta_t)`` gives its value at each step k."""
 
-    kind = param.Selector(default="constant", objects=list(KINDS), label="Kind",
+    kind = param.Selector(default="constant", objects=list(SIGNAL_KINDS), label="Kind",
                           doc="How the input evolves over the run.")
     amplitude = _level(20.0, ("sinusoidal",), "Amplitude",
                        "Peak deviation from the offset.", soft=(0, 200), role="size")
@@ -89,10 +97,48 @@ class Signal(param.Parameterized):
                               "Normal(0, volatility) change.",
                               metadata={"kinds": ("random_walk",), "role": "size"})
 
+    # --- the feed kind: a stored snapshot's column, aligned to t = k*delta_t -------------
+    feed = param.String("", label="Feed", doc="Name of the stored feed.",
+                        metadata={"kinds": ("feed",)})
+    column = param.String("", label="Column", doc="The feed's value column to use.",
+                          metadata={"kinds": ("feed",)})
+    snapshot = param.Integer(None, allow_None=True, bounds=(1, 2**63 - 1),
+                             label="Snapshot", doc="Id of the snapshot the run used (where "
+                             "it was fetched); empty: the feed's latest, pinned at the run.",
+                             metadata={"kinds": ("feed",)})
+    sha256 = param.String("", label="Snapshot sha256", doc="The snapshot's content hash: "
+                          "what identifies the data (empty until pinned).",
+                          metadata={"kinds": ("feed",)})
+    start_time = param.Number(None, allow_None=True, bounds=(-1e15, 1e15),
+                              label="Start time", doc="Feed time at step 0 (epoch seconds "
+                              "for date-times); empty: the first row's time.",
+                              metadata={"kinds": ("feed",)})
+    time_scale = param.Number(1.0, bounds=(0, 1e12), inclusive_bounds=(False, True),
+                              label="Feed time per model time", doc="Feed time units per "
+                              "unit of t: step k reads the feed at start + k*delta_t*this.",
+                              metadata={"kinds": ("feed",)})
+    method = param.Selector(default="previous", objects=["previous", "linear"],
+                            label="Method", doc="Value between rows: the previous row's, or "
+                            "linear between the two rows around it.",
+                            metadata={"kinds": ("feed",)})
+    gap_policy = param.Selector(default="hold", objects=["hold", "interpolate", "fail"],
+                                label="Gap policy", doc="Across a gap longer than max_gap: "
+                                "hold the last value, interpolate, or fail naming it.",
+                                metadata={"kinds": ("feed",)})
+    max_gap = param.Number(None, allow_None=True, bounds=(0, 1e15),
+                           inclusive_bounds=(False, True), label="Max gap",
+                           doc="Longest distance between rows (feed time units) that is not "
+                           "a gap; empty: no limit.", metadata={"kinds": ("feed",)})
+    out_of_domain = param.Selector(default="refuse", objects=["refuse", "clip"],
+                                   label="Out of domain", doc="Values outside the input's "
+                                   "domain: refuse the run, or clip them (with a warning).",
+                                   metadata={"kinds": ("feed",)})
+
     def __init__(self, **params: Any) -> None:
         errors = check_values(type(self), params)
         errors += _cross_errors({**{n: type(self).param[n].default for n in ("pulse_width",
                                  "pulse_period")}, **params})
+        errors += _text_errors(params)
         if errors:
             raise ValidationError(errors)
         values = {
@@ -112,7 +158,7 @@ class Signal(param.Parameterized):
         """Canonical form: the kind and only the parameters that kind uses (numbers
         coerced to their declared type, so ``value = 100`` and ``100.0`` hash alike)."""
         cls = type(self)
-        return {"kind": self.kind, **{n: coerce_number(cls.param[n], getattr(self, n))
+        return {"kind": self.kind, **{n: _canonical(cls.param[n], getattr(self, n))
                                       for n in self.kind_params(self.kind)}}
 
     @classmethod
@@ -123,8 +169,9 @@ class Signal(param.Parameterized):
         declared defaults."""
         data = dict(data)
         kind = data.pop("kind", "constant")
-        if kind not in KINDS:
-            raise ValidationError([FieldError("kind", kind, "one of " + ", ".join(KINDS))])
+        if kind not in SIGNAL_KINDS:
+            raise ValidationError([FieldError("kind", kind,
+                                              "one of " + ", ".join(SIGNAL_KINDS))])
         allowed = set(cls.kind_params(kind))
         stray = [FieldError(k, v, f"not a parameter of a {kind} signal "
                                   f"({', '.join(sorted(allowed))})")
@@ -169,9 +216,13 @@ class Signal(param.Parameterized):
         """Problems with the current values (param guards single values; this the rest)."""
         out: list[FieldError] = []
         for n in self.kind_params(self.kind):
+            if not isinstance(self.param[n], param.Number):
+                continue
             allowed = check_number(self.param[n], getattr(self, n))
             if allowed is not None:
                 out.append(FieldError(n, getattr(self, n), allowed))
+        if self.kind == FEED_KIND:
+            out += _text_errors({n: getattr(self, n) for n in _TEXT_FIELDS}, required=True)
         if self.kind == "pulse":
             out += _cross_errors({"pulse_width": self.pulse_width,
                                   "pulse_period": self.pulse_period})
@@ -184,19 +235,28 @@ class Signal(param.Parameterized):
                     f"({num_steps} steps): the step never happens."]
         return []
 
-    def generate(self, num_steps: int, delta_t: float) -> np.ndarray:
-        """The value at each step k = 0..num_steps-1 (time t = k*delta_t), float64."""
-        return self.sampler(num_steps, delta_t).take(num_steps)
+    def generate(self, num_steps: int, delta_t: float,
+                 domain: tuple[float, float | None] | None = None) -> np.ndarray:
+        """The value at each step k = 0..num_steps-1 (time t = k*delta_t), float64.
+        ``domain``: the input's (low, high), which a feed's values are refused or clipped
+        to (``out_of_domain``); the generators ignore it."""
+        return self.sampler(num_steps, delta_t, domain).take(num_steps)
 
-    def sampler(self, num_steps: int, delta_t: float) -> SignalSampler:
+    def sampler(self, num_steps: int, delta_t: float,
+                domain: tuple[float, float | None] | None = None) -> SignalSampler:
         """The same values as :meth:`generate`, a span at a time (for runs too long to
         hold whole): ``sampler.take(m)`` gives the next ``m`` values."""
-        return SignalSampler(self, num_steps, delta_t)
+        return SignalSampler(self, num_steps, delta_t, domain)
 
     @property
     def is_random(self) -> bool:
         """Whether the series draws from its seeded generator (KIND_TRAITS)."""
         return "random" in KIND_TRAITS[self.kind]
+
+    @property
+    def uses_data(self) -> bool:
+        """Whether the series comes from a stored feed snapshot (loaded before a run)."""
+        return "data" in KIND_TRAITS[self.kind]
 
     @property
     def uses_time(self) -> bool:
@@ -215,11 +275,16 @@ class SignalSampler:
     same order as one ``cumsum`` over the whole run.
     """
 
-    def __init__(self, signal: Signal, num_steps: int, delta_t: float) -> None:
+    def __init__(self, signal: Signal, num_steps: int, delta_t: float,
+                 domain: tuple[float, float | None] | None = None) -> None:
         self.signal = signal
         self.num_steps = num_steps
         self.delta_t = delta_t
+        self.domain = domain
         self.position = 0
+        self.notes: list[str] = []
+        """What the series did that a run must report (a feed's values clipped)."""
+        self._fed: np.ndarray | None = None
         self._rng = np.random.default_rng(signal.seed) if signal.is_random else None
         self._walked = 0.0  # running sum of the walk's draws so far
 
@@ -250,6 +315,13 @@ class SignalSampler:
             return np.where(on, s.baseline + s.pulse_height, s.baseline).astype(np.float64)
         if kind == "ramp":
             return _ramp(s.start, s.end, self.num_steps, k)
+        if kind == FEED_KIND:
+            if self._fed is None:
+                from nexus_panel.feeds.series import feed_values
+
+                self._fed, self.notes = feed_values(s, self.num_steps, self.delta_t,
+                                                    self.domain)
+            return self._fed[start:stop].copy()
         raise AssertionError(f"unhandled signal kind {kind!r}")  # pragma: no cover
 
 
@@ -279,6 +351,31 @@ def _ramp(start: float, end: float, num_steps: int, k: np.ndarray) -> np.ndarray
               else k * step + start).astype(np.float64)
     values[k == num_steps - 1] = end
     return values
+
+
+_TEXT_FIELDS = ("feed", "column", "sha256")
+_HEX = frozenset("0123456789abcdef")
+
+
+def _text_errors(values: dict[str, Any], *, required: bool = False) -> list[FieldError]:
+    """The feed kind's text fields: a feed name and column (one line, at most 200
+    characters; required once the kind is feed), and a sha256 (64 hex digits, or empty)."""
+    out = []
+    for name in ("feed", "column"):
+        if name not in values:
+            continue
+        value = values[name]
+        if not isinstance(value, str) or "\n" in value or len(value) > 200 or \
+                (required and not value.strip()):
+            out.append(FieldError(name, value, "a name of one line, 1 to 200 characters"))
+    sha = values.get("sha256", "")
+    if not isinstance(sha, str) or (sha and (len(sha) != 64 or not set(sha) <= _HEX)):
+        out.append(FieldError("sha256", sha, "64 lowercase hex digits, or empty"))
+    return out
+
+
+def _canonical(p: param.Parameter, value: Any) -> Any:
+    return coerce_number(p, value) if isinstance(p, param.Number) else value
 
 
 def _cross_errors(values: dict[str, Any]) -> list[FieldError]:

@@ -23,11 +23,12 @@ from nexus_panel.models.text import NAME_LENGTH
 
 AUDIT_ACTIONS: tuple[str, ...] = (
     "create", "revise", "delete", "restore", "run", "export", "import",
-    "visibility", "user", "login", "refuse",
+    "visibility", "user", "login", "refuse", "feed",
 )
 """``visibility``: a scenario made team/private; ``user``: an account added or changed
 (details say how); ``login``: a password checked (details: ok or why not); ``refuse``: a
-write the acting user may not make (details: the operation and why)."""
+write the acting user may not make (details: the operation and why); ``feed``: a data
+feed defined, fetched or a host allowlisted (details say which)."""
 
 ROLES: tuple[str, ...] = ("viewer", "editor", "admin")
 """Account roles, least to most rights (``storage.permissions`` says what each may do)."""
@@ -222,3 +223,8 @@ class UserRow(Base):
     disabled: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+# The data-feed tables live in their own module; importing it here puts them in
+# Base.metadata wherever the schema is used (migrations, the drift check).
+from nexus_panel.storage import feed_schema  # noqa: E402,F401

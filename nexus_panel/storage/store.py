@@ -222,6 +222,10 @@ class ScenarioStore:
         deterministic: the seeds are part of the content, so a second one adds nothing).
         """
         scenario.validate()
+        if any(not f.sha256 for f in scenario.inputs.feeds().values()):
+            from nexus_panel.feeds.store import FeedStore  # a revision pins its snapshots
+
+            scenario = FeedStore(self).pin(scenario)
         name = check_name(scenario.name)
         author = self._author(author)
 
@@ -484,9 +488,14 @@ class ScenarioStore:
             ) -> tuple[RunRecord, SimulationResult]:
         """Simulate a stored revision, record the run (timed), and return both."""
         record = self.revision(revision)
+        scenario = record.scenario()
+        if scenario.inputs.feeds():  # load the pinned snapshots the run reads
+            from nexus_panel.feeds.store import FeedStore
+
+            FeedStore(self).pin(scenario)
         started = utcnow()
         clock = time.perf_counter()
-        result = simulate(record.scenario())
+        result = simulate(scenario)
         duration = time.perf_counter() - clock
         return self.record_run(record, result, started_at=started, duration_s=duration,
                                author=author), result

@@ -18,7 +18,7 @@ import panel as pn
 import param
 from panel.viewable import Viewer
 
-from nexus_panel.models import INPUT_NAMES, Inputs, Signal
+from nexus_panel.models import INPUT_NAMES, KINDS, Inputs, Signal
 from nexus_panel.models.declared import field_names
 from nexus_panel.session import ScenarioSession
 from nexus_panel.views import safe
@@ -53,7 +53,8 @@ class SignalEditor(Viewer):
         kind = self._signal.param.kind
         self._kind = pn.widgets.Select.from_param(
             kind, css_classes=[f"nx-{prefix}-kind"], sizing_mode="stretch_width",
-            options={k.replace("_", " "): k for k in kind.objects}, description=kind.doc)
+            # The generators only: a feed needs a stored snapshot (the Feeds page, CLI).
+            options={k.replace("_", " "): k for k in KINDS}, description=kind.doc)
         self._fields = pn.Column(sizing_mode="stretch_width", margin=0)
         self._signal.param.watch(self._on_kind, "kind")
         self._show_kind_fields()
