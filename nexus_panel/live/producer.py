@@ -48,6 +48,7 @@ from nexus_panel.engine.simulate import param_vector
 from nexus_panel.live.alerts import AlertMachine, AlertRule
 from nexus_panel.live.hub import HUB, LiveHub
 from nexus_panel.models import INPUT_NAMES, Scenario
+from nexus_panel.storage.errors import StorageError
 from nexus_panel.storage.live_runs import LeaseLost, LiveInfo, LiveStore
 
 log = logging.getLogger(__name__)
@@ -115,6 +116,12 @@ class Producer:
             except LeaseLost as exc:
                 log.warning("live run %r: %s", self.name, exc)
                 continue
+            except StorageError:
+                raise  # the database is away: the supervisor (or the user) retries later
+            except Exception as exc:  # not the database's doing: retrying would fail again
+                log.exception("live run %r failed", self.name)
+                self.live.fail(info.id, self.id, f"{type(exc).__name__}: {exc}")
+                return "failed"
             if status != "released":
                 return status
         return "released"

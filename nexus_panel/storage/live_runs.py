@@ -246,6 +246,17 @@ class LiveStore:
             return str(status)
         return self.store._write_once(work, f"checkpoint live run {run_id}")
 
+    def fail(self, run_id: int, producer: str, error: str) -> None:
+        """End the run as ``failed`` with ``error`` (its producer hit a bug or bad data),
+        so no process retries it forever; the history up to the checkpoint stays."""
+        def work(s: Session) -> None:
+            s.execute(sa.update(LiveRunRow)
+                      .where(LiveRunRow.id == run_id, LiveRunRow.producer == producer)
+                      .values(status="failed", producer=None, lease_until=None,
+                              last_error=error[:2000], updated_at=utcnow())
+                      .execution_options(synchronize_session=False))
+        self.store._write_once(work, f"record the failure of live run {run_id}")
+
     def release(self, run_id: int, producer: str) -> None:
         """Give the lease up (a paused run's producer going away), if still ours."""
         def work(s: Session) -> None:
