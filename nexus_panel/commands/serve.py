@@ -51,6 +51,9 @@ def register(subparsers: Any) -> None:
     p.add_argument("--session-expiry", type=int, default=None, metavar="MS",
                    help="free a closed page's session after this many milliseconds "
                         "(default Bokeh's 15000, checked every 17000)")
+    p.add_argument("--no-live", action="store_true",
+                   help="do not produce live runs in this server (by default every server "
+                        "process takes over live runs whose producer is gone)")
     p.add_argument("--no-warm-up", action="store_true",
                    help="skip compiling the kernels and pre-building the home page")
     add_setting_flags(p)
@@ -161,6 +164,22 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise CommandError(f"cannot listen on {args.address}:{args.port}: {exc}") from None
     headers.install(server._tornado)  # (every worker of --num-procs runs this after fork)
+    if not args.no_live:
+        start_live_supervisor()
     server.start()
     server.io_loop.start()
     return 0
+
+
+def start_live_supervisor() -> None:
+    """Produce live runs in this process (one producer per run across every process; see
+    nexus_panel.live.supervisor). Without storage there are no live runs to produce."""
+    from nexus_panel.live.supervisor import Supervisor
+    from nexus_panel.pages.site import shared_store
+    from nexus_panel.storage.live_runs import LiveStore
+
+    def live() -> LiveStore | None:
+        store = shared_store()
+        return None if store is None else LiveStore(store)
+
+    Supervisor(live).start()

@@ -57,6 +57,7 @@ PAGES: tuple[PageEntry, ...] = (
     PageEntry("transfer", "Import / export", "nexus_panel.pages.transfer"),
     *ANALYSIS_PAGES,
     PageEntry("tune", "Tune", "nexus_panel.pages.tune"),
+    PageEntry("live", "Live", "nexus_panel.pages.live"),
     PageEntry("contracts", "Contracts", "nexus_panel.pages.contracts"),
 )
 
