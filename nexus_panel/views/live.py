@@ -29,6 +29,7 @@ from collections.abc import Callable
 from typing import Any
 
 import holoviews as hv
+import holoviews.plotting.bokeh  # registers the Bokeh backend's options
 import numpy as np
 import pandas as pd
 import panel as pn
@@ -44,7 +45,7 @@ from nexus_panel.storage.live_runs import ACTIVE, LiveInfo, LiveStore
 from nexus_panel.views import labels, safe
 from nexus_panel.views.kpis import Kpi, cards_html
 from nexus_panel.views.palettes import SERIES
-from nexus_panel.views.plots import named
+from nexus_panel.views.plots import CANVAS, named
 from nexus_panel.views.tables import Table
 
 WINDOW = 5_000
@@ -76,6 +77,8 @@ class LiveView(Viewer):
         self.run_name: str | None = None
         self.info: LiveInfo | None = None
         self._inbox: list[tuple[int, np.ndarray]] = []
+        self._ahead: list[tuple[int, np.ndarray]] = []
+        """Blocks from the hub that start after ``self.step`` (a gap to fill first)."""
         self._inbox_lock = threading.Lock()
         self._scheduled = False
         self._last_push = 0.0
@@ -84,7 +87,8 @@ class LiveView(Viewer):
         self._doc: Any = None
         self._poller: Any = None
 
-        self.picker = pn.widgets.Select(name="Live run", options=[], width=260)
+        self.picker = pn.widgets.Select(name="Live run", options=[], width=260,
+                                        css_classes=["nx-live-picker"])
         self.status = pn.pane.HTML("", css_classes=["nx-live-status"],
                                    sizing_mode="stretch_width")
         self.cards = pn.pane.HTML("", sizing_mode="stretch_width")
@@ -116,36 +120,29 @@ class LiveView(Viewer):
 
     # --- plots ------------------------------------------------------------------------------
     def _plots(self) -> pn.viewable.Viewable:
-        target = float(self.scenario.params.N_target) if self.scenario else None
+        target = float(self.scenario.params.N_target) if self.scenario else np.nan
+        common = {"responsive": True, "height": 260, "framewise": True, "tools": ["hover"],
+                  "backend_opts": CANVAS}
 
         def n_plot(data: pd.DataFrame) -> hv.Overlay:
-            curve = hv.Curve(data, "t", ("N", labels.AXES["N"])).opts(
-                color=SERIES["N"], hooks=[named("live-N", "nx-live-source-N")])
-            line = hv.HLine(target if target is not None else np.nan).opts(
-                color=SERIES["target"], line_dash="dashed", line_width=1)
-            return curve * line
+            curve = hv.Curve(data, ("t", labels.AXES["t"]), ("N", labels.AXES["N"])).opts(
+                color=SERIES["N"], hooks=[named("live-N", "nx-live-source-N")], **common)
+            line = hv.HLine(target).opts(color=SERIES["target"], line_dash="dashed",
+                                         line_width=1)
+            return (curve * line).opts(framewise=True)
 
         def flows_plot(data: pd.DataFrame) -> hv.Overlay:
-            return hv.Overlay([
-                hv.Curve(data, "t", ("I", labels.AXES["I"]), label="issuance I").opts(
-                    color=SERIES["I"]),
-                hv.Curve(data, "t", ("B", labels.AXES["B"]), label="burn B").opts(
-                    color=SERIES["B"]),
-                hv.Curve(data, "t", ("Phi", labels.AXES["Phi"]), label="Φ").opts(
-                    color=SERIES["Phi"]),
-            ]).opts(hooks=[named("live-flows")])
+            curves = [hv.Curve(data, ("t", labels.AXES["t"]), (column, "tokens/time"),
+                               label=label).opts(color=SERIES[column], **common)
+                      for column, label in (("I", "issuance I"), ("B", "burn B"),
+                                            ("Phi", "Φ"))]
+            return hv.Overlay(curves).opts(legend_position="top_left", framewise=True,
+                                           hooks=[named("live-flows")])
 
-        common = {"responsive": True, "height": 260, "framewise": True,
-                  "xlabel": labels.AXES["t"], "tools": ["hover"], "backend": "bokeh"}
-        n_map = hv.DynamicMap(n_plot, streams=[self.buffer]).opts(
-            hv.opts.Curve(**common), hv.opts.Overlay(framewise=True))
-        flows_map = hv.DynamicMap(flows_plot, streams=[self.buffer]).opts(
-            hv.opts.Curve(**common), hv.opts.Overlay(legend_position="top_left",
-                                                     framewise=True))
-        return pn.Column(pn.pane.HoloViews(n_map, sizing_mode="stretch_width", linked_axes=False),
-                         pn.pane.HoloViews(flows_map, sizing_mode="stretch_width",
-                                           linked_axes=False),
-                         sizing_mode="stretch_width")
+        panes = [pn.pane.HoloViews(hv.DynamicMap(plot, streams=[self.buffer]),
+                                   sizing_mode="stretch_width", linked_axes=False)
+                 for plot in (n_plot, flows_plot)]
+        return pn.Column(*panes, sizing_mode="stretch_width")
 
     def __panel__(self) -> pn.viewable.Viewable:
         if pn.state.curdoc is not None and self._doc is None:
@@ -194,6 +191,7 @@ class LiveView(Viewer):
             return
         with self._inbox_lock:
             self._inbox.clear()
+        self._ahead = []
         self.buffer.clear()
         self.step = info.step - rows.shape[0]
         self._append(self.step, rows)
@@ -213,9 +211,30 @@ class LiveView(Viewer):
     def _drain(self) -> None:
         with self._inbox_lock:
             blocks, self._inbox, self._scheduled = self._inbox, [], False
-        for first, rows in blocks:
-            self._append(first, rows)
+        self._ahead += blocks
+        self._catch_up()
         self._last_push = time.monotonic()
+
+    def _catch_up(self) -> None:
+        """Show the blocks that continue the stream; fill a gap before them from the
+        database. (Opening reads the history up to the last checkpoint, while the hub
+        already delivers newer steps: the steps in between are in the next checkpoint.)"""
+        self._ahead.sort(key=lambda block: block[0])
+        if self._ahead and self._ahead[0][0] > self.step and self.run_name is not None:
+            try:
+                self._append(self.step, self.live.history(self.run_name, since_step=self.step))
+            except StorageError as exc:
+                self._error(str(exc))
+        waiting = []
+        for first, rows in self._ahead:
+            if first > self.step:
+                waiting.append((first, rows))
+            else:
+                self._append(first, rows)
+        # Bounded: a gap the database cannot fill yet keeps at most WINDOW steps waiting.
+        while sum(len(r) for _, r in waiting) > WINDOW:
+            waiting.pop(0)
+        self._ahead = waiting
 
     def _append(self, first_step: int, rows: np.ndarray) -> None:
         """Add the rows this view has not shown yet (blocks may overlap or repeat)."""
@@ -234,7 +253,10 @@ class LiveView(Viewer):
             return
         try:
             info = self.live.get(self.run_name)
-            if time.monotonic() - self._last_push > 2 * POLL_MS / 1000 and info.step > self.step:
+            if self._ahead:
+                self._catch_up()
+            elif time.monotonic() - self._last_push > 2 * POLL_MS / 1000 and \
+                    info.step > self.step:
                 self._append(self.step, self.live.history(self.run_name, since_step=self.step))
         except StorageError as exc:
             self._error(str(exc))
