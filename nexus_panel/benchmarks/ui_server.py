@@ -40,15 +40,17 @@ class Server:
     """A ``nexus-panel serve`` subprocess in its own process group."""
 
     def __init__(self, workdir: Path, port: int | None = None,
-                 extra_args: tuple[str, ...] = ()) -> None:
+                 extra_args: tuple[str, ...] = (), env: dict[str, str] | None = None) -> None:
+        """``env``: extra environment (e.g. ``DATABASE_URL``, ``NEXUS_COOKIE_SECRET``)."""
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.workdir = workdir
         (workdir / "data").mkdir(parents=True, exist_ok=True)
-        env = dict(os.environ)
+        extra_env, env = env, dict(os.environ)
         env.update(NEXUS_DATA_DIR=str(workdir / "data"), NEXUS_CACHE_DIR=str(workdir / "cache"))
         env.pop("DATABASE_URL", None)
         env.pop("NEXUS_DATABASE_URL", None)
+        env.update(extra_env or {})
         self.log_path = workdir / "server.log"
         self._log = self.log_path.open("wb")
         self.proc = subprocess.Popen(

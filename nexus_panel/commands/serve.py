@@ -7,6 +7,12 @@ kernels are compiled (or loaded from their on-disk cache) and the home page is b
 before the port opens, so the first visitor waits neither for the JIT nor for lazy
 imports. Production flags are documented in deploy/README.md.
 
+Safe by default: on a loopback address without ``--auth`` it is the single-user local mode
+(the header says so). ``--auth``, or any other address, requires signing in with an
+account (``nexus_panel.web.sign_in``) and refuses to start without accounts or without a
+cookie secret of at least 32 bytes; then XSRF protection is on, websocket origins are
+explicit and every HTTP route checks the signed session.
+
 The same pages can be served by Panel's own CLI (each page file is a servable script)::
 
     panel serve nexus_panel/pages/simulate.py nexus_panel/pages/parameters.py \\
@@ -16,6 +22,7 @@ The same pages can be served by Panel's own CLI (each page file is a servable sc
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import sys
 from typing import Any
 
@@ -23,6 +30,7 @@ from nexus_panel.commands.errors import CommandError
 
 DEFAULT_PORT = 5006
 DEFAULT_ADDRESS = "127.0.0.1"
+MIN_SECRET_BYTES = 32
 
 
 def register(subparsers: Any) -> None:
@@ -54,6 +62,9 @@ def register(subparsers: Any) -> None:
     p.add_argument("--no-live", action="store_true",
                    help="do not produce live runs in this server (by default every server "
                         "process takes over live runs whose producer is gone)")
+    p.add_argument("--auth", action="store_true",
+                   help="require signing in with an account (always on for a non-loopback "
+                        "--address); needs accounts and a --cookie-secret of 32+ bytes")
     p.add_argument("--no-warm-up", action="store_true",
                    help="skip compiling the kernels and pre-building the home page")
     add_setting_flags(p)
@@ -115,11 +126,66 @@ def server_options(args: argparse.Namespace, settings: Any) -> dict[str, Any]:
         options["check_unused_sessions_milliseconds"] = args.session_expiry
     if settings.cookie_secret:
         options["cookie_secret"] = settings.cookie_secret
+    if needs_sign_in(args):
+        from nexus_panel.web.sign_in import AccountsAuthProvider
+
+        options["auth_provider"] = AccountsAuthProvider()
+        options["xsrf_cookies"] = True
+        if not args.allow_websocket_origin and args.port:
+            # Explicit, never "any": the address served and its loopback names.
+            options["websocket_origin"] = sorted({
+                f"{host}:{args.port}" for host in ("localhost", "127.0.0.1", args.address)
+                if host not in ("0.0.0.0", "::", "")})
     if args.prefix:
         options["prefix"] = args.prefix
     if args.use_xheaders:
         options["use_xheaders"] = True
     return options
+
+
+def is_loopback(address: str) -> bool:
+    """True for addresses only this machine can reach (127.0.0.0/8, ::1, localhost)."""
+    if address == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
+
+
+def needs_sign_in(args: argparse.Namespace) -> bool:
+    """Sign-in is required with ``--auth`` and on every address others can reach: the
+    local mode (every visitor an admin) is for one user on one machine only."""
+    return bool(args.auth) or not is_loopback(args.address)
+
+
+def check_safe_defaults(args: argparse.Namespace, settings: Any) -> None:
+    """Refuse to serve with sign-in required but impossible: no cookie secret of
+    :data:`MIN_SECRET_BYTES` bytes (cookies could be forged) or no account to sign in
+    with. One line naming everything missing."""
+    if not needs_sign_in(args):
+        return
+    why = "--auth" if args.auth else f"--address {args.address} (not loopback)"
+    missing = []
+    if len(settings.cookie_secret.encode()) < MIN_SECRET_BYTES:
+        given = len(settings.cookie_secret.encode())
+        missing.append(f"a cookie secret of at least {MIN_SECRET_BYTES} bytes "
+                       f"(--cookie-secret or NEXUS_COOKIE_SECRET; given: {given} bytes)")
+    if not has_accounts():
+        missing.append("accounts in the database (add the first admin: "
+                       "nexus-panel users add NAME --role admin)")
+    if missing:
+        raise CommandError(f"refusing to serve with {why}: sign-in needs "
+                           + " and ".join(missing))
+
+
+def has_accounts() -> bool:
+    """True when an enabled account exists (read with a store of its own, closed at once:
+    no connection is left open across the fork of ``--num-procs``)."""
+    from nexus_panel.storage import ScenarioStore
+
+    with ScenarioStore(url=None) as store:
+        return any(not u.disabled for u in store.users())
 
 
 def check_database_url(url: str) -> None:
@@ -141,12 +207,18 @@ def run(args: argparse.Namespace) -> int:
     configure(settings)
     if settings.database_url:
         check_database_url(settings.database_url)
+    check_safe_defaults(args, settings)
+    if needs_sign_in(args):
+        from nexus_panel.web import identity
+
+        identity.require_sign_in(settings.cookie_secret)
     import panel as pn
 
-    from nexus_panel.pages.site import routes, warm_up_pages
+    from nexus_panel.pages.site import release_connections, routes, warm_up_pages
 
     if not args.no_warm_up:
         warm_up_pages()
+    release_connections()  # each --num-procs worker opens its own
 
     pn.config.autoreload = args.dev
     if args.num_threads is not None:
@@ -175,11 +247,13 @@ def start_live_supervisor() -> None:
     """Produce live runs in this process (one producer per run across every process; see
     nexus_panel.live.supervisor). Without storage there are no live runs to produce."""
     from nexus_panel.live.supervisor import Supervisor
-    from nexus_panel.pages.site import shared_store
+    from nexus_panel.pages.site import base_store
     from nexus_panel.storage.live_runs import LiveStore
 
     def live() -> LiveStore | None:
-        store = shared_store()
+        # The process's own local-mode store: producing is the server's work, not a
+        # user's (who may start, pause or stop a run is checked when they do it).
+        store = base_store()
         return None if store is None else LiveStore(store)
 
     Supervisor(live).start()

@@ -22,6 +22,9 @@ took 17 s and +2.2 GB, and eight long CSV downloads made a 10-step one wait 58 s
 * each client address may have ``client_jobs`` long downloads running or queued (more:
   429 with Retry-After), and the queue as a whole is bounded (503).
 
+With sign-in required, a request without a valid signed session answers 401
+(``nexus_panel.web.sign_in.SignedInHandler``).
+
 Registered by ``nexus-panel serve`` (``extra_patterns``); with plain ``panel serve`` add
 ``--plugins nexus_panel.pages.export_route`` (Panel reads this module's ``ROUTES``).
 """
@@ -43,6 +46,8 @@ from nexus_panel.models import Scenario, ValidationError
 from nexus_panel.pages.links import read_link, scenario_query
 from nexus_panel.storage import run_files
 from nexus_panel.views.transfer_formats import EXPORT_FORMATS, export_filename
+from nexus_panel.web.identity import Identity
+from nexus_panel.web.sign_in import SignedInHandler
 
 log = logging.getLogger(__name__)
 
@@ -97,8 +102,10 @@ def _produce(blocks: Callable[[], Iterator[bytes]], pipe: _Pipe) -> None:
         pipe.put(exc)
 
 
-class ExportHandler(RequestHandler):
-    """Runs the scenario the query string describes and sends the file."""
+class ExportHandler(SignedInHandler):
+    """Runs the scenario the query string describes and sends the file (as the signed-in
+    user when sign-in is required: 401 without a session, and ``?scenario=`` reads only
+    what that user may read)."""
 
     def initialize(self) -> None:
         self._pipe: _Pipe | None = None
@@ -109,7 +116,8 @@ class ExportHandler(RequestHandler):
         loop = asyncio.get_running_loop()
         client = self.request.remote_ip or "?"
         try:
-            scenario = await asyncio.wrap_future(pool().submit(0, _read, query))
+            scenario = await asyncio.wrap_future(pool().submit(0, _read, query,
+                                                                 self.current_user))
             steps = scenario.params.num_steps
             writer = run_files.WRITERS[fmt]
             if pool().is_small(steps):
@@ -179,13 +187,13 @@ class BadLink(ValueError):
     """A download link that cannot be applied as written (answered 400)."""
 
 
-def _read(query: dict[str, list[str]]) -> Scenario:
+def _read(query: dict[str, list[str]], identity: Identity | None = None) -> Scenario:
     """(small lane: it may read the database) The scenario of a download link, checked
     against the server's budget: BadLink or ValidationError naming every problem."""
     from nexus_panel.models import FieldError
     from nexus_panel.pages.site import stored_loader
 
-    reading = read_link(query, loader=stored_loader())
+    reading = read_link(query, loader=stored_loader(identity))
     if reading.problems:
         raise BadLink("This download link is not valid:\n"
                       + "\n".join(f"- {p}" for p in reading.problems))

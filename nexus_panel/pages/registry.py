@@ -36,6 +36,8 @@ class PageEntry:
     """Text of the navigation link and the browser tab."""
     module: str
     """Dotted module defining ``build(ctx)``."""
+    admin_only: bool = False
+    """Linked in the navigation for admins only (the page itself checks the role too)."""
 
 
 ANALYSIS_PAGE_MODULE = "nexus_panel.pages.analysis"
@@ -59,6 +61,7 @@ PAGES: tuple[PageEntry, ...] = (
     PageEntry("tune", "Tune", "nexus_panel.pages.tune"),
     PageEntry("live", "Live", "nexus_panel.pages.live"),
     PageEntry("contracts", "Contracts", "nexus_panel.pages.contracts"),
+    PageEntry("users", "Users", "nexus_panel.pages.users", admin_only=True),
 )
 
 

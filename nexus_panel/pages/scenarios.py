@@ -34,7 +34,7 @@ def build(ctx: site.PageContext) -> pn.viewable.Viewable:
     store, alert = store_or_alert(ctx)
     if alert is not None:
         return alert
-    return ScenariosView(session=ctx.session, store=store)
+    return ScenariosView(session=ctx.session, store=store, identity=ctx.identity)
 
 
 if __name__.startswith("bokeh_app"):

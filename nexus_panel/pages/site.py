@@ -55,6 +55,7 @@ from nexus_panel.pages.registry import HOME, available_pages, page_entry, page_m
 from nexus_panel.session import ScenarioSession
 from nexus_panel.views import safe
 from nexus_panel.views.notices import notify_errors
+from nexus_panel.web.identity import LOCAL, Identity, current_identity
 
 log = logging.getLogger(__name__)
 
@@ -140,9 +141,10 @@ _STORE_LOCK = threading.Lock()
 _STORE: dict[str, Any] = {}
 
 
-def shared_store() -> Any | None:
-    """The process-wide ScenarioStore (DATABASE_URL or local SQLite), or None if storage
-    is not available in this installation."""
+def base_store() -> Any | None:
+    """The process-wide ScenarioStore in local mode (DATABASE_URL or local SQLite), or
+    None if storage is not available in this installation. Its engine (one connection
+    pool per process) is shared by every user's store (:func:`shared_store`)."""
     with _STORE_LOCK:
         if "store" not in _STORE:
             try:
@@ -153,6 +155,37 @@ def shared_store() -> Any | None:
             else:
                 _STORE["store"] = ScenarioStore(url=None)
         return _STORE["store"]
+
+
+def shared_store(identity: Identity | None = None) -> Any | None:
+    """The store acting as ``identity`` (None: the current session's), cached per user
+    name; every write it makes is checked against that user's role by the store itself.
+
+    Without a signed-in identity (sign-in required, no valid session) this raises
+    PermissionDenied: nothing may be read or written anonymously."""
+    who = identity or current_identity()
+    if who is None:
+        from nexus_panel.storage import PermissionDenied
+
+        raise PermissionDenied("sign in first: this server needs an account")
+    base = base_store()
+    if base is None:
+        return None
+    key = "" if who.local else who.name
+    with _STORE_LOCK:
+        stores = _STORE.setdefault("users", {})
+        if key not in stores:
+            stores[key] = base.acting_as(None if who.local else who.name)
+        return stores[key]
+
+
+def release_connections() -> None:
+    """Close the pooled database connections (before the server forks its workers: a
+    connection must not be shared by processes; each opens its own on first use)."""
+    with _STORE_LOCK:
+        store = _STORE.get("store")
+    if store is not None:
+        store.engine.dispose()
 
 
 def store_loader(store: Any) -> Loader:
@@ -166,10 +199,10 @@ def store_loader(store: Any) -> Loader:
     return load
 
 
-def stored_loader() -> Loader | None:
-    """``read_link``'s loader for the shared store (None without storage)."""
+def stored_loader(identity: Identity | None = None) -> Loader | None:
+    """``read_link``'s loader for ``identity``'s store (None without storage)."""
     try:
-        store = shared_store()
+        store = shared_store(identity)
     except Exception as exc:  # a database that cannot open must not blank the page
         log.warning("scenario storage failed to open: %s", exc)
         return None
@@ -188,8 +221,11 @@ class PageContext:
     """Extra ``key=value`` pairs the page keeps in its address after ``s=``."""
     on_url_args: Callable[[], None] = field(default=lambda: None, repr=False)
 
+    identity: Identity = LOCAL
+    """Who the page acts as (``nexus_panel.web.identity``)."""
+
     def store(self) -> Any | None:
-        return shared_store()
+        return shared_store(self.identity)
 
     def set_url_arg(self, key: str, value: str | None) -> None:
         """Keep ``key=value`` in the page's address (None removes it), e.g. the page's
@@ -213,9 +249,11 @@ def page_href(slug: str, args: str) -> str:
     return f"./{slug}?{args}"
 
 
-def nav_html(current: str, args: str) -> str:
+def nav_html(current: str, args: str, identity: Identity = LOCAL) -> str:
     links = []
     for entry in available_pages():
+        if entry.admin_only and identity.role != "admin":
+            continue
         active = entry.slug == current
         links.append(
             f'<a class="nx-nav-link{" nx-nav-active" if active else ""}" '
@@ -224,6 +262,17 @@ def nav_html(current: str, args: str) -> str:
             f'{safe.html_text(entry.title)}</a>')
     return (f'<style>{NAV_CSS}</style><nav class="nx-nav" aria-label="Pages">'
             + "".join(links) + "</nav>")
+
+
+def identity_html(identity: Identity) -> str:
+    """The header's "NAME (role)" (or "local mode") and, when signed in, the sign-out
+    link; the name is escaped like every user string."""
+    label = (f'<span class="nx-identity" style="color:#fff;white-space:nowrap">'
+             f'{safe.html_text(identity.label)}</span>')
+    if identity.local:
+        return label
+    return (label + ' <a class="nx-logout" href="./logout" style="color:#fff;'
+            'margin-left:8px">Sign out</a>')
 
 
 def problems_markdown(problems: list[str]) -> str:
@@ -242,15 +291,26 @@ class Site:
     """One served page: template, navigation, link alert, copy button and URL sync."""
 
     def __init__(self, slug: str, query: dict[str, Any] | None = None,
-                 loader: Loader | None = None) -> None:
+                 loader: Loader | None = None, identity: Identity | None = None) -> None:
         self.entry = page_entry(slug)
+        self.identity = identity or current_identity()
+        if self.identity is None:
+            # Bokeh lets no unsigned request open a session; a session whose sign-in
+            # expired or whose account was disabled meanwhile gets nothing.
+            from nexus_panel.storage import PermissionDenied
+
+            raise PermissionDenied("your sign-in has expired or the account is disabled: "
+                                   "sign in again")
         self.link = read_link(request_query() if query is None else query,
-                              loader if loader is not None else stored_loader())
+                              loader if loader is not None
+                              else stored_loader(self.identity))
         self.session = ScenarioSession(self.link.scenario,
                                        base_revision=self.link.base_revision)
         notify_errors(self.session)
         self.context = PageContext(session=self.session, slug=slug, link=self.link,
-                                   on_url_args=self._on_version)
+                                   on_url_args=self._on_version, identity=self.identity)
+        self.who = pn.pane.HTML(identity_html(self.identity), margin=(12, 10),
+                                css_classes=["nx-identity-pane"])
         self.nav = pn.pane.HTML("", css_classes=["nx-nav-pane"],  # CSS inline: see nav_html
                                 sizing_mode="stretch_width", margin=0)
         self.alert = pn.pane.Alert(
@@ -281,7 +341,7 @@ class Site:
 
     def _on_version(self, _event: Any = None) -> None:
         args = scenario_args(self.token, self.session.base_revision, self.link.theme)
-        self.nav.object = nav_html(self.entry.slug, args)
+        self.nav.object = nav_html(self.entry.slug, args, self.identity)
         self.url_sink.value = f"?{args}" + "".join(
             f"&{urlencode({k: v})}" for k, v in self.context.url_args.items())
 
@@ -294,7 +354,8 @@ class Site:
 
     def template(self) -> pn.template.BootstrapTemplate:
         tmpl = pn.template.BootstrapTemplate(
-            title=SITE_TITLE, header=[self.nav, self.copy_button, self.theme_button],
+            title=SITE_TITLE,
+            header=[self.nav, self.copy_button, self.theme_button, self.who],
             theme=self.link.theme,
             main=[pn.Column(self.alert, self.body, self.url_sink, self.labels,
                             sizing_mode="stretch_width")],
@@ -303,6 +364,14 @@ class Site:
         if pn.state.curdoc is not None and pn.state.curdoc.session_context is not None:
             pn.state.onload(self._on_load)
         return tmpl
+
+
+def denied_page(message: str) -> pn.template.BootstrapTemplate:
+    """A page saying why nothing can be shown (an expired sign-in), never a traceback."""
+    text = pn.pane.HTML(f'<p class="nx-denied">{safe.html_text(message)} '
+                        '<a href="./login">Sign in</a></p>')
+    return pn.template.BootstrapTemplate(title=SITE_TITLE, main=[text],
+                                         header_background=ACCENT)
 
 
 def build_page(slug: str) -> pn.template.BootstrapTemplate:
@@ -318,11 +387,15 @@ def render_page(slug: str) -> None:
     about a third of the page's server time, otherwise).
     """
     from nexus_panel.pages import cleanup, stylesheets
+    from nexus_panel.storage import PermissionDenied
 
     doc = pn.state.curdoc
     stylesheets.serve_locally(doc)
     with cleanup.track(doc):
-        template = build_page(slug)
+        try:
+            template = build_page(slug)
+        except PermissionDenied as exc:
+            template = denied_page(str(exc))
         with doc.models.freeze():
             template.server_doc(doc)
     doc.title = f"{SITE_TITLE} · {page_entry(slug).title}"  # the browser tab names the page
@@ -362,7 +435,7 @@ def _build_and_release(slug: str) -> None:
     doc = Document()
     stylesheets.serve_locally(doc)
     with set_curdoc(doc), cleanup.track(doc):
-        Site(slug, query={}, loader=None).template().server_doc(doc)
+        Site(slug, query={}, loader=None, identity=LOCAL).template().server_doc(doc)
     # Panel registers what a document shows in process-wide tables; a throwaway
     # document is never "destroyed" by a session ending, so release it here.
     _cleanup_doc(doc, destroy=True)

@@ -8,7 +8,8 @@ garbage first, so a leak (something global holding closed sessions) shows as a c
 does not return to the baseline. The browser tests and ``nexus-panel bench`` read it.
 
 Answered only to clients on the loopback interface (behind nginx with ``--use-xheaders``
-the real client address counts), since memory figures are not for visitors.
+the real client address counts), since memory figures are not for visitors; with sign-in
+required, also only with a valid session.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ import os
 from typing import Any
 
 from tornado.web import RequestHandler
+
+from nexus_panel.web.sign_in import SignedInHandler
 
 STATUS_PATH = "/status"
 
@@ -56,7 +59,7 @@ def _contexts(server: Any) -> list[Any]:
     return list(tornado._applications.values())
 
 
-class StatusHandler(RequestHandler):
+class StatusHandler(SignedInHandler):
     def get(self) -> None:
         if not _is_loopback(self.request.remote_ip):
             self.send_error(404)

@@ -27,6 +27,7 @@ from nexus_panel.storage.records import (
     RunRecord,
     ScenarioDiff,
     ScenarioInfo,
+    SignIn,
     UserRecord,
 )
 from nexus_panel.storage.store import ScenarioStore
@@ -34,5 +35,5 @@ from nexus_panel.storage.store import ScenarioStore
 __all__ = [
     "AnalysisRecord", "AuditCheck", "AuditEvent", "ConflictError", "NotFoundError",
     "PermissionDenied", "RevisionRecord", "RunRecord", "ScenarioDiff", "ScenarioInfo",
-    "ScenarioStore", "StorageError", "UserRecord",
+    "ScenarioStore", "SignIn", "StorageError", "UserRecord",
 ]

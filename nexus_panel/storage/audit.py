@@ -35,11 +35,18 @@ def event_hash(prev_hash: str, at: datetime, actor: str, action: str, obj: str, 
     return hashlib.sha256((prev_hash + body).encode()).hexdigest()
 
 
+def serialise(session: Session) -> None:
+    """Wait for, and hold until the transaction ends, the right to append (PostgreSQL's
+    advisory lock; SQLite's BEGIN IMMEDIATE already holds the write lock). Taken early by
+    a transaction that must read the newest events before adding one (login limits)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(sa.select(sa.func.pg_advisory_xact_lock(AUDIT_LOCK_KEY)))
+
+
 def append(session: Session, actor: str, action: str, obj: str,
            details: dict[str, Any] | None = None) -> None:
     """Add one event to the chain, in the session's (write) transaction."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(sa.select(sa.func.pg_advisory_xact_lock(AUDIT_LOCK_KEY)))
+    serialise(session)
     prev = session.scalar(sa.select(AuditEventRow.hash).order_by(AuditEventRow.id.desc())
                           .limit(1)) or GENESIS
     details = details or {}

@@ -172,3 +172,15 @@ class UserRecord:
     def to_dict(self) -> dict[str, object]:
         """The listing form of ``nexus-panel users list --json``."""
         return {"name": self.name, "role": self.role, "disabled": self.disabled}
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """The answer to one web sign-in attempt (``ScenarioStore.sign_in``)."""
+
+    user: UserRecord | None
+    """The account when the password was right and the account enabled, else None."""
+    retry_after: int = 0
+    """> 0: refused by the rate limit without checking the password; seconds to wait."""
+    refused: str = ""
+    """Not empty: the request itself was refused (what was wrong with it)."""

@@ -23,6 +23,7 @@ It returns frozen records (``nexus_panel.storage.records``), never ORM objects.
 from __future__ import annotations
 
 import builtins
+import copy
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -46,6 +47,7 @@ from nexus_panel.storage import (
     audit,
     database,
     locking,
+    login_limits,
     passwords,
     revision_check,
     transfer,
@@ -75,6 +77,7 @@ from nexus_panel.storage.records import (
     RunRecord,
     ScenarioDiff,
     ScenarioInfo,
+    SignIn,
     UserRecord,
 )
 from nexus_panel.storage.rows import (
@@ -407,12 +410,13 @@ class ScenarioStore:
         """Set ``column`` of a scenario the acting user owns (or any, for an admin) and
         audit it as ``action``; nothing is written when it already holds ``value``."""
         author = self._author(author)
-        doing = f"{action} scenario {ref!r}"
+        verb = "change the visibility of" if action == "visibility" else action
+        doing = f"{verb} scenario {ref!r}"
 
         def work(s: Session) -> ScenarioInfo:
             actor = self._acting(s, "editor", doing, author)
             row = self._find(s, ref, lock=True, deleted_ok=True, actor=actor)
-            require_owner(actor, row, f"{action} scenario {row.name!r}")
+            require_owner(actor, row, f"{verb} scenario {row.name!r}")
             if getattr(row, column) != value:
                 setattr(row, column, value)
                 row.updated_at = utcnow()
@@ -807,16 +811,72 @@ class ScenarioStore:
         same answer for an unknown user, a wrong password and a disabled account).
 
         Every attempt is audited; a success records the login time and rehashes a
-        password hashed with older parameters."""
+        password hashed with older parameters. (The rate-limited form: :meth:`sign_in`.)"""
         if not text_rules.AUTHOR.accepts(name) or not isinstance(password, str) or \
                 len(password) > passwords.MAX_LENGTH:
             return None
+        return self._write_once(lambda s: self._attempt(s, name, password, None),
+                                f"check the password of {name!r}")
 
-        def work(s: Session) -> UserRecord | None:
-            user, outcome = accounts.login(s, name, password)
-            audit.append(s, name, "login", f"user:{name}", {"outcome": outcome})
-            return user
+    def sign_in(self, name: str, password: str, address: str | None) -> SignIn:
+        """:meth:`authenticate` for the web sign-in, refused without checking the password
+        while ``name`` or the client ``address`` has too many recent failures
+        (``storage.login_limits``). Names the text rule refuses, and over-long passwords,
+        are refused and audited (the name shown escaped)."""
+        name_ok = text_rules.AUTHOR.accepts(name)
+        if not name_ok or not isinstance(password, str) or \
+                len(password) > passwords.MAX_LENGTH:
+            why = ("user name: " + text_rules.AUTHOR.allowed) if not name_ok else \
+                f"password: at most {passwords.MAX_LENGTH} characters"
+            self.refuse_sign_in(name, address, why)
+            return SignIn(None, refused=why)
+
+        def work(s: Session) -> SignIn:
+            audit.serialise(s)
+            throttle = login_limits.check(s, name, address)
+            if throttle.retry_after:
+                audit.append(s, name, "login", f"user:{name}", {
+                    "outcome": "rate limited", "address": address, "why": throttle.why})
+                return SignIn(None, retry_after=throttle.retry_after)
+            return SignIn(self._attempt(s, name, password, address))
         return self._write_once(work, f"check the password of {name!r}")
+
+    def refuse_sign_in(self, name: object, address: str | None, why: str) -> None:
+        """Audit a sign-in refused before any account was looked at (bad name, oversized
+        request). The name goes into the details as its escaped ``ascii()`` form, cut."""
+        details = {"outcome": "refused", "address": address, "why": why,
+                   "name": ascii(name)[:200]}
+        self._write_once(lambda s: audit.append(s, "anonymous", "login", "login", details),
+                         "record a refused sign-in")
+
+    @staticmethod
+    def _attempt(s: Session, name: str, password: str, address: str | None
+                 ) -> UserRecord | None:
+        user, outcome = accounts.login(s, name, password)
+        details: dict[str, Any] = {"outcome": outcome}
+        if address is not None:
+            details["address"] = address
+        audit.append(s, name, "login", f"user:{name}", details)
+        return user
+
+    def account(self, name: str) -> UserRecord | None:
+        """The account ``name`` as stored now, or None (a read: no audit, no rights)."""
+        def work(s: Session) -> UserRecord | None:
+            try:
+                return accounts.record(accounts.find(s, name))
+            except NotFoundError:
+                return None
+        return self._read(work, f"read the account {name!r}")
+
+    def acting_as(self, user: str | None) -> ScenarioStore:
+        """A store acting for ``user`` (None: local mode) over this store's database and
+        connection pool: one pool per process, however many users sign in. Closing the
+        returned store closes the shared pool too."""
+        other = copy.copy(self)
+        other.local = user is None
+        other.user = "local" if user is None else \
+            text_rules.AUTHOR.check(user, "user").strip()
+        return other
 
     def _author(self, author: str | None) -> str:
         chosen = self.user if author is None else author

@@ -35,9 +35,10 @@ from nexus_panel.models import EngineParams, Scenario, ValidationError
 from nexus_panel.session import ScenarioSession
 from nexus_panel.views import labels, safe
 from nexus_panel.views.tables import Table
+from nexus_panel.web.identity import LOCAL, Identity
 
 ANY_PARAMETER = "(no parameter filter)"
-LIST_COLUMNS = ("name", "revision", "updated", "description")
+LIST_COLUMNS = ("name", "revision", "updated", "owner", "visibility", "description")
 HISTORY_COLUMNS = ("revision", "saved", "by", "message")
 
 
@@ -46,6 +47,9 @@ class ScenariosView(Viewer):
 
     session = param.ClassSelector(class_=ScenarioSession, doc="The page's live scenario.")
     store = param.Parameter(doc="The ScenarioStore (storage layer) to read and write.")
+    identity = param.ClassSelector(class_=Identity, default=LOCAL, doc=(
+        "Who the page acts as: decides which actions are offered (the store refuses the "
+        "rest anyway)."))
 
     # --- save ---------------------------------------------------------------------------
     save_name = param.String(default="", label="Name", doc="Name to save under; saving "
@@ -79,6 +83,14 @@ class ScenariosView(Viewer):
     confirm_delete = param.Event(label="Yes, delete", doc="Confirm the deletion.")
     cancel_delete = param.Event(label="Cancel", doc="Keep the scenario.")
     restore = param.Event(label="Restore", doc="Bring back a deleted scenario.")
+    make_private = param.Event(label="Make private", doc="Only its owner and admins may "
+                               "see the selected scenario.")
+    make_team = param.Event(label="Share with the team", doc="Every account may see the "
+                            "selected scenario.")
+    selected_owner = param.String(default="", doc="Owner of the selected scenario.")
+    selected_visibility = param.String(default="", doc="team or private (selected).")
+    manageable = param.Boolean(default=False, doc="The role allows deleting, restoring "
+                               "and changing the visibility of the selected scenario.")
     revision = param.Integer(default=None, allow_None=True, bounds=(1, None), label="Revision",
                              doc="Revision to load and to diff against its predecessor.")
     revisions = param.List(default=[], item_type=int, doc="Revision numbers of the selected "
@@ -111,8 +123,9 @@ class ScenariosView(Viewer):
         self._sync_save_fields()
         self._list = Table(
             self._table(), disabled=True, selectable=1, show_index=False, pagination=None,
-            layout="fit_columns", widths={"name": "34%", "revision": "10%", "updated": "18%",
-                                          "description": "38%"},
+            layout="fit_columns", widths={"name": "26%", "revision": "8%", "updated": "16%",
+                                          "owner": "12%", "visibility": "10%",
+                                          "description": "28%"},
             height=280, sizing_mode="stretch_width", css_classes=["nx-scenario-list"],
             configuration={"placeholder": "No saved scenarios match."})
         self._list.param.watch(self._on_row_selected, "selection")
@@ -141,8 +154,8 @@ class ScenariosView(Viewer):
 
     def _table(self) -> pd.DataFrame:
         rows = [{"name": r.name, "revision": r.revision,
-                 "updated": f"{r.updated_at:%Y-%m-%d %H:%M}",
-                 "description": r.description}
+                 "updated": f"{r.updated_at:%Y-%m-%d %H:%M}", "owner": r.owner,
+                 "visibility": r.visibility, "description": r.description}
                 for r in self.records()]
         return pd.DataFrame(rows, columns=list(LIST_COLUMNS))
 
@@ -179,7 +192,11 @@ class ScenariosView(Viewer):
         numbers = ([r.number for r in self.store.revisions(self.selected)]
                    if self.selected and self.store is not None else [])
         numbers = sorted(numbers, reverse=True)
-        self.param.update(revisions=numbers, revision=numbers[0] if numbers else None)
+        info = self.store.get(self.selected) if numbers else None
+        self.param.update(revisions=numbers, revision=numbers[0] if numbers else None,
+                          selected_owner=info.owner if info else "",
+                          selected_visibility=info.visibility if info else "")
+        self.manageable = self._may_manage()
         if self.selected:
             self.duplicate_name = f"{self.selected} (copy)"
 
@@ -395,6 +412,34 @@ class ScenariosView(Viewer):
         self._guard(action)
         self.confirming = False
 
+    @param.depends("make_private", watch=True)
+    def _on_make_private(self) -> None:
+        self._set_visibility("private")
+
+    @param.depends("make_team", watch=True)
+    def _on_make_team(self) -> None:
+        self._set_visibility("team")
+
+    def _set_visibility(self, visibility: str) -> None:
+        name = self.selected
+
+        def action() -> None:
+            self.store.set_visibility(name, visibility)
+            self._report("'{name}' is now {visibility}.", name=name, visibility=visibility)
+        self._guard(action)
+
+    # --- what the role allows (offered only; the store enforces) -----------------------
+    @property
+    def may_save(self) -> bool:
+        """Editors and admins save, duplicate and import; viewers only read and run."""
+        return self.identity.role in ("editor", "admin")
+
+    def _may_manage(self) -> bool:
+        """Delete, restore and change the visibility of the selected scenario: its owner
+        (an editor) or an admin."""
+        return bool(self.selected) and (self.identity.role == "admin" or (
+            self.identity.role == "editor" and self.selected_owner == self.identity.name))
+
     @param.depends("restore", watch=True)
     def _on_restore(self) -> None:
         name = self.selected
@@ -545,8 +590,15 @@ class ScenariosView(Viewer):
             w.Button.from_param(self.param.save, color="primary",
                                 css_classes=["nx-save"]),
             title="Save the current scenario", collapsible=False, width=320)
+        if not self.may_save:
+            save_card = pn.pane.Alert(safe.md(
+                "Signed in as {name}, a viewer: you can open, run and export scenarios; "
+                "saving needs an editor.", name=self.identity.name), alert_type="info",
+                css_classes=["nx-viewer-note"], width=320)
         filtering = self.param.filter_param.rx() != ANY_PARAMETER
         nothing_selected = self.param.selected.rx() == ""
+        manageable = self.param.manageable.rx()
+        visibility = self.param.selected_visibility.rx()
         filters = pn.Row(
             w.TextInput.from_param(self.param.search, placeholder="name or description",
                                    css_classes=["nx-search"], width=220),
@@ -565,14 +617,19 @@ class ScenariosView(Viewer):
             w.TextInput.from_param(self.param.duplicate_name, width=200,
                                    css_classes=["nx-duplicate-name"]),
             w.Button.from_param(self.param.duplicate, css_classes=["nx-duplicate"], align="end",
-                                disabled=nothing_selected),
+                                disabled=nothing_selected, visible=self.may_save),
             w.Button.from_param(self.param.delete, color="danger",
                                 css_classes=["nx-delete"], align="end",
-                                disabled=nothing_selected,
-                                visible=self.param.show_deleted.rx.not_()),
+                                disabled=manageable.rx.not_(),
+                                visible=self.param.show_deleted.rx.not_() & self.may_save),
             w.Button.from_param(self.param.restore, color="success",
                                 css_classes=["nx-restore"], align="end",
-                                disabled=nothing_selected, visible=self.param.show_deleted),
+                                disabled=manageable.rx.not_(),
+                                visible=self.param.show_deleted.rx() & self.may_save),
+            w.Button.from_param(self.param.make_private, css_classes=["nx-make-private"],
+                                align="end", visible=manageable & (visibility == "team")),
+            w.Button.from_param(self.param.make_team, css_classes=["nx-make-team"],
+                                align="end", visible=manageable & (visibility == "private")),
         )
         library = pn.Column(filters, self._list, actions, self._confirm, self._history(),
                             sizing_mode="stretch_width")

@@ -35,11 +35,14 @@ def status(server: Any) -> dict[str, Any]:
 
 
 def settled(server: Any, sessions: int, timeout: float = 30.0) -> dict[str, Any]:
-    """/status once the live sessions have dropped to ``sessions`` (or the timeout)."""
+    """/status once the live sessions have dropped to ``sessions`` and Bokeh holds no
+    document (or the timeout). Both: a page whose view does not keep its ScenarioSession
+    (the Users page) lets the session go before Bokeh drops the closed document."""
     deadline = time.monotonic() + timeout
     while True:
         now = status(server)
-        if now["sessions"] <= sessions or time.monotonic() > deadline:
+        if (now["sessions"] <= sessions and now["documents"] == 0) or \
+                time.monotonic() > deadline:
             return now
         time.sleep(0.5)
 

@@ -1,0 +1,1 @@
+"""The web server's own HTTP layer: who a request is (identity), sign-in and sign-out."""

@@ -1,0 +1,157 @@
+"""Who a page session or HTTP request acts as: resolved in ONE place.
+
+Why one function: every page's store, the header's "NAME (role)", the Users page, the
+download route and the sign-in handler must agree on who is signed in. Today there are
+two sources, and a third (single sign-on) plugs in here:
+
+* ``local``: ``nexus-panel serve`` on loopback without ``--auth``: one user, every right
+  (the store's local mode);
+* ``password``: the signed session cookie set by ``nexus_panel.web.sign_in`` after a
+  password check against the accounts table.
+
+The cookie (:data:`SESSION_COOKIE`, Panel's name for it, so ``pn.state.user`` agrees)
+holds the user name signed with the server's cookie secret (Tornado's secure cookie, which
+also signs its creation time): a forged or altered value fails the signature, one older
+than :data:`SESSION_HOURS` is refused as expired. The role is NOT in the cookie: it is
+read from the database on each resolution (and again by the store in each write), so a
+role change or a disabled account takes effect at the next write, and in what pages
+show within :data:`CACHE_S` seconds.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+SESSION_COOKIE = "user"
+SESSION_HOURS = 12.0
+"""A sign-in holds this long (the cookie's expiry and the server-side age limit)."""
+SOURCES = ("local", "password")
+
+
+@dataclass(frozen=True)
+class Identity:
+    """The signed-in user (or the local mode) a session acts as."""
+
+    name: str
+    role: str
+    source: str
+    """How it was established: one of :data:`SOURCES`."""
+
+    @property
+    def local(self) -> bool:
+        return self.source == "local"
+
+    @property
+    def label(self) -> str:
+        """What the header shows (plain text: escape it where rendered)."""
+        return "local mode" if self.local else f"{self.name} ({self.role})"
+
+
+LOCAL = Identity("local", "admin", "local")
+
+_LOCK = threading.Lock()
+_MODE: dict[str, Any] = {"sign_in": False, "secret": ""}
+CACHE_S = 5.0
+CACHE_SIZE = 10_000
+_CACHE: dict[str, tuple[float, Identity | None]] = {}
+
+
+def require_sign_in(cookie_secret: str) -> None:
+    """Turn sign-in on for this process (``nexus-panel serve --auth`` or a public
+    address; forked workers inherit it). Without it every session is :data:`LOCAL`."""
+    with _LOCK:
+        _MODE.update(sign_in=True, secret=cookie_secret)
+
+
+def local_mode() -> None:
+    """Back to the single-user local mode (the default; tests)."""
+    with _LOCK:
+        _MODE.update(sign_in=False, secret="")
+
+
+def sign_in_required() -> bool:
+    return bool(_MODE["sign_in"])
+
+
+def cookie_secret() -> str:
+    return str(_MODE["secret"])
+
+
+def signed_name(cookie: str | bytes | None) -> str | None:
+    """The user name in a session cookie value, if its signature holds and it has not
+    expired; else None."""
+    if not cookie or not sign_in_required():
+        return None
+    from tornado.web import decode_signed_value
+
+    value = decode_signed_value(cookie_secret(), SESSION_COOKIE, cookie,
+                                max_age_days=SESSION_HOURS / 24)
+    try:
+        return value.decode("utf-8") if value else None
+    except UnicodeDecodeError:
+        return None
+
+
+def identity_from_cookie(cookie: str | bytes | None) -> Identity | None:
+    """THE resolution: local mode, or the enabled account named by a valid signed
+    cookie, else None (not signed in)."""
+    if not sign_in_required():
+        return LOCAL
+    name = signed_name(cookie)
+    return None if name is None else account_identity(name)
+
+
+def account_identity(name: str) -> Identity | None:
+    """The enabled account ``name`` as an identity, else None. Remembered for
+    :data:`CACHE_S` seconds: a page load makes dozens of requests (static files, the
+    websocket) that each ask; the store itself re-reads the role in every write."""
+    now = time.monotonic()
+    with _LOCK:
+        hit = _CACHE.get(name)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+    from nexus_panel.pages.site import base_store
+    from nexus_panel.storage.errors import StorageError
+
+    try:
+        store = base_store()
+        account = None if store is None else store.account(name)
+    except StorageError:  # the database is down: nobody is signed in (not cached)
+        return None
+    found = None if account is None or account.disabled else \
+        Identity(account.name, account.role, "password")
+    with _LOCK:
+        if len(_CACHE) >= CACHE_SIZE:
+            _CACHE.clear()
+        _CACHE[name] = (now + CACHE_S, found)
+    return found
+
+
+def forget(name: str) -> None:
+    """Drop ``name`` from the cache (after its sign-in or an account change here)."""
+    with _LOCK:
+        _CACHE.pop(name, None)
+
+
+def current_identity() -> Identity | None:
+    """The identity of the current page session (from the cookies of the request that
+    opened it), or None when sign-in is required and it holds no valid session."""
+    if not sign_in_required():
+        return LOCAL
+    import panel as pn
+
+    doc = pn.state.curdoc
+    context = getattr(doc, "session_context", None) if doc is not None else None
+    request = getattr(context, "request", None)
+    cookies = getattr(request, "cookies", None) or {}
+    return identity_from_cookie(cookies.get(SESSION_COOKIE))
+
+
+def request_identity(handler: Any) -> Identity | None:
+    """The identity of a Tornado request (the download route, the Bokeh handlers)."""
+    if not sign_in_required():
+        return LOCAL
+    return identity_from_cookie(handler.get_cookie(SESSION_COOKIE))

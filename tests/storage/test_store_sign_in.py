@@ -1,0 +1,66 @@
+"""``ScenarioStore.sign_in``: the database rate limit per user name and per address, on
+SQLite and PostgreSQL, and the refusals it audits."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from nexus_panel.storage import ScenarioStore
+from nexus_panel.storage import login_limits as limits
+
+SECRET = "correct horse battery"
+
+
+@pytest.fixture
+def store(db_url: str) -> ScenarioStore:
+    s = ScenarioStore(db_url)
+    s.add_user("ann", "editor", SECRET)
+    s.add_user("bob", "viewer", SECRET)
+    yield s
+    s.close()
+
+
+def test_five_failures_per_user_then_refused_without_checking(store: ScenarioStore) -> None:
+    for i in range(limits.MAX_FAILURES):
+        result = store.sign_in("ann", f"wrong {i:012d}", f"10.0.0.{i}")
+        assert result.user is None and result.retry_after == 0
+    limited = store.sign_in("ann", SECRET, "10.0.1.1")
+    assert limited.user is None and 1 <= limited.retry_after <= limits.WINDOW_S
+    assert store.sign_in("bob", SECRET, "10.0.1.1").user is not None  # others unaffected
+    outcomes = [e.details["outcome"] for e in store.audit_events(limit=7)
+                if e.action == "login"]
+    assert outcomes[:2] == ["ok", "rate limited"]
+
+
+def test_five_failures_per_address(store: ScenarioStore) -> None:
+    for i in range(limits.MAX_FAILURES):
+        store.sign_in(f"guess{i}", "wrong password!!", "10.9.9.9")
+    assert store.sign_in("bob", SECRET, "10.9.9.9").retry_after > 0
+    assert store.sign_in("bob", SECRET, "10.9.9.8").user is not None
+
+
+def test_the_window_passes(store: ScenarioStore) -> None:
+    for i in range(limits.MAX_FAILURES):
+        store.sign_in("ann", f"wrong {i:012d}", "10.0.0.1")
+    def check(seconds_after: float) -> int:
+        return store._read(lambda s: limits.check(
+            s, "ann", "10.0.0.1", now=_newest(s) + timedelta(seconds=seconds_after)),
+            "check").retry_after
+    assert check(1) > 0
+    assert check(limits.WINDOW_S + 1) == 0
+
+
+def _newest(session: object) -> object:
+    import sqlalchemy as sa
+
+    from nexus_panel.storage.schema import AuditEventRow
+    return session.scalar(sa.select(sa.func.max(AuditEventRow.at)))  # type: ignore[attr-defined]
+
+
+def test_bad_names_are_refused_and_audited(store: ScenarioStore) -> None:
+    result = store.sign_in("ann\x07", SECRET, "10.1.1.1")
+    assert result.user is None and "control" in result.refused
+    [event] = [e for e in store.audit_events(limit=3) if e.action == "login"][:1]
+    assert event.details["outcome"] == "refused" and "\\x07" in event.details["name"]
