@@ -6,7 +6,9 @@ Every viewer of a run sees the same stream, because there is one producer per ru
 * **late joiners** get the window's history at once: the last :data:`WINDOW` stored steps
   are read from the database when a run is opened;
 * **new steps** arrive from the in-process hub when this server process is the producer
-  (pushed to the session's document with ``add_next_tick_callback``: no polling delay), and
+  (queued by the producer's thread, drawn by the session every :data:`DRAIN_MS`, spaced
+  by twice their own cost, so many viewers or a busy server get fewer, larger updates
+  instead of a stalled event loop), and
   otherwise from the database, polled every :data:`POLL_MS` (the history is checkpointed
   at least every second);
 * the plots are ``hv.streams.Buffer`` streams bounded to :data:`WINDOW` rows, so a long
@@ -51,6 +53,7 @@ from nexus_panel.views.tables import Table
 WINDOW = 5_000
 """Steps the plots keep (and a late joiner receives)."""
 POLL_MS = 500
+DRAIN_MS = 100
 SHOWN = ("t", "N", "I", "B", "Phi", "S")
 _INDEX = [COLUMNS.index(c) for c in SHOWN]
 STATUS_CLASSES = {"running": "ok", "paused": "warn", "finished": "neutral",
@@ -67,6 +70,8 @@ class LiveView(Viewer):
 
     live = param.ClassSelector(class_=LiveStore, doc="Live runs, acting as the page's user.")
     scenario = param.ClassSelector(class_=Scenario, doc="What Start starts.")
+    controls = param.Boolean(True, doc="Offer start, pause, resume and stop (editors and "
+                                       "admins; the store refuses anyone else anyway).")
 
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)
@@ -80,9 +85,15 @@ class LiveView(Viewer):
         self._ahead: list[tuple[int, np.ndarray]] = []
         """Blocks from the hub that start after ``self.step`` (a gap to fill first)."""
         self._inbox_lock = threading.Lock()
-        self._scheduled = False
+        self._next_drain = 0.0
+        self._last_poll = 0.0
+        self._window = rows_frame(np.empty((0, len(COLUMNS))))
+        """The rows shown: at most the last WINDOW steps."""
+        self._drawn: dict[str, tuple[Any, Any]] = {}
+        """Plotted column -> (its Bokeh data source, its figure), from the render hooks."""
         self._last_push = 0.0
         self._seen_alerts = 0
+        self._log_shown = False
         self._unwatch: Callable[[], None] | None = None
         self._doc: Any = None
         self._poller: Any = None
@@ -126,14 +137,16 @@ class LiveView(Viewer):
 
         def n_plot(data: pd.DataFrame) -> hv.Overlay:
             curve = hv.Curve(data, ("t", labels.AXES["t"]), ("N", labels.AXES["N"])).opts(
-                color=SERIES["N"], hooks=[named("live-N", "nx-live-source-N")], **common)
+                color=SERIES["N"], hooks=[named("live-N", "nx-live-source-N"),
+                                          self._capture("N")], **common)
             line = hv.HLine(target).opts(color=SERIES["target"], line_dash="dashed",
                                          line_width=1)
             return (curve * line).opts(framewise=True)
 
         def flows_plot(data: pd.DataFrame) -> hv.Overlay:
             curves = [hv.Curve(data, ("t", labels.AXES["t"]), (column, "tokens/time"),
-                               label=label).opts(color=SERIES[column], **common)
+                               label=label).opts(color=SERIES[column],
+                                                 hooks=[self._capture(column)], **common)
                       for column, label in (("I", "issuance I"), ("B", "burn B"),
                                             ("Phi", "Φ"))]
             return hv.Overlay(curves).opts(legend_position="top_left", framewise=True,
@@ -144,15 +157,24 @@ class LiveView(Viewer):
                  for plot in (n_plot, flows_plot)]
         return pn.Column(*panes, sizing_mode="stretch_width")
 
+    def _capture(self, column: str) -> Callable[[Any, Any], None]:
+        """A HoloViews hook keeping the Bokeh data source and figure that draw ``column``,
+        so new rows can be streamed into them (see :meth:`_draw`)."""
+        def hook(plot: Any, _element: Any) -> None:
+            self._drawn[column] = (plot.handles["source"], plot.handles["plot"])
+        return hook
+
     def __panel__(self) -> pn.viewable.Viewable:
         if pn.state.curdoc is not None and self._doc is None:
             self._doc = pn.state.curdoc
-            self._poller = pn.state.add_periodic_callback(self.poll, period=POLL_MS)
+            self._poller = pn.state.add_periodic_callback(self._tick, period=DRAIN_MS)
             pn.state.on_session_destroyed(lambda _ctx: self.close())
         start_form = pn.Card(
             pn.Row(self.new_name, self.rate), self.rules, self.start_button,
             title="Start a live run of the current scenario", collapsed=True,
-            sizing_mode="stretch_width")
+            sizing_mode="stretch_width", visible=self.controls)
+        for button in (self.pause, self.resume, self.stop):
+            button.visible = self.controls
         return pn.Column(
             pn.pane.Markdown("A live run steps the scenario in real time on the server, "
                              "once for everyone: every viewer sees the same stream, and "
@@ -181,6 +203,7 @@ class LiveView(Viewer):
             self._unwatch = None
         self.run_name = name
         self._seen_alerts = 0
+        self._log_shown = False
         if name is None:
             return
         try:
@@ -192,28 +215,42 @@ class LiveView(Viewer):
         with self._inbox_lock:
             self._inbox.clear()
         self._ahead = []
+        self.step = info.step
+        self._window = rows_frame(rows[-WINDOW:])
         self.buffer.clear()
-        self.step = info.step - rows.shape[0]
-        self._append(self.step, rows)
+        self.buffer.send(self._window)  # one HoloViews render of the whole window
         self._unwatch = HUB.watch(name, self._on_hub)
         self._show(info)
         self._alerts()
 
     def _on_hub(self, first_step: int, rows: np.ndarray, _n: float) -> None:
-        """On the producer's thread: queue the rows, schedule one drain on the document."""
+        """On the producer's thread: queue the rows for the next :meth:`_tick`."""
         with self._inbox_lock:
             self._inbox.append((first_step, rows.copy()))
-            if self._scheduled or self._doc is None:
-                return
-            self._scheduled = True
-        self._doc.add_next_tick_callback(self._drain)
 
-    def _drain(self) -> None:
-        with self._inbox_lock:
-            blocks, self._inbox, self._scheduled = self._inbox, [], False
-        self._ahead += blocks
-        self._catch_up()
-        self._last_push = time.monotonic()
+    def _tick(self) -> None:
+        """Every DRAIN_MS on the session: draw the queued rows, and every POLL_MS
+        refresh status, KPIs and alerts.
+
+        Redrawing costs the server tens of milliseconds per viewer whatever the number of
+        new rows, so a drain waits at least twice as long as the last one took: with one
+        viewer a point is drawn within about DRAIN_MS; with many, or a busy server, each
+        drain carries more rows instead of the event loop falling behind. (Pushing from
+        the producer's thread with ``add_next_tick_callback`` would queue drains behind one
+        another on a busy loop.)"""
+        now = time.monotonic()
+        if now >= self._next_drain:
+            with self._inbox_lock:
+                blocks, self._inbox = self._inbox, []
+            if blocks or self._ahead:
+                self._ahead += blocks
+                self._catch_up()
+                done = time.monotonic()
+                self._last_push = done
+                self._next_drain = done + max(0.0, 2 * (done - now) - DRAIN_MS / 1000)
+        if now - self._last_poll >= POLL_MS / 1000:
+            self._last_poll = now
+            self.poll()
 
     def _catch_up(self) -> None:
         """Show the blocks that continue the stream; fill a gap before them from the
@@ -241,9 +278,38 @@ class LiveView(Viewer):
         skip = self.step - first_step
         if skip < 0 or skip >= rows.shape[0]:
             return
-        fresh = rows[skip:]
-        self.buffer.send(rows_frame(fresh[-WINDOW:]))
+        fresh = rows_frame(rows[skip:][-WINDOW:])
         self.step = first_step + rows.shape[0]
+        self._window = pd.concat([self._window, fresh], ignore_index=True).iloc[-WINDOW:]
+        if self._drawn:
+            self._draw(fresh)
+
+    def _draw(self, fresh: pd.DataFrame) -> None:
+        """Stream ``fresh`` rows into the plots' Bokeh sources and move their ranges.
+
+        Why not ``Buffer.send`` for every block: each send makes HoloViews re-render the
+        plot, which re-indexes every Bokeh model of the page (about 100 ms here); at a
+        few blocks a second the server's event loop did nothing else, and the page's own
+        events (a click on Pause) waited forever. ``ColumnDataSource.stream`` with a
+        rollover sends only the new rows. The Buffer still draws the window when a run is
+        opened (so a late joiner gets it at once)."""
+        t = fresh["t"].to_numpy()
+        for column, (source, _figure) in self._drawn.items():
+            source.stream({"t": t, column: fresh[column].to_numpy()}, rollover=WINDOW)
+        window = self._window
+        low_t, high_t = float(window["t"].iloc[0]), float(window["t"].iloc[-1])
+        target = float(self.scenario.params.N_target) if self.scenario else np.nan
+        for columns, extra in ((("N",), [target]), (("I", "B", "Phi"), [])):
+            figure = self._drawn.get(columns[0], (None, None))[1]
+            if figure is None:
+                continue
+            values = np.concatenate([window[c].to_numpy() for c in columns] + [extra])
+            values = values[np.isfinite(values)]
+            if values.size:
+                low, high = float(values.min()), float(values.max())
+                pad = (high - low) * 0.05 or max(abs(high), 1.0) * 0.05
+                figure.y_range.update(start=low - pad, end=high + pad)
+            figure.x_range.update(start=low_t, end=max(high_t, low_t + 1e-9))
 
     def poll(self) -> None:
         """Every POLL_MS: status, KPIs and alerts; steps from the database when no local
@@ -293,8 +359,9 @@ class LiveView(Viewer):
             return
         events = self.live.alerts(self.run_name)
         fresh = events[self._seen_alerts:]
-        if not fresh and self._seen_alerts:
-            return
+        if not fresh and self._seen_alerts == len(events) and self._log_shown:
+            return  # nothing new: leave the table (and the browser) alone
+        self._log_shown = True
         for event in fresh[-5:]:  # a late joiner is told of the last few only
             if event["state"] in ("firing", "resolved"):
                 kind = "info" if event["state"] == "resolved" else \
