@@ -19,7 +19,7 @@ from nexus_panel.models import ValidationError
 
 COMMAND_MODULES: tuple[str, ...] = (
     "run", "bench", "serve", "db", "transfer", "analysis", "tune", "contract", "users",
-    "feeds",
+    "feeds", "live",
 )
 """Modules of nexus_panel.commands; each has ``register(subparsers)`` that adds its
 subcommands and sets ``func(args) -> int`` on them. (``analysis`` registers one

@@ -98,6 +98,44 @@ class Settings(param.Parameterized):
         param.String, "", "NEXUS_COOKIE_SECRET",
         "Secret that signs the server's cookies (set one per deployment).",
         flag="--cookie-secret")
+    admin_user = _setting(
+        param.String, "", "NEXUS_ADMIN_USER",
+        "First admin that ``nexus-panel users bootstrap`` adds to a database without any "
+        "account (deployments; see deploy/entrypoint.sh).")
+    admin_password = _setting(
+        param.String, "", "NEXUS_ADMIN_PASSWORD",
+        "That first admin's password (or put it in the file NEXUS_ADMIN_PASSWORD_FILE).")
+    admin_password_file = _setting(
+        param.String, "", "NEXUS_ADMIN_PASSWORD_FILE",
+        "File whose first line is the first admin's password (a container secret).")
+    oidc_issuer = _setting(
+        param.String, "", "NEXUS_OIDC_ISSUER",
+        "Issuer URL of the OpenID Connect provider for single sign-on (its discovery "
+        "document is read at start); empty: no single sign-on.", flag="--oidc-issuer")
+    oidc_client_id = _setting(
+        param.String, "", "NEXUS_OIDC_CLIENT_ID",
+        "This app's client id at the OpenID Connect provider.")
+    oidc_client_secret = _setting(
+        param.String, "", "NEXUS_OIDC_CLIENT_SECRET",
+        "This app's client secret at the OpenID Connect provider.")
+    oidc_roles = _setting(
+        param.String, "", "NEXUS_OIDC_ROLES",
+        "Claim-to-role mapping for single sign-on: CLAIM_VALUE=ROLE entries separated by "
+        "commas, * for everyone, e.g. nexus-admins=admin,nexus-editors=editor,*=viewer.")
+    oidc_role_claim = _setting(
+        param.String, "groups", "NEXUS_OIDC_ROLE_CLAIM",
+        "ID-token claim (a string or a list of strings) that NEXUS_OIDC_ROLES maps.")
+    oidc_user_claim = _setting(
+        param.String, "preferred_username", "NEXUS_OIDC_USER_CLAIM",
+        "ID-token claim that names the account in this app.")
+    oidc_scopes = _setting(
+        param.String, "openid email profile", "NEXUS_OIDC_SCOPES",
+        "Scopes asked of the OpenID Connect provider (space-separated; add the one that "
+        "releases the role claim, e.g. groups).")
+    oidc_redirect_uri = _setting(
+        param.String, "", "NEXUS_OIDC_REDIRECT_URI",
+        "The public address of this app's /login, registered at the provider (needed "
+        "behind a proxy); empty: derived from each request.")
 
     @classmethod
     def declared(cls) -> list[str]:

@@ -105,3 +105,93 @@ def rust_tools() -> None:
     from nexus_panel.contracts.toolchain import cargo
 
     _require(cargo, "cargo")
+
+
+# --- the live services (Mosquitto on 1883, Redis on 6379) -------------------------------------
+# Missing locally: the test is skipped; with CI set it FAILS (.ci/run starts both).
+def _require_port(port: int, what: str) -> None:
+    import socket
+
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
+    except OSError as exc:
+        if _in_ci():
+            pytest.fail(f"{what} is required in CI but unreachable on 127.0.0.1:{port}: {exc}")
+        pytest.skip(f"no {what} on 127.0.0.1:{port}")
+
+
+@pytest.fixture
+def mqtt_port() -> int:
+    """The port of the machine's Mosquitto broker."""
+    _require_port(1883, "Mosquitto (MQTT)")
+    return 1883
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """The machine's Redis (database 0; tests use their own uniquely named keys)."""
+    _require_port(6379, "Redis")
+    return "redis://127.0.0.1:6379/0"
+
+
+# --- a real OpenID Connect provider on loopback (npm oidc-provider, tests/oidc/provider.mjs) --
+class TestIdP:
+    """One running provider: ``issuer`` URL, the client it knows, its accounts."""
+
+    __test__ = False  # not a test class
+
+    def __init__(self, folder: os.PathLike[str], redirect_uris: list[str],
+                 accounts: dict[str, dict[str, object]]):
+        import json
+        import socket
+        import subprocess
+        from pathlib import Path
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        self.issuer = f"http://127.0.0.1:{port}"
+        self.client_id, self.client_secret = "nexus-tests", "tests-client-secret-0123456789"
+        config = Path(folder) / "idp.json"
+        config.write_text(json.dumps({"client_id": self.client_id,
+                                      "client_secret": self.client_secret,
+                                      "redirect_uris": redirect_uris, "accounts": accounts}))
+        script = Path(__file__).parent / "oidc" / "provider.mjs"
+        self.log = Path(folder) / "idp.log"
+        with self.log.open("w") as log:
+            self._process = subprocess.Popen(["node", str(script), str(port), str(config)],
+                                             stdout=subprocess.PIPE, stderr=log, text=True)
+        line = self._process.stdout.readline() if self._process.stdout else ""
+        if line.strip() != "ready":
+            self.stop()
+            raise RuntimeError(f"the test IdP did not start: {line!r} {self.log.read_text()}")
+
+    def stop(self) -> None:
+        self._process.terminate()
+        self._process.wait(10)
+        if self._process.stdout is not None:
+            self._process.stdout.close()
+
+
+@pytest.fixture
+def start_idp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """``start_idp(redirect_uris, accounts)`` runs the provider until the test ends
+    (needs node and ``npm ci``'s node_modules: skipped locally, FAILS in CI without)."""
+    import shutil
+    from pathlib import Path
+
+    started: list[TestIdP] = []
+    if shutil.which("node") is None or not (
+            Path(__file__).parent.parent / "node_modules" / "oidc-provider").is_dir():
+        if _in_ci():
+            pytest.fail("node and node_modules/oidc-provider are required in CI (./dev setup)")
+        pytest.skip("node or node_modules/oidc-provider missing (./dev setup)")
+
+    def start(redirect_uris: list[str], accounts: dict[str, dict[str, object]]) -> TestIdP:
+        idp = TestIdP(tmp_path_factory.mktemp("idp"), redirect_uris, accounts)
+        started.append(idp)
+        return idp
+
+    yield start
+    for idp in started:
+        idp.stop()

@@ -59,6 +59,9 @@ def register(subparsers: Any) -> None:
     p.add_argument("--session-expiry", type=int, default=None, metavar="MS",
                    help="free a closed page's session after this many milliseconds "
                         "(default Bokeh's 15000, checked every 17000)")
+    p.add_argument("--no-live", action="store_true",
+                   help="do not produce live runs in this server (by default every server "
+                        "process takes over live runs whose producer is gone)")
     p.add_argument("--auth", action="store_true",
                    help="require signing in with an account (always on for a non-loopback "
                         "--address); needs accounts and a --cookie-secret of 32+ bytes")
@@ -233,6 +236,24 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise CommandError(f"cannot listen on {args.address}:{args.port}: {exc}") from None
     headers.install(server._tornado)  # (every worker of --num-procs runs this after fork)
+    if not args.no_live:
+        start_live_supervisor()
     server.start()
     server.io_loop.start()
     return 0
+
+
+def start_live_supervisor() -> None:
+    """Produce live runs in this process (one producer per run across every process; see
+    nexus_panel.live.supervisor). Without storage there are no live runs to produce."""
+    from nexus_panel.live.supervisor import Supervisor
+    from nexus_panel.pages.site import base_store
+    from nexus_panel.storage.live_runs import LiveStore
+
+    def live() -> LiveStore | None:
+        # The process's own local-mode store: producing is the server's work, not a
+        # user's (who may start, pause or stop a run is checked when they do it).
+        store = base_store()
+        return None if store is None else LiveStore(store)
+
+    Supervisor(live).start()

@@ -5,6 +5,10 @@ every other write: only an admin may change accounts. With neither, the command 
 the single-user local mode (every right), which is how the first admin is created on a
 new database; whoever can do that already holds the database URL.
 
+``users bootstrap`` is for deployments (deploy/entrypoint.sh runs it before every start):
+it adds the first admin from environment variables, once -- when the database has no
+account yet -- and otherwise does nothing, so the variables can stay set.
+
 A password is never taken from the command line (it would sit in the shell history and
 in every process listing): it is prompted for twice on a terminal, else read as the first
 line of standard input (``echo "$PW" | nexus-panel users add ann --role editor``).
@@ -45,8 +49,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     reset = actions.add_parser("reset-password",
                                help="set a new password (prompt or stdin)")
     reset.add_argument("name")
+    bootstrap = actions.add_parser(
+        "bootstrap", help="add the first admin from $NEXUS_ADMIN_USER and "
+                          "$NEXUS_ADMIN_PASSWORD (or $NEXUS_ADMIN_PASSWORD_FILE), only if "
+                          "the database has no account yet")
     for sub, func in ((add, _add), (listing, _list), (set_role, _set_role),
-                      (disable, _disable), (enable, _enable), (reset, _reset)):
+                      (disable, _disable), (enable, _enable), (reset, _reset),
+                      (bootstrap, _bootstrap)):
         add_database_option(sub)
         sub.set_defaults(func=func)
 
@@ -109,3 +118,39 @@ def _reset(args: argparse.Namespace) -> int:
     password = read_password()
     with open_store(args) as store:
         return _show(store.reset_password(args.name, password), "reset the password of")
+
+
+def bootstrap_password(settings: Any) -> str | None:
+    """The first admin's password from ``$NEXUS_ADMIN_PASSWORD`` or the first line of the
+    file named by ``$NEXUS_ADMIN_PASSWORD_FILE`` (a container secret); None when neither
+    is set."""
+    if settings.admin_password:
+        return settings.admin_password
+    path = settings.admin_password_file
+    if not path:
+        return None
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.readline().rstrip("\r\n")
+    except OSError as exc:
+        raise CommandError(f"NEXUS_ADMIN_PASSWORD_FILE: cannot read {path}: "
+                           f"{exc.strerror}") from None
+
+
+def _bootstrap(args: argparse.Namespace) -> int:
+    from nexus_panel.settings import current
+
+    settings = current()
+    password = bootstrap_password(settings)
+    with open_store(args) as store:
+        added = None
+        if not store.users():
+            if not settings.admin_user or password is None:
+                raise CommandError(
+                    "the database has no account: set NEXUS_ADMIN_USER and "
+                    "NEXUS_ADMIN_PASSWORD (or NEXUS_ADMIN_PASSWORD_FILE) to add the first admin")
+            added = store.bootstrap_admin(settings.admin_user, password)
+    if added is None:
+        print("accounts exist already: no first admin added")
+        return 0
+    return _show(added, "added the first admin")

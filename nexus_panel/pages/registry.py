@@ -60,6 +60,7 @@ PAGES: tuple[PageEntry, ...] = (
     PageEntry("feeds", "Feeds", "nexus_panel.pages.feeds"),
     *ANALYSIS_PAGES,
     PageEntry("tune", "Tune", "nexus_panel.pages.tune"),
+    PageEntry("live", "Live", "nexus_panel.pages.live"),
     PageEntry("contracts", "Contracts", "nexus_panel.pages.contracts"),
     PageEntry("users", "Users", "nexus_panel.pages.users", admin_only=True),
 )

@@ -20,6 +20,7 @@ app (and every caller written before accounts) keeps working unchanged.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -83,9 +84,10 @@ def readable(actor: Actor) -> sa.ColumnElement[bool]:
     return sa.or_(ScenarioRow.visibility == "team", ScenarioRow.owner == actor.name)
 
 
-def require_owner(actor: Actor, row: ScenarioRow, doing: str) -> None:
-    """Refuse ``doing`` to ``row`` unless ``actor`` is an editor who owns it, or an admin."""
+def require_owner(actor: Actor, row: Any, doing: str, what: str = "scenario") -> None:
+    """Refuse ``doing`` to ``row`` (a scenario, or another owned row such as a live run:
+    ``what``) unless ``actor`` is an editor who owns it, or an admin."""
     require_role(actor, "editor", doing)
     if not actor.is_admin and row.owner != actor.name:
-        raise PermissionDenied(f"{actor.name!r} may not {doing}: scenario {row.name!r} "
+        raise PermissionDenied(f"{actor.name!r} may not {doing}: {what} {row.name!r} "
                                f"belongs to {row.owner!r} (only its owner or an admin may)")

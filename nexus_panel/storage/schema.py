@@ -23,12 +23,13 @@ from nexus_panel.models.text import NAME_LENGTH
 
 AUDIT_ACTIONS: tuple[str, ...] = (
     "create", "revise", "delete", "restore", "run", "export", "import",
-    "visibility", "user", "login", "refuse", "feed",
+    "visibility", "user", "login", "refuse", "feed", "live",
 )
 """``visibility``: a scenario made team/private; ``user``: an account added or changed
 (details say how); ``login``: a password checked (details: ok or why not); ``refuse``: a
 write the acting user may not make (details: the operation and why); ``feed``: a data
-feed defined, fetched or a host allowlisted (details say which)."""
+feed defined, fetched or a host allowlisted (details say which); ``live``: a live run
+started, paused, resumed or stopped (details say which)."""
 
 ROLES: tuple[str, ...] = ("viewer", "editor", "admin")
 """Account roles, least to most rights (``storage.permissions`` says what each may do)."""
@@ -225,6 +226,6 @@ class UserRow(Base):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
-# The data-feed tables live in their own module; importing it here puts them in
+# The data-feed and live-run tables live in their own modules; importing it here puts them in
 # Base.metadata wherever the schema is used (migrations, the drift check).
-from nexus_panel.storage import feed_schema  # noqa: E402,F401
+from nexus_panel.storage import feed_schema, live_schema  # noqa: E402,F401

@@ -800,6 +800,20 @@ class ScenarioStore:
         return self._change_user(name, f"reset the password of {name!r}",
                                  password_hash=passwords.hash_password(checked))
 
+    def bootstrap_admin(self, name: str, password: str) -> UserRecord | None:
+        """The first admin of a new deployment: added only while the database has no
+        account at all (else None, and nothing is written), in one transaction, so
+        several processes starting together add it once."""
+        name = accounts.check_name(name)
+        password_hash = passwords.hash_password(passwords.check_policy(password, name))
+
+        def work(s: Session) -> UserRecord | None:
+            if accounts.count(s):
+                return None
+            return accounts.add(s, "bootstrap", name, "admin", password_hash,
+                                display_name="")
+        return self._write(work, f"add the first admin {name!r}")
+
     def _change_user(self, name: str, doing: str, **values: Any) -> UserRecord:
         name = accounts.check_name(name)
 

@@ -29,6 +29,7 @@ from nexus_panel.views.compare_data import (
     differing_parameters,
 )
 from nexus_panel.views.palettes import CATEGORICAL
+from nexus_panel.views.plots import CANVAS
 from nexus_panel.views.responsive import wrap_row
 from nexus_panel.views.scenarios_refs import ScenarioRef, list_refs, load_ref
 
@@ -50,7 +51,7 @@ def overlay_plots(scenarios: dict[str, Scenario], outputs: list[str]) -> hv.Layo
             title=COMPARE_OUTPUTS[column], responsive=True, height=260,
             legend_position="right", show_grid=True, tools=["hover"],
             # canvas, not webgl: webgl draws stray marks along lines without a GPU
-            backend_opts={"plot.output_backend": "canvas", "plot.toolbar.logo": None}))
+            backend_opts=CANVAS))
     return hv.Layout(panels).cols(1).opts(shared_axes=True)
 
 

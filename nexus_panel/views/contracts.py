@@ -38,6 +38,7 @@ from nexus_panel.models import Scenario, ValidationError
 from nexus_panel.session import ScenarioSession
 from nexus_panel.views import safe
 from nexus_panel.views.palettes import CATEGORICAL, TONES
+from nexus_panel.views.plots import CANVAS
 from nexus_panel.views.scenarios_refs import ScenarioRef, list_refs
 
 CURRENT = "(current scenario)"
@@ -72,7 +73,7 @@ def verification_plots(result: Verification) -> hv.Layout:
     where = "EVM" if result.language == "solidity" else "Rust"
     common = min(len(result.N_executed), len(result.N_engine))
     opts = {"responsive": True, "height": 240, "show_grid": True, "tools": ["hover"],
-            "backend_opts": {"plot.output_backend": "canvas", "plot.toolbar.logo": None}}
+            "backend_opts": CANVAS}
     n_plot = hv.Overlay([
         hv.Curve(_thin(result.N_engine[:common]), "step", "N", label="float engine").opts(
             color=CATEGORICAL[0], line_width=3, alpha=0.5),

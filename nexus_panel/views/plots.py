@@ -48,6 +48,9 @@ BOUNDED_INPUTS = tuple(Inputs.bounded())
 PLOT_HEIGHT = 230
 PLOT_MIN_WIDTH = 340
 """Narrowest a plot is drawn: its title, axis labels and about 200 px of curve."""
+CANVAS = {"plot.output_backend": "canvas", "plot.toolbar.logo": None}
+"""Bokeh options of every plot: canvas, not WebGL (without a GPU WebGL draws stray marks
+along lines), and no Bokeh logo."""
 TIME = hv.Dimension("t", label=labels.AXES["t"])
 
 
@@ -149,7 +152,7 @@ class TimeSeriesPlots(Viewer):
         common = {"responsive": True, "height": PLOT_HEIGHT, "framewise": True,
                   "show_grid": True, "toolbar": "right", "active_tools": ["box_zoom"],
                   "default_tools": ["pan", "box_zoom", "wheel_zoom", "reset"],
-                  "backend_opts": {"plot.output_backend": "canvas", "plot.toolbar.logo": None}}
+                  "backend_opts": CANVAS}
         self._on_result()
         self.session.param.watch(self._on_result, "result")
         self._x_view: tuple[float, float] | None = None

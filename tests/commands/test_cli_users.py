@@ -122,3 +122,32 @@ def test_on_a_terminal_the_password_is_prompted_twice(sqlite_url: str,
     assert main(["users", "add", "ann", "--role", "editor", *url]) == 0
     with ScenarioStore(sqlite_url) as store:
         assert store.authenticate("ann", SECRET) is not None
+
+
+def _bootstrap(url: str, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("NEXUS_ADMIN")}
+    return subprocess.run([sys.executable, "-m", "nexus_panel.cli", "users", "bootstrap",
+                           "--database-url", url], capture_output=True, text=True,
+                          env={**clean, **env}, check=False, timeout=120)
+
+
+def test_bootstrap_adds_the_first_admin_once(sqlite_url: str, tmp_path: Path) -> None:
+    missing = _bootstrap(sqlite_url)
+    assert missing.returncode != 0 and "NEXUS_ADMIN_USER" in missing.stderr
+    weak = _bootstrap(sqlite_url, NEXUS_ADMIN_USER="root", NEXUS_ADMIN_PASSWORD="short")
+    assert weak.returncode != 0 and "password" in weak.stderr and "short" not in weak.stderr
+    secret = tmp_path / "admin-password"
+    secret.write_text(SECRET + "\n")
+    first = _bootstrap(sqlite_url, NEXUS_ADMIN_USER="root",
+                       NEXUS_ADMIN_PASSWORD_FILE=str(secret))
+    assert first.returncode == 0, first.stderr
+    assert first.stdout == "added the first admin root (admin)\n"
+    again = _bootstrap(sqlite_url, NEXUS_ADMIN_USER="other", NEXUS_ADMIN_PASSWORD=SECRET)
+    assert again.returncode == 0 and "accounts exist already" in again.stdout
+    with ScenarioStore(sqlite_url) as store:
+        assert [(u.name, u.role) for u in store.users()] == [("root", "admin")]
+        assert store.authenticate("root", SECRET) is not None
+        assert store.bootstrap_admin("late", SECRET) is None
+    unreadable = _bootstrap(sqlite_url.replace("nexus.db", "new.db"), NEXUS_ADMIN_USER="a",
+                            NEXUS_ADMIN_PASSWORD_FILE=str(tmp_path / "nope"))
+    assert unreadable.returncode != 0 and "NEXUS_ADMIN_PASSWORD_FILE" in unreadable.stderr

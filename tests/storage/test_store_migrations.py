@@ -18,7 +18,8 @@ from nexus_panel.storage import ScenarioStore, StorageError, database
 from nexus_panel.storage.schema import Base
 
 TABLES = {"scenarios", "scenario_revisions", "runs", "audit_events", "analyses", "users",
-          "feeds", "feed_revisions", "feed_snapshots", "feed_allowlist"}
+          "feeds", "feed_revisions", "feed_snapshots", "feed_allowlist",
+          "live_runs", "live_chunks", "live_alert_events"}
 
 
 def _engine(url: str) -> sa.Engine:

@@ -1,0 +1,421 @@
+"""The Live page's view: one live run's stream, KPIs, controls and alert log.
+
+Every viewer of a run sees the same stream, because there is one producer per run (see
+``nexus_panel.live``); this view only follows it:
+
+* **late joiners** get the window's history at once: the last :data:`WINDOW` stored steps
+  are read from the database when a run is opened;
+* **new steps** arrive from the in-process hub when this server process is the producer
+  (queued by the producer's thread, drawn by the session every :data:`DRAIN_MS`, spaced
+  by twice their own cost, so many viewers or a busy server get fewer, larger updates
+  instead of a stalled event loop), and
+  otherwise from the database, polled every :data:`POLL_MS` (the history is checkpointed
+  at least every second);
+* the plots are ``hv.streams.Buffer`` streams bounded to :data:`WINDOW` rows, so a long
+  run costs a browser and a session the same memory as a short one.
+
+Alert events become notifications (escaped) and rows of the alert log. Controls (start,
+pause, resume, stop) are the store's: a viewer's click is refused there with a message.
+
+Test hooks: CSS classes ``nx-live-status`` (text ``data-step``/``data-state``),
+``nx-live-start``, ``nx-live-pause``, ``nx-live-resume``, ``nx-live-stop``,
+``nx-live-alerts``; the N curve's data source is named ``nx-live-source-N``.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import holoviews as hv
+import holoviews.plotting.bokeh  # registers the Bokeh backend's options
+import numpy as np
+import pandas as pd
+import panel as pn
+import param
+from panel.viewable import Viewer
+
+from nexus_panel.engine.kernel import COLUMNS
+from nexus_panel.live.alerts import AlertRule
+from nexus_panel.live.hub import HUB
+from nexus_panel.models import Scenario, ValidationError
+from nexus_panel.storage.errors import StorageError
+from nexus_panel.storage.live_runs import ACTIVE, LiveInfo, LiveStore
+from nexus_panel.views import labels, safe
+from nexus_panel.views.kpis import Kpi, cards_html
+from nexus_panel.views.palettes import SERIES
+from nexus_panel.views.plots import CANVAS, named
+from nexus_panel.views.tables import Table
+
+WINDOW = 5_000
+"""Steps the plots keep (and a late joiner receives)."""
+POLL_MS = 500
+DRAIN_MS = 100
+SHOWN = ("t", "N", "I", "B", "Phi", "S")
+_INDEX = [COLUMNS.index(c) for c in SHOWN]
+STATUS_CLASSES = {"running": "ok", "paused": "warn", "finished": "neutral",
+                  "stopped": "neutral", "failed": "bad"}
+
+
+def rows_frame(rows: np.ndarray) -> pd.DataFrame:
+    """The plotted columns of frame rows (a copy the Buffer may keep)."""
+    return pd.DataFrame(rows[:, _INDEX], columns=list(SHOWN))
+
+
+class LiveView(Viewer):
+    """Follow, start and steer live runs stored in ``live``'s database."""
+
+    live = param.ClassSelector(class_=LiveStore, doc="Live runs, acting as the page's user.")
+    scenario = param.ClassSelector(class_=Scenario, doc="What Start starts.")
+    controls = param.Boolean(True, doc="Offer start, pause, resume and stop (editors and "
+                                       "admins; the store refuses anyone else anyway).")
+
+    def __init__(self, **params: Any) -> None:
+        super().__init__(**params)
+        self.buffer = hv.streams.Buffer(rows_frame(np.empty((0, len(COLUMNS)))),
+                                        length=WINDOW, index=False)
+        self.step = 0
+        """Steps received: the next row to add is step ``self.step``."""
+        self.run_name: str | None = None
+        self.info: LiveInfo | None = None
+        self._inbox: list[tuple[int, np.ndarray]] = []
+        self._ahead: list[tuple[int, np.ndarray]] = []
+        """Blocks from the hub that start after ``self.step`` (a gap to fill first)."""
+        self._inbox_lock = threading.Lock()
+        self._next_drain = 0.0
+        self._last_poll = 0.0
+        self._window = rows_frame(np.empty((0, len(COLUMNS))))
+        """The rows shown: at most the last WINDOW steps."""
+        self._drawn: dict[str, tuple[Any, Any]] = {}
+        """Plotted column -> (its Bokeh data source, its figure), from the render hooks."""
+        self._last_push = 0.0
+        self._seen_alerts = 0
+        self._log_shown = False
+        self._unwatch: Callable[[], None] | None = None
+        self._doc: Any = None
+        self._poller: Any = None
+
+        self.picker = pn.widgets.Select(name="Live run", options=[], width=260,
+                                        css_classes=["nx-live-picker"])
+        self.status = pn.pane.HTML("", css_classes=["nx-live-status"],
+                                   sizing_mode="stretch_width")
+        self.cards = pn.pane.HTML("", sizing_mode="stretch_width")
+        self.pause = pn.widgets.Button(name="Pause", css_classes=["nx-live-pause"], width=90)
+        self.resume = pn.widgets.Button(name="Resume", css_classes=["nx-live-resume"],
+                                        width=90)
+        self.stop = pn.widgets.Button(name="Stop", button_type="danger",
+                                      css_classes=["nx-live-stop"], width=90)
+        self.new_name = pn.widgets.TextInput(name="Name", placeholder="e.g. plant-1",
+                                             max_length=200, width=200)
+        self.rate = pn.widgets.IntInput(name="Steps per second", value=20, start=1, end=1000,
+                                        width=150)
+        self.rules = pn.widgets.TextAreaInput(
+            name="Alert rules (JSON list)", value="[]", height=90, max_length=20_000,
+            placeholder='[{"metric": "N", "below": 900, "clear": 950, "min_steps": 5}]')
+        self.start_button = pn.widgets.Button(name="Start live run", button_type="primary",
+                                              css_classes=["nx-live-start"])
+        self.message = pn.pane.Alert("", alert_type="danger", visible=False)
+        self.alert_log = Table(
+            pd.DataFrame(columns=["step", "state", "severity", "rule", "value", "at"]),
+            disabled=True, show_index=False, height=220, sizing_mode="stretch_width",
+            css_classes=["nx-live-alerts"])
+        self.picker.param.watch(lambda e: self.open(e.new), "value")
+        self.pause.on_click(lambda _e: self._control("pause"))
+        self.resume.on_click(lambda _e: self._control("resume"))
+        self.stop.on_click(lambda _e: self._control("stop"))
+        self.start_button.on_click(lambda _e: self._start())
+        self.refresh_runs()
+
+    # --- plots ------------------------------------------------------------------------------
+    def _plots(self) -> pn.viewable.Viewable:
+        target = float(self.scenario.params.N_target) if self.scenario else np.nan
+        common = {"responsive": True, "height": 260, "framewise": True, "tools": ["hover"],
+                  "backend_opts": CANVAS}
+
+        def n_plot(data: pd.DataFrame) -> hv.Overlay:
+            curve = hv.Curve(data, ("t", labels.AXES["t"]), ("N", labels.AXES["N"])).opts(
+                color=SERIES["N"], hooks=[named("live-N", "nx-live-source-N"),
+                                          self._capture("N")], **common)
+            line = hv.HLine(target).opts(color=SERIES["target"], line_dash="dashed",
+                                         line_width=1)
+            return (curve * line).opts(framewise=True)
+
+        def flows_plot(data: pd.DataFrame) -> hv.Overlay:
+            curves = [hv.Curve(data, ("t", labels.AXES["t"]), (column, "tokens/time"),
+                               label=label).opts(color=SERIES[column],
+                                                 hooks=[self._capture(column)], **common)
+                      for column, label in (("I", "issuance I"), ("B", "burn B"),
+                                            ("Phi", "Φ"))]
+            return hv.Overlay(curves).opts(legend_position="top_left", framewise=True,
+                                           hooks=[named("live-flows")])
+
+        panes = [pn.pane.HoloViews(hv.DynamicMap(plot, streams=[self.buffer]),
+                                   sizing_mode="stretch_width", linked_axes=False)
+                 for plot in (n_plot, flows_plot)]
+        return pn.Column(*panes, sizing_mode="stretch_width")
+
+    def _capture(self, column: str) -> Callable[[Any, Any], None]:
+        """A HoloViews hook keeping the Bokeh data source and figure that draw ``column``,
+        so new rows can be streamed into them (see :meth:`_draw`)."""
+        def hook(plot: Any, _element: Any) -> None:
+            self._drawn[column] = (plot.handles["source"], plot.handles["plot"])
+        return hook
+
+    def __panel__(self) -> pn.viewable.Viewable:
+        if pn.state.curdoc is not None and self._doc is None:
+            self._doc = pn.state.curdoc
+            self._poller = pn.state.add_periodic_callback(self._tick, period=DRAIN_MS)
+            pn.state.on_session_destroyed(lambda _ctx: self.close())
+        start_form = pn.Card(
+            pn.Row(self.new_name, self.rate), self.rules, self.start_button,
+            title="Start a live run of the current scenario", collapsed=True,
+            sizing_mode="stretch_width", visible=self.controls)
+        for button in (self.pause, self.resume, self.stop):
+            button.visible = self.controls
+        return pn.Column(
+            pn.pane.Markdown("A live run steps the scenario in real time on the server, "
+                             "once for everyone: every viewer sees the same stream, and "
+                             "alert rules watch it as it goes."),
+            pn.Row(self.picker, self.pause, self.resume, self.stop),
+            self.message, self.status, self.cards, self._plots(),
+            pn.pane.Markdown("#### Alert log"), self.alert_log, start_form,
+            sizing_mode="stretch_width", css_classes=["nx-live-page"])
+
+    # --- following a run ----------------------------------------------------------------------
+    def refresh_runs(self) -> None:
+        try:
+            names = [r.name for r in self.live.runs()]
+        except StorageError as exc:
+            self._error(str(exc))
+            return
+        self.picker.options = names
+        if self.run_name is None and names:
+            active = [r.name for r in self.live.runs() if r.status in ACTIVE]
+            self.picker.value = (active or names)[0]
+
+    def open(self, name: str | None) -> None:
+        """Follow run ``name``: its last WINDOW steps at once, then live."""
+        if self._unwatch is not None:
+            self._unwatch()
+            self._unwatch = None
+        self.run_name = name
+        self._seen_alerts = 0
+        self._log_shown = False
+        if name is None:
+            return
+        try:
+            info = self.live.get(name)
+            rows = self.live.history(name, since_step=max(0, info.step - WINDOW))
+        except StorageError as exc:
+            self._error(str(exc))
+            return
+        with self._inbox_lock:
+            self._inbox.clear()
+        self._ahead = []
+        self.step = info.step
+        self._window = rows_frame(rows[-WINDOW:])
+        self.buffer.clear()
+        self.buffer.send(self._window)  # one HoloViews render of the whole window
+        self._unwatch = HUB.watch(name, self._on_hub)
+        self._show(info)
+        self._alerts()
+
+    def _on_hub(self, first_step: int, rows: np.ndarray, _n: float) -> None:
+        """On the producer's thread: queue the rows for the next :meth:`_tick`."""
+        with self._inbox_lock:
+            self._inbox.append((first_step, rows.copy()))
+
+    def _tick(self) -> None:
+        """Every DRAIN_MS on the session: draw the queued rows, and every POLL_MS
+        refresh status, KPIs and alerts.
+
+        Redrawing costs the server tens of milliseconds per viewer whatever the number of
+        new rows, so a drain waits at least twice as long as the last one took: with one
+        viewer a point is drawn within about DRAIN_MS; with many, or a busy server, each
+        drain carries more rows instead of the event loop falling behind. (Pushing from
+        the producer's thread with ``add_next_tick_callback`` would queue drains behind one
+        another on a busy loop.)"""
+        now = time.monotonic()
+        if now >= self._next_drain:
+            with self._inbox_lock:
+                blocks, self._inbox = self._inbox, []
+            if blocks or self._ahead:
+                self._ahead += blocks
+                self._catch_up()
+                done = time.monotonic()
+                self._last_push = done
+                self._next_drain = done + max(0.0, 2 * (done - now) - DRAIN_MS / 1000)
+        if now - self._last_poll >= POLL_MS / 1000:
+            self._last_poll = now
+            self.poll()
+
+    def _catch_up(self) -> None:
+        """Show the blocks that continue the stream; fill a gap before them from the
+        database. (Opening reads the history up to the last checkpoint, while the hub
+        already delivers newer steps: the steps in between are in the next checkpoint.)"""
+        self._ahead.sort(key=lambda block: block[0])
+        if self._ahead and self._ahead[0][0] > self.step and self.run_name is not None:
+            try:
+                self._append(self.step, self.live.history(self.run_name, since_step=self.step))
+            except StorageError as exc:
+                self._error(str(exc))
+        waiting = []
+        for first, rows in self._ahead:
+            if first > self.step:
+                waiting.append((first, rows))
+            else:
+                self._append(first, rows)
+        # Bounded: a gap the database cannot fill yet keeps at most WINDOW steps waiting.
+        while sum(len(r) for _, r in waiting) > WINDOW:
+            waiting.pop(0)
+        self._ahead = waiting
+
+    def _append(self, first_step: int, rows: np.ndarray) -> None:
+        """Add the rows this view has not shown yet (blocks may overlap or repeat)."""
+        skip = self.step - first_step
+        if skip < 0 or skip >= rows.shape[0]:
+            return
+        fresh = rows_frame(rows[skip:][-WINDOW:])
+        self.step = first_step + rows.shape[0]
+        self._window = pd.concat([self._window, fresh], ignore_index=True).iloc[-WINDOW:]
+        if self._drawn:
+            self._draw(fresh)
+
+    def _draw(self, fresh: pd.DataFrame) -> None:
+        """Stream ``fresh`` rows into the plots' Bokeh sources and move their ranges.
+
+        Why not ``Buffer.send`` for every block: each send makes HoloViews re-render the
+        plot, which re-indexes every Bokeh model of the page (about 100 ms here); at a
+        few blocks a second the server's event loop did nothing else, and the page's own
+        events (a click on Pause) waited forever. ``ColumnDataSource.stream`` with a
+        rollover sends only the new rows. The Buffer still draws the window when a run is
+        opened (so a late joiner gets it at once)."""
+        t = fresh["t"].to_numpy()
+        for column, (source, _figure) in self._drawn.items():
+            source.stream({"t": t, column: fresh[column].to_numpy()}, rollover=WINDOW)
+        window = self._window
+        low_t, high_t = float(window["t"].iloc[0]), float(window["t"].iloc[-1])
+        target = float(self.scenario.params.N_target) if self.scenario else np.nan
+        for columns, extra in ((("N",), [target]), (("I", "B", "Phi"), [])):
+            figure = self._drawn.get(columns[0], (None, None))[1]
+            if figure is None:
+                continue
+            values = np.concatenate([window[c].to_numpy() for c in columns] + [extra])
+            values = values[np.isfinite(values)]
+            if values.size:
+                low, high = float(values.min()), float(values.max())
+                pad = (high - low) * 0.05 or max(abs(high), 1.0) * 0.05
+                figure.y_range.update(start=low - pad, end=high + pad)
+            figure.x_range.update(start=low_t, end=max(high_t, low_t + 1e-9))
+
+    def poll(self) -> None:
+        """Every POLL_MS: status, KPIs and alerts; steps from the database when no local
+        producer pushed any recently."""
+        if self.run_name is None:
+            self.refresh_runs()
+            return
+        try:
+            info = self.live.get(self.run_name)
+            if self._ahead:
+                self._catch_up()
+            elif time.monotonic() - self._last_push > 2 * POLL_MS / 1000 and \
+                    info.step > self.step:
+                self._append(self.step, self.live.history(self.run_name, since_step=self.step))
+        except StorageError as exc:
+            self._error(str(exc))
+            return
+        self._show(info)
+        self._alerts()
+
+    def _show(self, info: LiveInfo) -> None:
+        self.info = info
+        n = info.state.get("N")
+        target = info.scenario.get("params", {}).get("N_target",
+                                                     Scenario().params.N_target)
+        self.status.object = safe.html(
+            '<div class="nx-live-status-line" data-state="{status}" data-step="{step}">'
+            "Live run <b>{name}</b>: {status}, step {shown} of {most} at {rate} steps/s"
+            "{producer}{error}</div>", status=info.status, step=info.step, name=info.name,
+            shown=f"{info.step:,}", most=f"{info.max_steps:,}",
+            rate=f"{info.steps_per_second:g}",
+            producer="" if info.producer else " (no producer yet)",
+            error=f" — {info.last_error}" if info.last_error else "")
+        cards = [Kpi("live-N", "N now", "—" if n is None else labels.amount(n),
+                     labels.TOKENS, STATUS_CLASSES.get(info.status, "neutral")),
+                 Kpi("live-distance", labels.METRICS["distance_to_target"][0],
+                     "—" if n is None else labels.amount(n - target), labels.TOKENS),
+                 Kpi("live-step", "Step", f"{info.step:,}", f"of {info.max_steps:,}")]
+        self.cards.object = cards_html(cards)
+        running = info.status in ACTIVE
+        self.pause.disabled = info.status != "running"
+        self.resume.disabled = info.status != "paused"
+        self.stop.disabled = not running
+
+    def _alerts(self) -> None:
+        if self.run_name is None:
+            return
+        events = self.live.alerts(self.run_name)
+        fresh = events[self._seen_alerts:]
+        if not fresh and self._seen_alerts == len(events) and self._log_shown:
+            return  # nothing new: leave the table (and the browser) alone
+        self._log_shown = True
+        for event in fresh[-5:]:  # a late joiner is told of the last few only
+            if event["state"] in ("firing", "resolved"):
+                kind = "info" if event["state"] == "resolved" else \
+                    "error" if event["severity"] == "critical" else "warning"
+                safe.notify(kind, "{rule}: {state} at step {step}", duration=6000,
+                            rule=event["rule"], state=event["state"],
+                            step=f"{event['step']:,}")
+        self._seen_alerts = len(events)
+        frame = pd.DataFrame(events[-200:][::-1],
+                             columns=["step", "state", "severity", "rule", "value", "at"])
+        self.alert_log.value = frame
+
+    # --- controls -------------------------------------------------------------------------------
+    def _control(self, action: str) -> None:
+        if self.run_name is None:
+            return
+        try:
+            self._show(self.live.control(self.run_name, action))
+            self.message.visible = False
+        except (StorageError, ValidationError) as exc:
+            self._error(str(exc))
+
+    def _start(self) -> None:
+        try:
+            raw = json.loads(self.rules.value or "[]")
+            if not isinstance(raw, list):
+                raise ValueError("the alert rules must be a JSON list")
+            rules = []
+            for i, item in enumerate(raw):
+                rule = AlertRule.from_dict(item, prefix=f"alerts[{i}].")
+                rule.validate(prefix=f"alerts[{i}].")
+                rules.append(rule.to_dict())
+            scenario = self.scenario.copy()
+            self.live.create(self.new_name.value, scenario.to_dict(), rules,
+                             steps_per_second=float(self.rate.value),
+                             max_steps=scenario.params.num_steps, checkpoint_every=100,
+                             state={})
+        except (StorageError, ValidationError, ValueError) as exc:
+            self._error(str(exc))
+            return
+        self.message.visible = False
+        self.refresh_runs()
+        self.picker.value = self.new_name.value.strip()
+
+    def _error(self, text: str) -> None:
+        self.message.object = safe.text(text)
+        self.message.visible = True
+
+    def close(self) -> None:
+        """The session ended: stop following (the hub must not keep this view alive)."""
+        if self._unwatch is not None:
+            self._unwatch()
+            self._unwatch = None
+        if self._poller is not None:
+            self._poller.stop()
+            self._poller = None
+        self._doc = None
