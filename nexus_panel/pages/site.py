@@ -368,8 +368,8 @@ class Site:
 
 def denied_page(message: str) -> pn.template.BootstrapTemplate:
     """A page saying why nothing can be shown (an expired sign-in), never a traceback."""
-    text = pn.pane.HTML(f'<p class="nx-denied">{safe.html_text(message)} '
-                        '<a href="./login">Sign in</a></p>')
+    text = pn.pane.HTML(safe.html('<p class="nx-denied">{message} '
+                                  '<a href="./login">Sign in</a></p>', message=message))
     return pn.template.BootstrapTemplate(title=SITE_TITLE, main=[text],
                                          header_background=ACCENT)
 
