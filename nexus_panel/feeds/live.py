@@ -34,7 +34,7 @@ import time
 import uuid
 from collections import deque
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import pandas as pd
 
@@ -310,3 +310,122 @@ class RedisStreamSource(LiveSource):
             finally:
                 client.close()
         self._set_connected(False)
+
+
+# --- feed source kinds: a live topic or stream as a stored, named feed -----------------------
+# (imported by nexus_panel.feeds.sources, which registers every Source subclass declared here)
+import param  # noqa: E402
+
+from nexus_panel.feeds.definition import FeedDefinition  # noqa: E402
+from nexus_panel.feeds.errors import FetchError  # noqa: E402
+from nexus_panel.feeds.sources import FetchContext, Fetched, Source  # noqa: E402
+from nexus_panel.feeds.ssrf import Target, vet  # noqa: E402
+
+MQTT_PORTS = {"mqtt": 1883}
+REDIS_PORTS = {"redis": 6379}
+
+
+def vetted(url: str, field: str, context: FetchContext, ports: dict[str, int]) -> Target:
+    """``url`` through the same allowlist and address rules as an HTTP feed (a broker is a
+    connection the server makes on a user's behalf), resolved once: the source connects
+    to the vetted address."""
+    from nexus_panel.models.errors import ValidationError
+
+    try:
+        return vet(url, context.allowlist, context.resolve, ports=ports)
+    except ValidationError as exc:
+        raise FetchError(field, "; ".join(e.allowed for e in exc.errors)) from None
+
+
+def _frame(source: LiveSource, definition: FeedDefinition) -> pd.DataFrame:
+    return source.buffer.frame().rename(columns={"t": definition.time_column})
+
+
+class MqttFeed(Source):
+    """An MQTT topic. A fetch listens for ``timeout_s`` seconds (retained messages come
+    first) and snapshots what arrived; a live run reads the topic continuously."""
+
+    kind = "mqtt"
+    parameters: ClassVar[dict[str, param.Parameter]] = {
+        "broker_url": param.String("", doc="mqtt://HOST[:PORT] of the broker (on the "
+                                           "allowlist).", label="Broker URL"),
+        "topic": param.String("", doc="The MQTT topic (wildcards allowed).", label="Topic"),
+    }
+    fields: ClassVar[tuple[str, ...]] = ("broker_url", "topic", "timeout_s")
+
+    def fetch(self, definition: FeedDefinition, context: FetchContext) -> Fetched:
+        target = vetted(definition.broker_url, "broker_url", context, MQTT_PORTS)
+        source = open_live(definition, target)
+        try:
+            source.start(timeout=definition.timeout_s)
+        except ConnectionError as exc:
+            raise FetchError("broker_url", str(exc)) from None
+        try:
+            time.sleep(definition.timeout_s)
+        finally:
+            source.stop()
+        frame = _frame(source, definition)
+        if frame.empty:
+            raise FetchError("topic", f"no usable message on {definition.topic!r} within "
+                             f"{definition.timeout_s:g} s"
+                             + (f" (last refused: {source.status().last_error})"
+                                if source.status().rejected else ""))
+        return Fetched(source=f"mqtt {target.host}:{target.port} {definition.topic}",
+                       frame=frame)
+
+
+class RedisFeed(Source):
+    """A Redis stream. A fetch snapshots its newest ``max_rows`` entries; a live run reads
+    new entries as they are added."""
+
+    kind = "redis"
+    parameters: ClassVar[dict[str, param.Parameter]] = {
+        "redis_url": param.String("", doc="redis://HOST[:PORT][/DB] (on the allowlist).",
+                                  label="Redis URL"),
+        "stream": param.String("", doc="The stream's key.", label="Stream"),
+    }
+    fields: ClassVar[tuple[str, ...]] = ("redis_url", "stream", "timeout_s")
+
+    def fetch(self, definition: FeedDefinition, context: FetchContext) -> Fetched:
+        import redis
+
+        target = vetted(definition.redis_url, "redis_url", context, REDIS_PORTS)
+        client = redis.Redis(host=target.address, port=target.port, db=_db(target.url),
+                             socket_timeout=definition.timeout_s,
+                             socket_connect_timeout=definition.timeout_s)
+        try:
+            entries = client.xrevrange(definition.stream, count=definition.max_rows)
+        except redis.RedisError as exc:
+            raise FetchError("redis_url", f"Redis at {target.host}:{target.port}: {exc}") \
+                from None
+        finally:
+            client.close()
+        reader = LiveSource(value_columns=tuple(definition.value_columns),
+                            time_column=definition.time_column, capacity=max(1, len(entries)))
+        for _id, fields in reversed(entries):
+            reader.receive({k.decode(): v for k, v in fields.items()})
+        frame = _frame(reader, definition)
+        if frame.empty:
+            raise FetchError("stream", f"no usable entry in {definition.stream!r}"
+                             + (f" (last refused: {reader.status().last_error})"
+                                if reader.status().rejected else ""))
+        return Fetched(source=f"redis {target.host}:{target.port} {definition.stream}",
+                       frame=frame)
+
+
+def _db(url: str) -> int:
+    from urllib.parse import urlsplit
+
+    path = urlsplit(url).path.strip("/")
+    return int(path) if path.isdigit() else 0
+
+
+def open_live(definition: FeedDefinition, target: Target) -> LiveSource:
+    """A (not yet started) live source reading the feed's topic or stream at the vetted
+    address, parsing its time and value columns as the definition says."""
+    options = {"value_columns": tuple(definition.value_columns),
+               "time_column": definition.time_column}
+    if definition.source == "mqtt":
+        return MqttSource(definition.topic, host=target.address, port=target.port, **options)
+    return RedisStreamSource(definition.stream, url=f"redis://{target.address}:{target.port}"
+                             f"/{_db(target.url)}", **options)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -59,7 +59,7 @@ class Target:
     @property
     def host_header(self) -> str:
         shown = f"[{self.host}]" if ":" in self.host else self.host
-        return shown if self.port == DEFAULT_PORTS[self.scheme] else f"{shown}:{self.port}"
+        return shown if self.port == DEFAULT_PORTS.get(self.scheme) else f"{shown}:{self.port}"
 
     @property
     def origin(self) -> tuple[str, str, int]:
@@ -103,19 +103,21 @@ def special_reason(address: Address) -> str | None:
 
 
 def vet(url: str, allowlist: Iterable[tuple[str, int]],
-        resolve: Resolver | None = system_resolver) -> Target:
+        resolve: Resolver | None = system_resolver,
+        ports: Mapping[str, int] = DEFAULT_PORTS) -> Target:
     """``url`` checked against every rule, resolved once; else a ValidationError on
     ``url`` saying which rule refused it. ``resolve`` None: the checks that need no DNS
-    (when a feed is defined; the fetch checks everything again)."""
+    (when a feed is defined; the fetch checks everything again). ``ports``: the schemes
+    allowed and their default ports (the live sources pass ``mqtt``/``redis``)."""
     if not isinstance(url, str) or len(url) > 4000 or not url.isascii() or \
             not url.isprintable():
         raise refused(str(url)[:200], "an ASCII http(s) URL of at most 4000 characters")
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
-    if scheme not in DEFAULT_PORTS:
-        raise refused(url, "an http:// or https:// URL")
+    if scheme not in ports:
+        raise refused(url, "a URL of scheme " + " or ".join(f"{k}://" for k in ports))
     try:
-        port = parts.port or DEFAULT_PORTS[scheme]
+        port = parts.port or ports[scheme]
     except ValueError:
         raise refused(url, "a URL with a port in 1..65535") from None
     if parts.username is not None or parts.password is not None:
@@ -124,7 +126,7 @@ def vet(url: str, allowlist: Iterable[tuple[str, int]],
         raise refused(url, "a URL with a host")
     host = normal_host(parts.hostname)
     entries = {(normal_host(h), p) for h, p in allowlist}
-    if (host, port) not in entries and not (port == DEFAULT_PORTS[scheme]
+    if (host, port) not in entries and not (port == ports[scheme]
                                             and (host, 0) in entries):
         shown = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
         raise refused(url, f"a host on the feed allowlist, which does not hold {shown} "
