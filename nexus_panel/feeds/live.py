@@ -129,6 +129,11 @@ class FeedBuffer:
         with self._changed:
             return len(self._rows)
 
+    def latest(self) -> tuple[float, ...] | None:
+        """The newest row (time, values...), or None before the first one."""
+        with self._changed:
+            return self._rows[-1] if self._rows else None
+
     def wait_for(self, received: int, timeout: float) -> bool:
         """Block until ``received`` rows have arrived in total (True) or ``timeout``."""
         with self._changed:

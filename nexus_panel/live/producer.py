@@ -46,6 +46,7 @@ from nexus_panel.engine.kernel import (
 )
 from nexus_panel.engine.simulate import param_vector
 from nexus_panel.live.alerts import AlertMachine, AlertRule
+from nexus_panel.live.feed_inputs import live_inputs
 from nexus_panel.live.hub import HUB, LiveHub
 from nexus_panel.models import INPUT_NAMES, Scenario
 from nexus_panel.storage.errors import StorageError
@@ -128,7 +129,15 @@ class Producer:
 
     # --- producing ----------------------------------------------------------------------------
     def _produce(self, info: LiveInfo) -> str:
-        scenario = Scenario.from_dict(info.scenario)
+        feeds = live_inputs(Scenario.from_dict(info.scenario), self.live.store)
+        try:
+            return self._produce_with(info, feeds.scenario,
+                                      {**feeds.overrides, **self.overrides})
+        finally:
+            feeds.close()
+
+    def _produce_with(self, info: LiveInfo, scenario: Scenario,
+                      overrides: dict[str, Callable[[], float | None]]) -> str:
         params = scenario.params
         p = param_vector(params)
         sampler = scenario.inputs.sampler(params.num_steps, params.delta_t)
@@ -180,7 +189,7 @@ class Producer:
             due = max(0, min(due, MAX_STEPS_PER_TICK, info.max_steps - k))
             if due:
                 block = sampler.take(due)
-                self._override(block)
+                override(block, overrides)
                 rows = np.empty((due, len(COLUMNS)))
                 for j in range(due):
                     advance(p, block[:, j:j + 1], state, rows[j:j + 1], _NO_TRAJ)
@@ -214,11 +223,14 @@ class Producer:
                              f"{info.step}")
         return Checkpointed(kernel, [tuple(a) for a in info.state.get("alerts", [])])
 
-    def _override(self, block: np.ndarray) -> None:
-        for name, latest in self.overrides.items():
-            value = latest()
-            if value is not None:
-                block[INPUT_NAMES.index(name), :] = value
+
+
+def override(block: np.ndarray, overrides: dict[str, Callable[[], float | None]]) -> None:
+    """Put each live input's newest value into the tick's block of inputs."""
+    for name, newest in overrides.items():
+        value = newest()
+        if value is not None:
+            block[INPUT_NAMES.index(name), :] = value
 
 
 def metric(name: str, row: np.ndarray, state: np.ndarray, p: np.ndarray) -> float:

@@ -19,7 +19,8 @@ pause, resume, stop) are the store's: a viewer's click is refused there with a m
 
 Test hooks: CSS classes ``nx-live-status`` (text ``data-step``/``data-state``),
 ``nx-live-start``, ``nx-live-pause``, ``nx-live-resume``, ``nx-live-stop``,
-``nx-live-alerts``; the N curve's data source is named ``nx-live-source-N``.
+``nx-live-alerts``; the curves' data sources are named ``nx-live-source-<column>``
+(N, I, B, Phi).
 """
 
 from __future__ import annotations
@@ -137,8 +138,7 @@ class LiveView(Viewer):
 
         def n_plot(data: pd.DataFrame) -> hv.Overlay:
             curve = hv.Curve(data, ("t", labels.AXES["t"]), ("N", labels.AXES["N"])).opts(
-                color=SERIES["N"], hooks=[named("live-N", "nx-live-source-N"),
-                                          self._capture("N")], **common)
+                color=SERIES["N"], hooks=[named("live-N"), self._capture("N")], **common)
             line = hv.HLine(target).opts(color=SERIES["target"], line_dash="dashed",
                                          line_width=1)
             return (curve * line).opts(framewise=True)
@@ -161,6 +161,7 @@ class LiveView(Viewer):
         """A HoloViews hook keeping the Bokeh data source and figure that draw ``column``,
         so new rows can be streamed into them (see :meth:`_draw`)."""
         def hook(plot: Any, _element: Any) -> None:
+            plot.handles["source"].name = f"nx-live-source-{column}"  # a test hook
             self._drawn[column] = (plot.handles["source"], plot.handles["plot"])
         return hook
 

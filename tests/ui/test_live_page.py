@@ -1,9 +1,11 @@
 """The Live page in a real browser: a live run produced by the server, followed by two
 browser contexts that see the same values (the batch run's, exactly), a late joiner that
-gets the window at once, and the pause control."""
+gets the window at once, and the pause control; a live run fed from Mosquitto, whose
+messages both viewers see."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
@@ -40,10 +42,14 @@ def _step(page: Page) -> int:
     return int(page.locator(".nx-live-status-line").get_attribute("data-step") or 0)
 
 
-def _curve(page: Page) -> dict[float, float]:
-    ts = source_column(page, "nx-live-source-N", "t")
-    ns = source_column(page, "nx-live-source-N", "N")
-    return dict(zip(ts, ns, strict=True))
+def _curve(page: Page, column: str = "N") -> dict[float, float]:
+    """t -> value of one live curve, both columns read at the same moment."""
+    ts, values = page.evaluate(
+        "([name, col]) => { const m = Bokeh.documents[0].get_model_by_name(name);"
+        " const d = m.data instanceof Map ? Object.fromEntries(m.data) : m.data;"
+        " return [Array.from(d.t), Array.from(d[col])]; }",
+        [f"nx-live-source-{column}", column])
+    return dict(zip(ts, values, strict=True))
 
 
 def test_two_viewers_see_the_same_stream(browser: Browser, base_url: str,
@@ -78,3 +84,49 @@ def test_two_viewers_see_the_same_stream(browser: Browser, base_url: str,
         info = live.get(name)
         if info.status in ("running", "paused"):
             live.control(name, "stop")
+
+
+def test_a_run_fed_from_mosquitto_reaches_every_viewer(browser: Browser, base_url: str,
+                                                       server_store: Any,
+                                                       mqtt_port: int) -> None:
+    import paho.mqtt.client as mqtt
+
+    from nexus_panel.feeds.store import FeedStore
+
+    topic = f"nexus/ui/{uuid.uuid4().hex}"
+    feeds = FeedStore(server_store)
+    feeds.allow(f"127.0.0.1:{mqtt_port}")
+    feed = f"ui-mqtt-{uuid.uuid4().hex[:8]}"
+    feeds.add(feed, {"source": "mqtt", "broker_url": f"mqtt://127.0.0.1:{mqtt_port}",
+                     "topic": topic, "time_column": "time", "value_columns": ["C"]})
+    sc = Scenario.from_dict({"name": "ui mqtt", "params": {"num_steps": 50_000},
+                             "inputs": {"C_cons": {"kind": "feed", "feed": feed,
+                                                   "column": "C"}}})
+    name = f"ui-mqtt-{uuid.uuid4().hex[:8]}"
+    live = LiveStore(server_store)
+    live.create(name, sc.to_dict(), [], steps_per_second=50, max_steps=50_000,
+                checkpoint_every=25, state={})
+    publisher = mqtt.Client(callback_api_version=mqtt.CallbackAPIVersion.VERSION2)
+    publisher.connect("127.0.0.1", mqtt_port)
+    publisher.loop_start()
+    try:
+        first = _follow(browser, base_url, name)
+        second = _follow(browser, base_url, name)
+        burn = "nx-live-source-B"
+        first.wait_for_function(
+            f"() => {{ const m = Bokeh.documents[0].get_model_by_name('{burn}');"
+            " return m && (m.data instanceof Map ? m.data.get('B') : m.data.B).length > 20 }",
+            timeout=TIMEOUT)
+        before = source_column(first, burn, "B")[-1]
+        publisher.publish(topic, json.dumps({"time": 1, "C": 500}), qos=1).wait_for_publish(5)
+        for page in (first, second):  # the message moves the burn on both pages
+            page.wait_for_function(
+                f"() => {{ const m = Bokeh.documents[0].get_model_by_name('{burn}');"
+                " const b = m.data instanceof Map ? m.data.get('B') : m.data.B;"
+                f" return b[b.length - 1] > {before} + 1 }}", timeout=TIMEOUT)
+        a, b = _curve(first, "B"), _curve(second, "B")
+        shared = sorted(set(a) & set(b))
+        assert len(shared) > 20 and [a[t] for t in shared] == [b[t] for t in shared]
+    finally:
+        publisher.loop_stop()
+        live.control(name, "stop")
