@@ -56,12 +56,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     listing = actions.add_parser("list", help="every live run")
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(func=_list)
+    export = actions.add_parser("export", help="write a live run's history as a run file "
+                                               "(.csv, .json bundle, .parquet)")
+    export.add_argument("name")
+    export.add_argument("--out", type=Path, required=True, metavar="FILE")
+    export.set_defaults(func=_export)
     alerts = actions.add_parser("alerts", help="a live run's alert events")
     alerts.add_argument("name")
     alerts.add_argument("--json", action="store_true",
                         help='print a list of {"rule", "state", "step", ...} as JSON')
     alerts.set_defaults(func=_alerts)
-    for sub in (start, status, listing, alerts,
+    for sub in (start, status, listing, alerts, export,
                 *(p for a, p in actions.choices.items() if a in ("stop", "pause", "resume"))):
         add_database_option(sub)
 
@@ -191,4 +196,25 @@ def _alerts(args: argparse.Namespace) -> int:
         for e in events:
             print(f"step {e['step']:,}\t{e['state']}\t{e['severity']}\t{e['rule']}\t"
                   f"{e['value']:g}")
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from nexus_panel.commands.run import FORMATS, write_output
+    from nexus_panel.live.history import live_result
+    from nexus_panel.storage.live_runs import LiveStore
+    from nexus_panel.storage.run_files import write_run_file
+
+    fmt = FORMATS.get(args.out.suffix.lower())
+    if fmt is None:
+        raise CommandError(f"--out {args.out}: unknown file type; use "
+                           + ", ".join(sorted(FORMATS)))
+    with open_store(args) as store:
+        try:
+            result = live_result(LiveStore(store), args.name)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
+    write_output(args.out, lambda tmp: write_run_file(result, tmp, fmt))
+    print(f"wrote {args.out} ({result.scenario.params.num_steps:,} steps of live run "
+          f"{args.name!r})")
     return 0

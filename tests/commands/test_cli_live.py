@@ -61,6 +61,20 @@ def test_start_status_alerts_stop(sqlite_url: str, tmp_path: Path) -> None:
     assert alerts[0]["rule"] == "N below 1000" and alerts[0]["state"] == "pending"
     stopped = cli(sqlite_url, "stop", "cli")
     assert stopped.returncode == 2 and "finished: it cannot stop" in stopped.stderr
+    # the history is an ordinary run: exported, imported, stored, the batch run exactly
+    out = tmp_path / "history.json"
+    exported = cli(sqlite_url, "export", "cli", "--out", str(out))
+    assert exported.returncode == 0, exported.stderr
+    imported = subprocess.run([sys.executable, "-m", "nexus_panel.cli", "import", str(out),
+                               "--database-url", sqlite_url], capture_output=True, text=True,
+                              cwd=ROOT, check=False, timeout=300)
+    assert imported.returncode == 0, imported.stderr
+    with ScenarioStore(sqlite_url) as store:
+        run = store.load_run(store.runs("live cli")[0].id)
+    batch = simulate(Scenario.from_dict({k: v for k, v in SCENARIO.items() if k != "alerts"}))
+    assert np.array_equal(run.frame[list(COLUMNS)].to_numpy(),
+                          batch.frame[list(COLUMNS)].to_numpy(), equal_nan=True)
+    assert run.summary == batch.summary
 
 
 def test_bad_live_files_and_flags_name_the_field(sqlite_url: str, tmp_path: Path) -> None:
