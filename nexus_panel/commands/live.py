@@ -9,7 +9,8 @@ producer, or a later ``live start``, continues from the last checkpoint.
 
 The scenario file is a scenario JSON with an optional ``"alerts"`` list of rules
 (``{"metric", "above" or "below", "clear", "min_steps", "severity"}``, see
-``nexus_panel.live.alerts``).
+``nexus_panel.live.alerts``) and an optional ``"webhook": {"url", "secret_env"}`` that
+receives every alert that fires or resolves, HMAC-signed (``nexus_panel.live.webhook``).
 """
 
 from __future__ import annotations
@@ -71,9 +72,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         add_database_option(sub)
 
 
-def read_live_file(path: Path) -> tuple[Any, list[dict[str, Any]]]:
-    """The scenario and its alert rules (validated; every bad field named)."""
+def read_live_file(path: Path) -> tuple[Any, list[dict[str, Any]], dict[str, str] | None]:
+    """The scenario, its alert rules and webhook (validated; every bad field named)."""
     from nexus_panel.live.alerts import AlertRule
+    from nexus_panel.live.webhook import check_webhook
     from nexus_panel.models import Scenario, parse_json
 
     try:
@@ -84,6 +86,7 @@ def read_live_file(path: Path) -> tuple[Any, list[dict[str, Any]]]:
     if not isinstance(data, dict):
         raise ValidationError([FieldError(str(path), type(data).__name__, "a JSON object")])
     raw_rules = data.pop("alerts", [])
+    raw_webhook = data.pop("webhook", None)
     if not isinstance(raw_rules, list):
         raise ValidationError([FieldError("alerts", raw_rules, "a list of alert rules")])
     errors: list[FieldError] = []
@@ -95,13 +98,18 @@ def read_live_file(path: Path) -> tuple[Any, list[dict[str, Any]]]:
             rules.append(rule.to_dict())
         except ValidationError as exc:
             errors += exc.errors
+    webhook = None
+    try:
+        webhook = check_webhook(raw_webhook)
+    except ValidationError as exc:
+        errors += exc.errors
     try:
         scenario = Scenario.from_dict(data)
     except ValidationError as exc:
         errors = exc.errors + errors
     if errors:
         raise ValidationError(errors)
-    return scenario, rules
+    return scenario, rules, webhook
 
 
 def _start(args: argparse.Namespace) -> int:
@@ -115,7 +123,7 @@ def _start(args: argparse.Namespace) -> int:
     if not 1 <= args.checkpoint_every <= 1_000_000:
         errors.append(FieldError("--checkpoint-every", args.checkpoint_every, "1 to 1,000,000"))
     try:
-        scenario, rules = read_live_file(args.scenario)
+        scenario, rules, webhook = read_live_file(args.scenario)
     except ValidationError as exc:
         raise ValidationError(exc.errors + errors) from None
     steps = scenario.params.num_steps
@@ -129,7 +137,8 @@ def _start(args: argparse.Namespace) -> int:
         live = LiveStore(store)
         existing = next((r for r in live.runs() if r.name == args.name.strip()), None)
         if existing is not None and existing.status in ("running", "paused"):
-            if existing.scenario != scenario.to_dict() or existing.rules != rules:
+            if existing.scenario != scenario.to_dict() or existing.rules != rules or \
+                    existing.webhook != webhook:
                 raise CommandError(f"live run {args.name!r} is {existing.status} with another "
                                    "scenario or alerts; stop it first or choose another name")
             print(f"live run {args.name!r} is {existing.status}: standing by to take over",
@@ -137,7 +146,7 @@ def _start(args: argparse.Namespace) -> int:
         else:
             live.create(args.name, scenario.to_dict(), rules,
                         steps_per_second=args.steps_per_second, max_steps=max_steps,
-                        checkpoint_every=args.checkpoint_every, state={})
+                        checkpoint_every=args.checkpoint_every, state={}, webhook=webhook)
         producer = Producer(live, args.name.strip())
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, lambda *_: producer.stop.set())

@@ -48,6 +48,7 @@ from nexus_panel.engine.simulate import param_vector
 from nexus_panel.live.alerts import AlertMachine, AlertRule
 from nexus_panel.live.feed_inputs import live_inputs
 from nexus_panel.live.hub import HUB, LiveHub
+from nexus_panel.live.webhook import WebhookSender
 from nexus_panel.models import INPUT_NAMES, Scenario
 from nexus_panel.storage.errors import StorageError
 from nexus_panel.storage.live_runs import LeaseLost, LiveInfo, LiveStore
@@ -98,6 +99,7 @@ class Producer:
         self.id = producer or producer_id()
         self.stop = threading.Event()
         self.produced = 0
+        self.webhook: WebhookSender | None = None
         """Steps this producer computed (for tests and the status line)."""
 
     # --- the outer loop: wait for the lease, produce, repeat -------------------------------
@@ -130,11 +132,14 @@ class Producer:
     # --- producing ----------------------------------------------------------------------------
     def _produce(self, info: LiveInfo) -> str:
         feeds = live_inputs(Scenario.from_dict(info.scenario), self.live.store)
+        self.webhook = webhook_for(info, self.live)
         try:
             return self._produce_with(info, feeds.scenario,
                                       {**feeds.overrides, **self.overrides})
         finally:
             feeds.close()
+            if self.webhook is not None:
+                self.webhook.close()
 
     def _produce_with(self, info: LiveInfo, scenario: Scenario,
                       overrides: dict[str, Callable[[], float | None]]) -> str:
@@ -198,6 +203,8 @@ class Producer:
                                                               state, p))
                         if event is not None:
                             events.append(event.to_dict())
+                            if self.webhook is not None:
+                                self.webhook.send(event.to_dict())
                 pending.append(rows)
                 self.produced += due
                 self.hub.publish(self.name, k, rows, state[S_N])
@@ -223,6 +230,17 @@ class Producer:
                              f"{info.step}")
         return Checkpointed(kernel, [tuple(a) for a in info.state.get("alerts", [])])
 
+
+
+def webhook_for(info: LiveInfo, live: LiveStore) -> WebhookSender | None:
+    """The run's alert webhook (its URL re-checked against the allowlist per delivery)."""
+    if not info.webhook:
+        return None
+    from nexus_panel.feeds.store import FeedStore
+
+    feeds = FeedStore(live.store)
+    return WebhookSender(info.name, info.webhook["url"], info.webhook.get("secret_env", ""),
+                         lambda: frozenset((e.host, e.port) for e in feeds.allowlist()))
 
 
 def override(block: np.ndarray, overrides: dict[str, Callable[[], float | None]]) -> None:

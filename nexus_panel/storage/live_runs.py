@@ -65,6 +65,7 @@ class LiveInfo:
     checkpoint_every: int
     scenario: dict[str, Any]
     rules: list[dict[str, Any]]
+    webhook: dict[str, str] | None
     state: dict[str, Any]
     producer: str | None
     lease_until: datetime | None
@@ -83,8 +84,8 @@ class LiveInfo:
 def _info(row: LiveRunRow) -> LiveInfo:
     return LiveInfo(row.id, row.name, row.owner, row.status, row.step, row.steps_per_second,
                     row.max_steps, row.checkpoint_every, dict(row.scenario), list(row.rules),
-                    dict(row.state), row.producer, row.lease_until, row.last_error,
-                    row.updated_at)
+                    dict(row.webhook) if row.webhook else None, dict(row.state), row.producer,
+                    row.lease_until, row.last_error, row.updated_at)
 
 
 def encode_rows(rows: np.ndarray) -> bytes:
@@ -110,7 +111,7 @@ class LiveStore:
     # --- definition and control -----------------------------------------------------------
     def create(self, name: str, scenario: dict[str, Any], rules: list[dict[str, Any]], *,
                steps_per_second: float, max_steps: int, checkpoint_every: int,
-               state: dict[str, Any]) -> LiveInfo:
+               state: dict[str, Any], webhook: dict[str, str] | None = None) -> LiveInfo:
         """A new run, status ``running``, no producer yet. A run of that name that is
         still running or paused is a ConflictError; a finished one is replaced (its
         history goes with it)."""
@@ -129,6 +130,7 @@ class LiveStore:
                 s.delete(old)
                 s.flush()
             row = LiveRunRow(name=name, owner=self.store.user, scenario=scenario, rules=rules,
+                             webhook=webhook,
                              steps_per_second=steps_per_second, max_steps=max_steps,
                              checkpoint_every=checkpoint_every, status="running", step=0,
                              state=state, producer=None, lease_until=None, last_error="",

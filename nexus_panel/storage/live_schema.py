@@ -35,6 +35,8 @@ class LiveRunRow(Base):
     scenario: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
     """The scenario's canonical dict (``Scenario.to_dict``)."""
     rules: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON)
+    webhook: Mapped[dict[str, str] | None] = mapped_column(sa.JSON)
+    """``{"url", "secret_env"}`` where alert events are POSTed (``live.webhook``), or None."""
     steps_per_second: Mapped[float] = mapped_column(sa.Double())
     max_steps: Mapped[int] = mapped_column(sa.Integer())
     checkpoint_every: Mapped[int] = mapped_column(sa.Integer())

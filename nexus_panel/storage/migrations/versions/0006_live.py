@@ -37,6 +37,7 @@ def upgrade() -> None:
         sa.Column("owner", sa.String(length=200), nullable=False),
         sa.Column("scenario", sa.JSON(), nullable=False),
         sa.Column("rules", sa.JSON(), nullable=False),
+        sa.Column("webhook", sa.JSON(), nullable=True),
         sa.Column("steps_per_second", sa.Double(), nullable=False),
         sa.Column("max_steps", sa.Integer(), nullable=False),
         sa.Column("checkpoint_every", sa.Integer(), nullable=False),
