@@ -72,7 +72,7 @@ def test_events_are_retried_signed_and_allowlisted(receiver: Receiver,
     assert signed == signature(SECRET, body)
     assert json.loads(body) == {"run": "plant", "rule": "N below 900", "state": "firing",
                                 "step": 7, "value": 899.5, "severity": "warning"}
-    refused = WebhookSender("plant", url, "", lambda: frozenset())
+    refused = WebhookSender("plant", url, "", frozenset)
     refused.send({"rule": "r", "state": "firing", "step": 1, "value": 1.0,
                   "severity": "info"})
     refused.close()
