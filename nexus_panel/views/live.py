@@ -54,7 +54,7 @@ from nexus_panel.views.tables import Table
 WINDOW = 5_000
 """Steps the plots keep (and a late joiner receives)."""
 POLL_MS = 500
-DRAIN_MS = 100
+DRAIN_MS = 50
 SHOWN = ("t", "N", "I", "B", "Phi", "S")
 _INDEX = [COLUMNS.index(c) for c in SHOWN]
 STATUS_CLASSES = {"running": "ok", "paused": "warn", "finished": "neutral",
