@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -46,3 +47,15 @@ def test_every_registered_analysis_has_an_example_and_documented_keys() -> None:
         specs = [entry.spec, *entry.spec._items.values(), *entry.spec._objects.values()]
         for key in {k for spec in specs for k in spec.field_names()} - {"scenario"}:
             assert f"| `{key}` |" in docs, (entry.name, key)
+
+
+def test_example_live_file_runs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """examples/live.json as `live start` reads it, produced to the end quickly."""
+    url = f"sqlite:///{tmp_path / 'live.db'}"
+    assert main(["live", "start", str(EXAMPLES / "live.json"), "--name", "example",
+                 "--steps-per-second", "1000", "--max-steps", "4000",
+                 "--database-url", url]) == 0
+    assert "finished at step 4,000" in capsys.readouterr().out
+    assert main(["live", "alerts", "example", "--json", "--database-url", url]) == 0
+    events = json.loads(capsys.readouterr().out)
+    assert ("critical", "firing") in {(e["severity"], e["state"]) for e in events}
