@@ -869,6 +869,7 @@ class ScenarioStore:
         details = {} if address is None else {"address": address}
 
         def work(s: Session) -> SignIn:
+            audit.serialise(s)  # a concurrent first sign-in of one name: wait, not retry
             user, outcome = accounts.external_sign_in(s, name, role, display_name, details)
             return SignIn(user, refused="" if user else outcome)
         return self._write_once(work, f"sign in {name!r} through single sign-on")

@@ -84,3 +84,20 @@ def test_bad_names_and_roles_are_refused_unwritten(store: ScenarioStore, field: 
 def test_a_hostile_display_name_is_dropped_not_stored(store: ScenarioStore) -> None:
     user = store.external_sign_in("olga", "viewer", None, display_name="evil\x00name").user
     assert user is not None and user.display_name == ""
+
+
+def test_simultaneous_first_sign_ins_add_the_account_once(db_url: str) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    stores = [ScenarioStore(db_url) for _ in range(4)]
+    try:
+        with ThreadPoolExecutor(4) as pool:
+            results = list(pool.map(lambda st: st.external_sign_in("olga", "editor", None),
+                                    stores))
+        assert all(r.user is not None for r in results)
+        adds = [e for e in stores[0].audit_events(limit=50)
+                if e.action == "user" and e.details.get("change") == "add"]
+        assert len(adds) == 1
+    finally:
+        for opened in stores:
+            opened.close()
