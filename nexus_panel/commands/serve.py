@@ -184,7 +184,7 @@ def check_safe_defaults(args: argparse.Namespace, settings: Any) -> None:
 def single_sign_on(args: argparse.Namespace, settings: Any) -> Any:
     """The provider's ``oidc.OidcConfig`` (discovered) when single sign-on is configured,
     else None. Refuses to serve, in one line, with settings that cannot work (each bad
-    ``NEXUS_OIDC_*`` named), sign-in off, or a provider whose discovery document cannot
+    single-sign-on setting named), sign-in off, or a provider whose discovery document cannot
     be read: better than a server whose every sign-in fails."""
     from nexus_panel.models.errors import ValidationError
     from nexus_panel.web import oidc

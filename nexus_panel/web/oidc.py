@@ -165,7 +165,7 @@ def panel_options(config: OidcConfig, redirect_uri: str | None) -> dict[str, Any
 
 def config_from_settings(settings: Any) -> OidcConfig | None:
     """The single-sign-on configuration in ``settings`` (None when no issuer is set);
-    ValidationError naming every missing or bad ``NEXUS_OIDC_*`` setting."""
+    ValidationError naming every missing or bad single-sign-on setting."""
     if not settings.oidc_issuer:
         return None
     errors = []
