@@ -108,3 +108,25 @@ def test_an_account_in_no_mapped_group_is_refused(browser: Browser, server: Serv
         refusals = [e.details for e in store.audit_events(limit=20)
                     if e.action == "login" and "single sign-on" in str(e.details)]
         assert refusals and "no role in this app" in refusals[0]["why"]
+
+
+def test_an_admin_can_still_shut_an_sso_user_out(browser: Browser, server: Server,
+                                                 idp: Any) -> None:
+    from nexus_panel.storage import ScenarioStore
+
+    first = sign_in_at_provider(browser, server, idp, "olga")
+    expect(first).to_have_url(f"{server.url}/", timeout=60_000)
+    expect(first.locator(".nx-identity")).to_have_text("olga (editor)")
+    first.context.close()
+    with ScenarioStore(sqlite_url(server.workdir)) as store:
+        store.set_disabled("olga")  # (local mode: the machine's admin)
+    try:
+        page = sign_in_at_provider(browser, server, idp, "olga")
+        page.wait_for_url(f"{server.url}/login?**", timeout=60_000)
+        expect(page.locator(".nx-login-error")).to_contain_text(
+            "Not signed in: this app refused the account (account disabled)")
+        page.context.close()
+    finally:
+        with ScenarioStore(sqlite_url(server.workdir)) as store:
+            assert store.account("olga").disabled
+            store.set_disabled("olga", False)
