@@ -82,6 +82,8 @@ def test_an_editor_by_group_signs_in_and_owns_what_they_save(
     expect(page.locator(".nx-scenarios-message")).to_contain_text(
         f"Saved '{name}' as revision 1")
     errors.assert_none()
+    # HTTP routes resolve the same identity (the signed user and id_token cookies).
+    assert page.request.get(f"{server.url}/status").status == 200
     page.context.close()
     with ScenarioStore(sqlite_url(server.workdir)) as store:
         assert store.get(name).owner == "olga"
@@ -102,6 +104,7 @@ def test_an_account_in_no_mapped_group_is_refused(browser: Browser, server: Serv
     assert not [c for c in page.context.cookies() if c["name"] in ("user", "id_token")]
     home = page.request.get(f"{server.url}/", max_redirects=0)
     assert home.status == 302 and "login?next=" in home.headers["location"]
+    assert page.request.get(f"{server.url}/status").status == 401
     page.context.close()
     with ScenarioStore(sqlite_url(server.workdir)) as store:
         assert store.account("mallory") is None
