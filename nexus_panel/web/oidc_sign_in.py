@@ -49,9 +49,12 @@ def claims_of(raw: str | bytes | None) -> dict[str, Any] | None:
     import panel as pn
     from panel.util import decode_token
 
-    try:
-        if pn.state.encryption is not None:
+    if pn.state.encryption is not None:  # (PANEL_OAUTH_ENCRYPTION: Fernet)
+        try:
             raw = pn.state.encryption.decrypt(raw)
+        except Exception:  # any decryptor's "not ours" means: no claims
+            return None
+    try:
         text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
         claims = decode_token(text)
     except (ValueError, binascii.Error, UnicodeError, json.JSONDecodeError):
