@@ -177,6 +177,16 @@ class TestIdP:
 def start_idp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     """``start_idp(redirect_uris, accounts)`` runs the provider until the test ends
     (needs node and ``npm ci``'s node_modules: skipped locally, FAILS in CI without)."""
+    yield from _idp_starter(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def start_module_idp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """:func:`start_idp` for a module's fixtures (one provider shared by its tests)."""
+    yield from _idp_starter(tmp_path_factory)
+
+
+def _idp_starter(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     import shutil
     from pathlib import Path
 

@@ -11,7 +11,9 @@ Safe by default: on a loopback address without ``--auth`` it is the single-user 
 (the header says so). ``--auth``, or any other address, requires signing in with an
 account (``nexus_panel.web.sign_in``) and refuses to start without accounts or without a
 cookie secret of at least 32 bytes; then XSRF protection is on, websocket origins are
-explicit and every HTTP route checks the signed session.
+explicit and every HTTP route checks the signed session. With ``--oidc-issuer`` (or
+NEXUS_OIDC_ISSUER) sign-in is single sign-on through that OpenID Connect provider
+(``nexus_panel.web.oidc_sign_in``), whose users become accounts at their first sign-in.
 
 The same pages can be served by Panel's own CLI (each page file is a servable script)::
 
@@ -171,12 +173,36 @@ def check_safe_defaults(args: argparse.Namespace, settings: Any) -> None:
         given = len(settings.cookie_secret.encode())
         missing.append(f"a cookie secret of at least {MIN_SECRET_BYTES} bytes "
                        f"(--cookie-secret or NEXUS_COOKIE_SECRET; given: {given} bytes)")
-    if not has_accounts():
+    if not settings.oidc_issuer and not has_accounts():  # (single sign-on adds accounts)
         missing.append("accounts in the database (add the first admin: "
                        "nexus-panel users add NAME --role admin)")
     if missing:
         raise CommandError(f"refusing to serve with {why}: sign-in needs "
                            + " and ".join(missing))
+
+
+def single_sign_on(args: argparse.Namespace, settings: Any) -> Any:
+    """The provider's ``oidc.OidcConfig`` (discovered) when single sign-on is configured,
+    else None. Refuses to serve, in one line, with settings that cannot work (each bad
+    single-sign-on setting named), sign-in off, or a provider whose discovery document cannot
+    be read: better than a server whose every sign-in fails."""
+    from nexus_panel.models.errors import ValidationError
+    from nexus_panel.web import oidc
+
+    try:
+        config = oidc.config_from_settings(settings)
+    except ValidationError as exc:
+        raise CommandError(f"refusing to serve: single sign-on is misconfigured: {exc}"
+                           ) from None
+    if config is None:
+        return None
+    if not needs_sign_in(args):
+        raise CommandError("refusing to serve: single sign-on (--oidc-issuer or "
+                           "NEXUS_OIDC_ISSUER) needs sign-in: add --auth")
+    try:
+        return oidc.discover(config)
+    except ConnectionError as exc:
+        raise CommandError(f"refusing to serve: single sign-on: {exc}") from None
 
 
 def has_accounts() -> bool:
@@ -208,10 +234,15 @@ def run(args: argparse.Namespace) -> int:
     if settings.database_url:
         check_database_url(settings.database_url)
     check_safe_defaults(args, settings)
+    sso = single_sign_on(args, settings)
+    if sso is not None:
+        from nexus_panel.web import oidc_sign_in
+
+        options.update(oidc_sign_in.server_options(sso, settings.oidc_redirect_uri))
     if needs_sign_in(args):
         from nexus_panel.web import identity
 
-        identity.require_sign_in(settings.cookie_secret)
+        identity.require_sign_in(settings.cookie_secret, oidc=sso)
     import panel as pn
 
     from nexus_panel.pages.site import release_connections, routes, warm_up_pages

@@ -4,6 +4,10 @@ transactions after checking that the acting user is an admin.
 
 Every change and every login attempt is an audit event (object ``user:NAME``), with the
 password never in it: the details say what changed, the hash stays in ``users``.
+
+Accounts signed in through single sign-on (:func:`external_sign_in`) are rows like any
+other, so the store's permission checks (which read the role from ``users``) need no
+second path; their ``password_hash`` is :data:`EXTERNAL_HASH`, which no password verifies.
 """
 
 from __future__ import annotations
@@ -20,6 +24,11 @@ from nexus_panel.storage.errors import ConflictError, NotFoundError
 from nexus_panel.storage.records import UserRecord
 from nexus_panel.storage.schema import ROLES, UserRow, utcnow
 
+EXTERNAL_HASH = "!external: signs in through single sign-on, never with a password"
+"""The ``password_hash`` of an account kept for an identity provider: not an argon2 PHC
+string, so :func:`passwords.verify` is False for every password (no schema change, no
+password that could be guessed)."""
+
 
 def check_name(name: Any, field: str = "name") -> str:
     """A user name: the one-line text rule, not blank, no surrounding spaces."""
@@ -34,6 +43,15 @@ def check_role(role: Any, field: str = "role") -> str:
     if role not in ROLES:
         raise ValidationError([FieldError(field, role, " | ".join(ROLES))])
     return role
+
+
+def provider_display_name(value: Any) -> str:
+    """A display name sent by an identity provider, cut to length; "" when the text rule
+    refuses it (a missing name does not refuse a sign-in the provider vouched for)."""
+    if not isinstance(value, str):
+        return ""
+    cut = value.strip()[:text_rules.AUTHOR.max_length]
+    return cut if text_rules.AUTHOR.accepts(cut) else ""
 
 
 def record(row: UserRow) -> UserRecord:
@@ -104,3 +122,37 @@ def login(session: Session, name: str, password: str) -> tuple[UserRecord | None
     row.last_login_at = utcnow()
     session.flush()
     return record(row), "ok"
+
+
+def external_sign_in(session: Session, name: str, role: str, display_name: str,
+                     details: dict[str, Any]) -> tuple[UserRecord | None, str]:
+    """A sign-in vouched for by the identity provider: (the account, "ok") or (None, why).
+
+    The account is created on first sign-in and its role set to the one the provider's
+    claims map to at every sign-in (the provider is the source of truth for roles). A
+    disabled account stays disabled (admins can still shut an SSO user out), and a name
+    held by a password account is refused: the provider must not take over a local
+    account (e.g. the first admin) by naming someone the same. Audited either way."""
+    row = session.scalar(sa.select(UserRow).where(UserRow.name == name).with_for_update())
+    outcome = "ok"
+    if row is None:
+        row = UserRow(name=name, display_name=display_name, role=role,
+                      password_hash=EXTERNAL_HASH, disabled=False, created_at=utcnow())
+        session.add(row)
+        session.flush()
+        audit.append(session, "sso", "user", f"user:{name}",
+                     {"change": "add", "role": role, "source": "oidc"})
+    elif row.password_hash != EXTERNAL_HASH:
+        outcome = "name held by a password account"
+    elif row.disabled:
+        outcome = "account disabled"
+    elif row.role != role or (display_name and row.display_name != display_name):
+        audit.append(session, "sso", "user", f"user:{name}",
+                     {"change": "update", "role": role, "source": "oidc"})
+        row.role, row.display_name = role, display_name or row.display_name
+    if outcome == "ok":
+        row.last_login_at = utcnow()
+    session.flush()
+    audit.append(session, name, "login", f"user:{name}",
+                 {"outcome": outcome, "source": "oidc", **details})
+    return (record(row), outcome) if outcome == "ok" else (None, outcome)

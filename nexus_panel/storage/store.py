@@ -857,6 +857,23 @@ class ScenarioStore:
             return SignIn(self._attempt(s, name, password, address))
         return self._write_once(work, f"check the password of {name!r}")
 
+    def external_sign_in(self, name: str, role: str, address: str | None,
+                         display_name: str = "") -> SignIn:
+        """Keep the account of a user the identity provider vouched for (single sign-on):
+        created on first sign-in, its role synced to ``role``, refused (``SignIn.refused``)
+        when disabled or when ``name`` belongs to a password account. Audited; see
+        ``accounts.external_sign_in``. Bad names/roles raise ValidationError unwritten."""
+        name = accounts.check_name(name)
+        accounts.check_role(role)
+        display_name = accounts.provider_display_name(display_name)
+        details = {} if address is None else {"address": address}
+
+        def work(s: Session) -> SignIn:
+            audit.serialise(s)  # a concurrent first sign-in of one name: wait, not retry
+            user, outcome = accounts.external_sign_in(s, name, role, display_name, details)
+            return SignIn(user, refused="" if user else outcome)
+        return self._write_once(work, f"sign in {name!r} through single sign-on")
+
     def refuse_sign_in(self, name: object, address: str | None, why: str) -> None:
         """Audit a sign-in refused before any account was looked at (bad name, oversized
         request). The name goes into the details as its escaped ``ascii()`` form, cut."""

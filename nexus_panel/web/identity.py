@@ -1,13 +1,17 @@
 """Who a page session or HTTP request acts as: resolved in ONE place.
 
 Why one function: every page's store, the header's "NAME (role)", the Users page, the
-download route and the sign-in handler must agree on who is signed in. Today there are
-two sources, and a third (single sign-on) plugs in here:
+download route and the sign-in handler must agree on who is signed in. Three sources:
 
 * ``local``: ``nexus-panel serve`` on loopback without ``--auth``: one user, every right
   (the store's local mode);
 * ``password``: the signed session cookie set by ``nexus_panel.web.sign_in`` after a
-  password check against the accounts table.
+  password check against the accounts table;
+* ``oidc``: single sign-on (``nexus_panel.web.oidc_sign_in``): the same signed cookie,
+  set by Panel's OAuth login handler, plus the provider's ID-token claims in the signed
+  ``id_token`` cookie; both must agree and the claims must still pass
+  ``oidc.check_claims`` (issuer, audience, expiry) and map to a role. With single sign-on
+  configured, a session without valid claims is not signed in (no password sessions).
 
 The cookie (:data:`SESSION_COOKIE`, Panel's name for it, so ``pn.state.user`` agrees)
 holds the user name signed with the server's cookie secret (Tornado's secure cookie, which
@@ -28,7 +32,9 @@ from typing import Any
 SESSION_COOKIE = "user"
 SESSION_HOURS = 12.0
 """A sign-in holds this long (the cookie's expiry and the server-side age limit)."""
-SOURCES = ("local", "password")
+ID_TOKEN_COOKIE = "id_token"
+"""Panel's cookie for the claims of the provider's ID token (single sign-on)."""
+SOURCES = ("local", "password", "oidc")
 
 
 @dataclass(frozen=True)
@@ -53,23 +59,29 @@ class Identity:
 LOCAL = Identity("local", "admin", "local")
 
 _LOCK = threading.Lock()
-_MODE: dict[str, Any] = {"sign_in": False, "secret": ""}
+_MODE: dict[str, Any] = {"sign_in": False, "secret": "", "oidc": None}
 CACHE_S = 5.0
 CACHE_SIZE = 10_000
-_CACHE: dict[str, tuple[float, Identity | None]] = {}
+_CACHE: dict[tuple[str, str], tuple[float, Identity | None]] = {}
 
 
-def require_sign_in(cookie_secret: str) -> None:
+def require_sign_in(cookie_secret: str, oidc: Any = None) -> None:
     """Turn sign-in on for this process (``nexus-panel serve --auth`` or a public
-    address; forked workers inherit it). Without it every session is :data:`LOCAL`."""
+    address; forked workers inherit it). Without it every session is :data:`LOCAL`.
+    ``oidc``: the discovered ``oidc.OidcConfig`` when sign-in is single sign-on."""
     with _LOCK:
-        _MODE.update(sign_in=True, secret=cookie_secret)
+        _MODE.update(sign_in=True, secret=cookie_secret, oidc=oidc)
 
 
 def local_mode() -> None:
     """Back to the single-user local mode (the default; tests)."""
     with _LOCK:
-        _MODE.update(sign_in=False, secret="")
+        _MODE.update(sign_in=False, secret="", oidc=None)
+
+
+def single_sign_on() -> Any:
+    """The ``oidc.OidcConfig`` in force, or None (password sign-in or local mode)."""
+    return _MODE["oidc"]
 
 
 def sign_in_required() -> bool:
@@ -95,22 +107,33 @@ def signed_name(cookie: str | bytes | None) -> str | None:
         return None
 
 
-def identity_from_cookie(cookie: str | bytes | None) -> Identity | None:
+def identity_from_cookie(cookie: str | bytes | None, id_token: str | bytes | None = None
+                         ) -> Identity | None:
     """THE resolution: local mode, or the enabled account named by a valid signed
-    cookie, else None (not signed in)."""
+    cookie (with single sign-on: and vouched for by the claims in ``id_token``), else
+    None (not signed in)."""
     if not sign_in_required():
         return LOCAL
     name = signed_name(cookie)
-    return None if name is None else account_identity(name)
+    if name is None:
+        return None
+    config = single_sign_on()
+    if config is None:
+        return account_identity(name)
+    from nexus_panel.web.oidc_sign_in import vouched_name
+
+    if vouched_name(id_token, config) != name:
+        return None
+    return account_identity(name, "oidc")
 
 
-def account_identity(name: str) -> Identity | None:
+def account_identity(name: str, source: str = "password") -> Identity | None:
     """The enabled account ``name`` as an identity, else None. Remembered for
     :data:`CACHE_S` seconds: a page load makes dozens of requests (static files, the
     websocket) that each ask; the store itself re-reads the role in every write."""
     now = time.monotonic()
     with _LOCK:
-        hit = _CACHE.get(name)
+        hit = _CACHE.get((name, source))
         if hit is not None and hit[0] > now:
             return hit[1]
     from nexus_panel.pages.site import base_store
@@ -122,18 +145,19 @@ def account_identity(name: str) -> Identity | None:
     except StorageError:  # the database is down: nobody is signed in (not cached)
         return None
     found = None if account is None or account.disabled else \
-        Identity(account.name, account.role, "password")
+        Identity(account.name, account.role, source)
     with _LOCK:
         if len(_CACHE) >= CACHE_SIZE:
             _CACHE.clear()
-        _CACHE[name] = (now + CACHE_S, found)
+        _CACHE[(name, source)] = (now + CACHE_S, found)
     return found
 
 
 def forget(name: str) -> None:
     """Drop ``name`` from the cache (after its sign-in or an account change here)."""
     with _LOCK:
-        _CACHE.pop(name, None)
+        for source in SOURCES:
+            _CACHE.pop((name, source), None)
 
 
 def current_identity() -> Identity | None:
@@ -147,11 +171,12 @@ def current_identity() -> Identity | None:
     context = getattr(doc, "session_context", None) if doc is not None else None
     request = getattr(context, "request", None)
     cookies = getattr(request, "cookies", None) or {}
-    return identity_from_cookie(cookies.get(SESSION_COOKIE))
+    return identity_from_cookie(cookies.get(SESSION_COOKIE), cookies.get(ID_TOKEN_COOKIE))
 
 
 def request_identity(handler: Any) -> Identity | None:
     """The identity of a Tornado request (the download route, the Bokeh handlers)."""
     if not sign_in_required():
         return LOCAL
-    return identity_from_cookie(handler.get_cookie(SESSION_COOKIE))
+    return identity_from_cookie(handler.get_cookie(SESSION_COOKIE),
+                                handler.get_cookie(ID_TOKEN_COOKIE))

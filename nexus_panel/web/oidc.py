@@ -161,3 +161,34 @@ def panel_options(config: OidcConfig, redirect_uri: str | None) -> dict[str, Any
     if redirect_uri:
         options["oauth_redirect_uri"] = redirect_uri
     return options
+
+
+def config_from_settings(settings: Any) -> OidcConfig | None:
+    """The single-sign-on configuration in ``settings`` (None when no issuer is set);
+    ValidationError naming every missing or bad single-sign-on setting."""
+    if not settings.oidc_issuer:
+        return None
+    errors = []
+    issuer = settings.oidc_issuer
+    if urlsplit(issuer).scheme not in ("http", "https") or not urlsplit(issuer).netloc:
+        errors.append(FieldError("NEXUS_OIDC_ISSUER", issuer, "an http(s) URL"))
+    for setting, value in (("NEXUS_OIDC_CLIENT_ID", settings.oidc_client_id),
+                           ("NEXUS_OIDC_CLIENT_SECRET", settings.oidc_client_secret)):
+        if not value:
+            errors.append(FieldError(setting, "", "not empty (from the provider's client "
+                                                  "registration)"))
+    roles: tuple[tuple[str, str], ...] = ()
+    try:
+        roles = parse_roles(settings.oidc_roles)
+    except ValidationError as exc:
+        errors.extend(exc.errors)
+    scopes = tuple(settings.oidc_scopes.split())
+    if "openid" not in scopes:
+        errors.append(FieldError("NEXUS_OIDC_SCOPES", settings.oidc_scopes,
+                                 "space-separated scopes including openid"))
+    if errors:
+        raise ValidationError(errors)
+    return OidcConfig(issuer=issuer, client_id=settings.oidc_client_id,
+                      client_secret=settings.oidc_client_secret, roles=roles,
+                      role_claim=settings.oidc_role_claim,
+                      user_claim=settings.oidc_user_claim, scopes=scopes)

@@ -186,14 +186,23 @@ class LogoutHandler(RequestHandler):
     """``GET /logout``: forget the session cookie and show the sign-in form again."""
 
     def get(self) -> None:
-        self.clear_cookie(identity.SESSION_COOKIE)
+        # The session, and the claims and tokens single sign-on keeps beside it.
+        for name in (identity.SESSION_COOKIE, identity.ID_TOKEN_COOKIE, "access_token",
+                     "refresh_token", "oauth_expiry"):
+            self.clear_cookie(name)
         self.set_header("Cache-Control", "no-store")
         self.finish(login_page.render(xsrf_field="", next_url="./", form=False,
                                       title="Signed out", message=""))
 
 
 class AccountsAuthProvider(AuthProvider):
-    """Bokeh's auth hooks answered from the accounts table (see the module doc)."""
+    """Bokeh's auth hooks answered from the accounts table (see the module doc).
+    ``login_handler``: what serves ``/login`` (the password form, or single sign-on's
+    ``oidc_sign_in.OidcLoginHandler``); who is signed in is resolved the same way."""
+
+    def __init__(self, login_handler: type[RequestHandler] | None = None) -> None:
+        self._login = login_handler or LoginHandler
+        super().__init__()
 
     @property
     def get_user(self) -> Any:
@@ -208,7 +217,7 @@ class AccountsAuthProvider(AuthProvider):
 
     @property
     def login_handler(self) -> type[RequestHandler]:
-        return LoginHandler
+        return self._login
 
     @property
     def logout_url(self) -> str:
