@@ -18,8 +18,9 @@ from __future__ import annotations
 import argparse
 import json
 import signal
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from nexus_panel.commands.db import add_database_option, open_store
 from nexus_panel.commands.errors import CommandError
@@ -27,6 +28,7 @@ from nexus_panel.models import FieldError, ValidationError
 
 RATE_RANGE = (1.0, 1000.0)
 DEFAULT_CHECKPOINT_EVERY = 100
+T = TypeVar("T")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -158,20 +160,22 @@ def _start(args: argparse.Namespace) -> int:
     return 0
 
 
-def _control(args: argparse.Namespace) -> int:
+def _with_live(args: argparse.Namespace, work: Callable[[Any], T]) -> T:
+    """``work(LiveStore)`` on the database the command names, acting as its user."""
     from nexus_panel.storage.live_runs import LiveStore
 
     with open_store(args) as store:
-        info = LiveStore(store).control(args.name, args.control)
+        return work(LiveStore(store))
+
+
+def _control(args: argparse.Namespace) -> int:
+    info = _with_live(args, lambda live: live.control(args.name, args.control))
     print(f"live run {info.name!r}: {info.status} (at step {info.step:,})")
     return 0
 
 
 def _status(args: argparse.Namespace) -> int:
-    from nexus_panel.storage.live_runs import LiveStore
-
-    with open_store(args) as store:
-        info = LiveStore(store).get(args.name)
+    info = _with_live(args, lambda live: live.get(args.name))
     if args.json:
         print(json.dumps(info.to_dict()))
     else:
@@ -182,10 +186,7 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
-    from nexus_panel.storage.live_runs import LiveStore
-
-    with open_store(args) as store:
-        runs = LiveStore(store).runs()
+    runs = _with_live(args, lambda live: live.runs())
     if args.json:
         print(json.dumps([r.to_dict() for r in runs]))
     else:
@@ -195,10 +196,7 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _alerts(args: argparse.Namespace) -> int:
-    from nexus_panel.storage.live_runs import LiveStore
-
-    with open_store(args) as store:
-        events = LiveStore(store).alerts(args.name)
+    events = _with_live(args, lambda live: live.alerts(args.name))
     if args.json:
         print(json.dumps(events))
     else:
@@ -211,18 +209,16 @@ def _alerts(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace) -> int:
     from nexus_panel.commands.run import FORMATS, write_output
     from nexus_panel.live.history import live_result
-    from nexus_panel.storage.live_runs import LiveStore
     from nexus_panel.storage.run_files import write_run_file
 
     fmt = FORMATS.get(args.out.suffix.lower())
     if fmt is None:
         raise CommandError(f"--out {args.out}: unknown file type; use "
                            + ", ".join(sorted(FORMATS)))
-    with open_store(args) as store:
-        try:
-            result = live_result(LiveStore(store), args.name)
-        except ValueError as exc:
-            raise CommandError(str(exc)) from None
+    try:
+        result = _with_live(args, lambda live: live_result(live, args.name))
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
     write_output(args.out, lambda tmp: write_run_file(result, tmp, fmt))
     print(f"wrote {args.out} ({result.scenario.params.num_steps:,} steps of live run "
           f"{args.name!r})")
