@@ -64,12 +64,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     export.add_argument("name")
     export.add_argument("--out", type=Path, required=True, metavar="FILE")
     export.set_defaults(func=_export)
+    save = actions.add_parser("save", help="store a live run's history so far as scenario "
+                                           "'live NAME' with its run (Simulate, Compare)")
+    save.add_argument("name")
+    save.set_defaults(func=_save)
     alerts = actions.add_parser("alerts", help="a live run's alert events")
     alerts.add_argument("name")
     alerts.add_argument("--json", action="store_true",
                         help='print a list of {"rule", "state", "step", ...} as JSON')
     alerts.set_defaults(func=_alerts)
-    for sub in (start, status, listing, alerts, export,
+    for sub in (start, status, listing, alerts, export, save,
                 *(p for a, p in actions.choices.items() if a in ("stop", "pause", "resume"))):
         add_database_option(sub)
 
@@ -222,4 +226,15 @@ def _export(args: argparse.Namespace) -> int:
     write_output(args.out, lambda tmp: write_run_file(result, tmp, fmt))
     print(f"wrote {args.out} ({result.scenario.params.num_steps:,} steps of live run "
           f"{args.name!r})")
+    return 0
+
+
+def _save(args: argparse.Namespace) -> int:
+    from nexus_panel.live.history import save_live_run
+
+    try:
+        name, number = _with_live(args, lambda live: save_live_run(live, args.name))
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
+    print(f"saved scenario {name!r} revision {number} with the run of live run {args.name!r}")
     return 0

@@ -41,3 +41,14 @@ def live_result(live: LiveStore, name: str) -> SimulationResult:
                             summary=summary_dict(summary),
                             warnings=[f"live run: {info.status} at step {info.step:,}"],
                             engine_version=ENGINE_VERSION, content_hash=kept.content_hash())
+
+
+def save_live_run(live: LiveStore, name: str) -> tuple[str, int]:
+    """Store run ``name``'s history so far as scenario ``live NAME`` with its run (a new
+    revision per save); returns the scenario's name and revision, which open it on
+    Simulate (``?scenario=...&rev=...``), Compare and the Scenarios page."""
+    result = live_result(live, name)
+    info = live.get(name)
+    record = live.store.save(result.scenario, message=f"history of live run {name!r} at "
+                             f"step {info.step:,} ({info.status})", run=result)
+    return result.scenario.name, record.number

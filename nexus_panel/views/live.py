@@ -88,6 +88,7 @@ class LiveView(Viewer):
         self._inbox_lock = threading.Lock()
         self._next_drain = 0.0
         self._last_poll = 0.0
+        self._last_fill = 0.0
         self._window = rows_frame(np.empty((0, len(COLUMNS))))
         """The rows shown: at most the last WINDOW steps."""
         self._drawn: dict[str, tuple[Any, Any]] = {}
@@ -109,6 +110,9 @@ class LiveView(Viewer):
                                         width=90)
         self.stop = pn.widgets.Button(name="Stop", button_type="danger",
                                       css_classes=["nx-live-stop"], width=90)
+        self.save = pn.widgets.Button(name="Save as a run", css_classes=["nx-live-save"],
+                                      width=130)
+        self.saved = pn.pane.HTML("", css_classes=["nx-live-saved"])
         self.new_name = pn.widgets.TextInput(name="Name", placeholder="e.g. plant-1",
                                              max_length=200, width=200)
         self.rate = pn.widgets.IntInput(name="Steps per second", value=20, start=1, end=1000,
@@ -127,6 +131,7 @@ class LiveView(Viewer):
         self.pause.on_click(lambda _e: self._control("pause"))
         self.resume.on_click(lambda _e: self._control("resume"))
         self.stop.on_click(lambda _e: self._control("stop"))
+        self.save.on_click(lambda _e: self._save())
         self.start_button.on_click(lambda _e: self._start())
         self.refresh_runs()
 
@@ -174,13 +179,13 @@ class LiveView(Viewer):
             pn.Row(self.new_name, self.rate), self.rules, self.start_button,
             title="Start a live run of the current scenario", collapsed=True,
             sizing_mode="stretch_width", visible=self.controls)
-        for button in (self.pause, self.resume, self.stop):
+        for button in (self.pause, self.resume, self.stop, self.save):
             button.visible = self.controls
         return pn.Column(
             pn.pane.Markdown("A live run steps the scenario in real time on the server, "
                              "once for everyone: every viewer sees the same stream, and "
                              "alert rules watch it as it goes."),
-            pn.Row(self.picker, self.pause, self.resume, self.stop),
+            pn.Row(self.picker, self.pause, self.resume, self.stop, self.save, self.saved),
             self.message, self.status, self.cards, self._plots(),
             pn.pane.Markdown("#### Alert log"), self.alert_log, start_form,
             sizing_mode="stretch_width", css_classes=["nx-live-page"])
@@ -258,7 +263,10 @@ class LiveView(Viewer):
         database. (Opening reads the history up to the last checkpoint, while the hub
         already delivers newer steps: the steps in between are in the next checkpoint.)"""
         self._ahead.sort(key=lambda block: block[0])
-        if self._ahead and self._ahead[0][0] > self.step and self.run_name is not None:
+        now = time.monotonic()
+        if self._ahead and self._ahead[0][0] > self.step and self.run_name is not None \
+                and now - self._last_fill >= POLL_MS / 1000:
+            self._last_fill = now  # at most one database read per POLL_MS
             try:
                 self._append(self.step, self.live.history(self.run_name, since_step=self.step))
             except StorageError as exc:
@@ -384,6 +392,25 @@ class LiveView(Viewer):
             self.message.visible = False
         except (StorageError, ValidationError) as exc:
             self._error(str(exc))
+
+    def _save(self) -> None:
+        """Store the history so far as an ordinary scenario revision with its run, and
+        link to it on Simulate."""
+        if self.run_name is None:
+            return
+        from urllib.parse import urlencode
+
+        from nexus_panel.live.history import save_live_run
+
+        try:
+            name, number = save_live_run(self.live, self.run_name)
+        except (StorageError, ValidationError, ValueError) as exc:
+            self._error(str(exc))
+            return
+        self.message.visible = False
+        self.saved.object = safe.html('<a href="./simulate?{query}">Open {name} (revision '
+                                      '{number}) on Simulate</a>', name=name, number=number,
+                                      query=urlencode({"scenario": name, "rev": number}))
 
     def _start(self) -> None:
         try:

@@ -66,6 +66,14 @@ def test_live_history_is_the_batch_run_and_alerts_match(db_url: str) -> None:
         assert events == [(e.state, e.step) for e in
                           replay(AlertRule.from_dict(rule), list(expected[:, 1]))]
         assert info.to_dict()["N"] == pytest.approx(float(simulate(sc).frame["N"].iloc[-1]))
+        # saved as an ordinary scenario revision with its run: the batch run, exactly
+        from nexus_panel.live.history import save_live_run
+
+        name, number = save_live_run(live, "exact")
+        stored = store.load_run(store.runs(name)[0].id)
+        assert number == 1 and stored.summary == simulate(sc).summary
+        assert np.array_equal(stored.frame[list(COLUMNS)].to_numpy(),
+                              simulate(sc).frame[list(COLUMNS)].to_numpy(), equal_nan=True)
 
 
 class Hung(LiveStore):
