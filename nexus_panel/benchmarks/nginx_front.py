@@ -23,7 +23,8 @@ from pathlib import Path
 
 from nexus_panel.benchmarks.ui_server import ROOT, Server, free_port
 
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+NGINX = os.environ.get("NEXUS_NGINX") or shutil.which("nginx") or "/usr/sbin/nginx"
+"""Debian's nginx (``NEXUS_NGINX`` overrides the path, like ``NEXUS_CHROMIUM``)."""
 DEPLOYED_CONF = ROOT / "deploy" / "nginx.conf"
 UPSTREAM_LINE = "server app:5006;"
 LISTEN_LINE = "listen 80;"
