@@ -93,8 +93,9 @@ def test_first_start_adds_the_admin_later_starts_do_not(db_url: str, tmp_path: P
     assert SECRET not in first
     assert accounts(db_url) == [("root", "admin")]
 
+    secret.unlink()  # the secret removed after the first start: no longer needed
     again = serve_once(db_url, tmp_path / "again.log", NEXUS_ADMIN_USER="other",
-                       NEXUS_ADMIN_PASSWORD="another-password-123")
+                       NEXUS_ADMIN_PASSWORD_FILE=str(secret))
     assert "accounts exist already: no first admin added" in again
     assert accounts(db_url) == [("root", "admin")]
     from nexus_panel.storage import ScenarioStore
