@@ -9,6 +9,7 @@ without really talking to PostgreSQL.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import uuid
@@ -39,9 +40,10 @@ def sqlite_url(tmp_path: os.PathLike[str]) -> str:
     return f"sqlite:///{tmp_path}/nexus.db"
 
 
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    """A fresh, empty PostgreSQL database for this test; dropped afterwards."""
+@contextlib.contextmanager
+def fresh_pg_database() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database (its URL); dropped afterwards. Unreachable: the
+    test is skipped locally and FAILS when CI is set."""
     import sqlalchemy as sa
 
     admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
@@ -65,6 +67,20 @@ def pg_url() -> Iterator[str]:
                 "WHERE datname = :n AND pid <> pg_backend_pid()"), {"n": name})
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
         admin.dispose()
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for this test; dropped afterwards."""
+    with fresh_pg_database() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def module_pg_url() -> Iterator[str]:
+    """One fresh PostgreSQL database for a whole module (e.g. behind a module's server)."""
+    with fresh_pg_database() as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -132,6 +148,15 @@ def redis_url() -> str:
     """The machine's Redis (database 0; tests use their own uniquely named keys)."""
     _require_port(6379, "Redis")
     return "redis://127.0.0.1:6379/0"
+
+
+@pytest.fixture(scope="session")
+def nginx() -> str:
+    """Debian's nginx (``./dev test`` installs it), for the hosted-topology tests."""
+    from nexus_panel.benchmarks.nginx_front import NGINX
+
+    _require(os.access(NGINX, os.X_OK), f"nginx ({NGINX})")
+    return NGINX
 
 
 # --- a real OpenID Connect provider on loopback (npm oidc-provider, tests/oidc/provider.mjs) --

@@ -21,9 +21,10 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from nexus_panel.benchmarks.ui_server import ROOT, free_port
+from nexus_panel.benchmarks.ui_server import ROOT, Server, free_port
 
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+NGINX = os.environ.get("NEXUS_NGINX") or shutil.which("nginx") or "/usr/sbin/nginx"
+"""Debian's nginx (``NEXUS_NGINX`` overrides the path, like ``NEXUS_CHROMIUM``)."""
 DEPLOYED_CONF = ROOT / "deploy" / "nginx.conf"
 UPSTREAM_LINE = "server app:5006;"
 LISTEN_LINE = "listen 80;"
@@ -60,9 +61,11 @@ def site_conf(upstream_port: int, listen_port: int) -> str:
 class NginxFront:
     """``nginx -g 'daemon off;'`` with the deployed site config; ``url`` is its address."""
 
-    def __init__(self, folder: Path, upstream_port: int) -> None:
+    def __init__(self, folder: Path, upstream_port: int, port: int | None = None) -> None:
+        """``port``: where nginx listens (default a free one); known before the app starts
+        when the app must name it (``--allow-websocket-origin``)."""
         self.folder = folder
-        self.port = free_port()
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         for sub in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
             (folder / "tmp" / sub).mkdir(parents=True, exist_ok=True)
@@ -106,3 +109,30 @@ class NginxFront:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait(timeout=10)
+
+
+def hosted(workdir: Path, database_url: str, cookie_secret: str,
+           num_procs: int = 2) -> tuple[Server, NginxFront]:
+    """The deployed topology on loopback: ``serve --auth --num-procs N`` on
+    ``database_url`` (accounts already in it), nginx with deploy/nginx.conf in front.
+    Both are live when this returns; stop the server and nginx when done."""
+    front_port = app_port = free_port()
+    while app_port == front_port:
+        app_port = free_port()
+    server = Server(workdir, port=app_port, extra_args=(
+        "--auth", "--num-procs", str(num_procs), "--use-xheaders",
+        "--allow-websocket-origin", f"127.0.0.1:{front_port}",
+        "--cookie-secret", cookie_secret, "--database-url", database_url))
+    try:
+        server.wait_ready()
+        front = NginxFront(workdir / "nginx", server.port, port=front_port)
+    except BaseException:
+        server.stop()
+        raise
+    try:
+        front.wait_ready()
+    except BaseException:
+        front.stop()
+        server.stop()
+        raise
+    return server, front

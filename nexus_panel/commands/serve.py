@@ -265,6 +265,10 @@ def run(args: argparse.Namespace) -> int:
     try:
         server = get_server(routes(), start=False, **options)
     except OSError as exc:
+        from tornado.process import task_id
+
+        if task_id() is not None:  # a forked worker: the port was bound before the fork,
+            raise                  # so this is no listen failure; show the real error
         raise CommandError(f"cannot listen on {args.address}:{args.port}: {exc}") from None
     headers.install(server._tornado)  # (every worker of --num-procs runs this after fork)
     if not args.no_live:

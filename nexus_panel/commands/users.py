@@ -141,10 +141,12 @@ def _bootstrap(args: argparse.Namespace) -> int:
     from nexus_panel.settings import current
 
     settings = current()
-    password = bootstrap_password(settings)
     with open_store(args) as store:
         added = None
         if not store.users():
+            # Read only now: once accounts exist the secret may be gone (deleted, or no
+            # longer mounted) without stopping the container's start.
+            password = bootstrap_password(settings)
             if not settings.admin_user or password is None:
                 raise CommandError(
                     "the database has no account: set NEXUS_ADMIN_USER and "

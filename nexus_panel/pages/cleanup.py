@@ -58,9 +58,16 @@ def forget(sources: weakref.WeakSet[Any]) -> int:
 
 def _on_session_destroyed(sources: weakref.WeakSet[Any]) -> Callable[[Any], None]:
     def destroyed(_session_context: Any) -> None:
-        from tornado.ioloop import IOLoop
+        import asyncio
 
-        # after Panel's own clean-up of the document, on the event loop
-        IOLoop.current().add_callback(forget, sources)
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            # No server loop: a throwaway document (the warm-up before --num-procs forks).
+            # Never create a loop here: tornado forbids one before the fork (the workers
+            # would share its epoll, and the second could not watch the listening socket).
+            forget(sources)
+            return
+        loop.call_soon(forget, sources)  # after Panel's own clean-up of the document
 
     return destroyed

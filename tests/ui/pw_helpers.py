@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-from playwright.sync_api import ConsoleMessage, Error, Page
+from playwright.sync_api import Browser, ConsoleMessage, Error, Page, expect
 
+from nexus_panel.benchmarks.auth_server import ACCOUNTS
 from nexus_panel.models import Scenario
 from nexus_panel.pages.links import decode_scenario
 
@@ -148,3 +149,32 @@ def wait_for_address(page: Page, accept: Callable[[Scenario], bool],
             return scenario_in(url)
         page.wait_for_function("(seen) => window.location.href !== seen", arg=url,
                                timeout=timeout)
+
+
+# --- signed-in pages (the sign-in tests: tests/ui/test_sign_in.py, test_hosted.py) -------
+def signed_in_page(browser: Browser, base_url: str, name: str, path: str) -> Page:
+    """A fresh browser context, signed in as ``name`` through the login form."""
+    context = browser.new_context(base_url=base_url, viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.goto(path)
+    expect(page).to_have_url(f"{base_url}/login?next=%2F{path.lstrip('/')}")
+    page.fill("#nx-username", name)
+    page.fill("#nx-password", ACCOUNTS[name][1])
+    page.click(".nx-login-submit")
+    expect(page).to_have_url(f"{base_url}{path}", timeout=60_000)
+    wait_for_page(page)
+    expect(page.locator(".nx-identity")).to_have_text(f"{name} ({ACCOUNTS[name][0]})")
+    return page
+
+
+def fill(page: Page, css: str, text: str) -> None:
+    """Type ``text`` into the text box under ``css`` and commit it (Enter, or blur for a
+    text area), as a user does, so the server receives the value."""
+    box = page.locator(f"{css} input, {css} textarea").first
+    box.fill(text)
+    box.press("Enter") if box.evaluate("e => e.tagName") == "INPUT" else box.blur()
+
+
+def row(page: Page, name: str) -> Any:
+    """The Scenarios page's list row of scenario ``name``."""
+    return page.locator(".nx-scenario-list .tabulator-row", has_text=name)

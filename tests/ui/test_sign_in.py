@@ -13,10 +13,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
-from pw_helpers import ConsoleErrors, wait_for_page
+from playwright.sync_api import Browser, expect
+from pw_helpers import ConsoleErrors, fill, row, signed_in_page
 
-from nexus_panel.benchmarks.auth_server import ACCOUNTS, auth_server, sqlite_url
+from nexus_panel.benchmarks.auth_server import auth_server, sqlite_url
 from nexus_panel.benchmarks.ui_server import Server
 
 
@@ -42,31 +42,6 @@ def store_as(server: Server) -> Iterator[Any]:
     yield open_as
     for store in opened:
         store.close()
-
-
-def signed_in_page(browser: Browser, base_url: str, name: str, path: str) -> Page:
-    """A fresh browser context, signed in as ``name`` through the login form."""
-    context = browser.new_context(base_url=base_url, viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
-    page.goto(path)
-    expect(page).to_have_url(f"{base_url}/login?next=%2F{path.lstrip('/')}")
-    page.fill("#nx-username", name)
-    page.fill("#nx-password", ACCOUNTS[name][1])
-    page.click(".nx-login-submit")
-    expect(page).to_have_url(f"{base_url}{path}", timeout=60_000)
-    wait_for_page(page)
-    expect(page.locator(".nx-identity")).to_have_text(f"{name} ({ACCOUNTS[name][0]})")
-    return page
-
-
-def fill(page: Page, css: str, text: str) -> None:
-    box = page.locator(f"{css} input, {css} textarea").first
-    box.fill(text)
-    box.press("Enter") if box.evaluate("e => e.tagName") == "INPUT" else box.blur()
-
-
-def row(page: Page, name: str) -> Any:
-    return page.locator(".nx-scenario-list .tabulator-row", has_text=name)
 
 
 def test_editor_saves_viewer_opens_but_may_not_delete(browser: Browser, server: Server,
