@@ -219,10 +219,7 @@ def _export(args: argparse.Namespace) -> int:
     if fmt is None:
         raise CommandError(f"--out {args.out}: unknown file type; use "
                            + ", ".join(sorted(FORMATS)))
-    try:
-        result = _with_live(args, lambda live: live_result(live, args.name))
-    except ValueError as exc:
-        raise CommandError(str(exc)) from None
+    result = _with_live(args, lambda live: live_result(live, args.name))
     write_output(args.out, lambda tmp: write_run_file(result, tmp, fmt))
     print(f"wrote {args.out} ({result.scenario.params.num_steps:,} steps of live run "
           f"{args.name!r})")
@@ -232,9 +229,6 @@ def _export(args: argparse.Namespace) -> int:
 def _save(args: argparse.Namespace) -> int:
     from nexus_panel.live.history import save_live_run
 
-    try:
-        name, number = _with_live(args, lambda live: save_live_run(live, args.name))
-    except ValueError as exc:
-        raise CommandError(str(exc)) from None
+    name, number = _with_live(args, lambda live: save_live_run(live, args.name))
     print(f"saved scenario {name!r} revision {number} with the run of live run {args.name!r}")
     return 0

@@ -115,7 +115,9 @@ def vet(url: str, allowlist: Iterable[tuple[str, int]],
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme not in ports:
-        raise refused(url, "a URL of scheme " + " or ".join(f"{k}://" for k in ports))
+        names = " or ".join(f"{k}://" for k in ports)
+        raise refused(url, f"an {names} URL" if ports is DEFAULT_PORTS
+                      else f"a URL of scheme {names}")
     try:
         port = parts.port or ports[scheme]
     except ValueError:

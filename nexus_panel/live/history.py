@@ -14,6 +14,7 @@ from nexus_panel.engine.kernel import COLUMNS, STATE_SIZE, SUMMARY_FIELDS, finis
 from nexus_panel.engine.result import SimulationResult, make_frame, summary_dict
 from nexus_panel.engine.simulate import ENGINE_VERSION, param_vector
 from nexus_panel.models import Scenario
+from nexus_panel.storage.errors import NotFoundError
 from nexus_panel.storage.live_runs import LiveStore
 
 
@@ -25,7 +26,7 @@ def live_result(live: LiveStore, name: str) -> SimulationResult:
     rows = live.history(name)
     state = np.asarray(info.state.get("kernel", []), dtype=np.float64)
     if rows.shape[0] == 0 or state.shape != (STATE_SIZE,):
-        raise ValueError(f"live run {name!r} has no stored steps yet")
+        raise NotFoundError(f"live run {name!r} has no stored steps yet")
     p = param_vector(scenario.params)
     values = np.empty((rows.shape[0] + 1, len(COLUMNS)))
     values[:-1] = rows

@@ -404,7 +404,7 @@ class LiveView(Viewer):
 
         try:
             name, number = save_live_run(self.live, self.run_name)
-        except (StorageError, ValidationError, ValueError) as exc:
+        except (StorageError, ValidationError) as exc:
             self._error(str(exc))
             return
         self.message.visible = False

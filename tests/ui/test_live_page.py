@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
-from playwright.sync_api import Browser, Page, expect
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 from pw_helpers import source_column, wait_for_page
 
 from nexus_panel.engine import simulate
@@ -27,9 +29,24 @@ def _scenario() -> Scenario:
     return sc
 
 
-def _follow(browser: Browser, base_url: str, name: str) -> Page:
-    page = browser.new_context(base_url=base_url, viewport={"width": 1400, "height": 1000}
-                               ).new_page()
+@pytest.fixture
+def follow(browser: Browser, base_url: str) -> Iterator[Callable[[str], Page]]:
+    """``follow(name)``: a new browser context on /live following run ``name``. Every
+    context is closed after the test, so no session outlives it (the sessions test
+    counts them)."""
+    contexts: list[BrowserContext] = []
+
+    def open_page(name: str) -> Page:
+        context = browser.new_context(base_url=base_url,
+                                      viewport={"width": 1400, "height": 1000})
+        contexts.append(context)
+        return _follow(context.new_page(), name)
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+def _follow(page: Page, name: str) -> Page:
     page.goto("/live")
     wait_for_page(page)
     page.locator(".nx-live-picker select").select_option(name)
@@ -52,7 +69,7 @@ def _curve(page: Page, column: str = "N") -> dict[float, float]:
     return dict(zip(ts, values, strict=True))
 
 
-def test_two_viewers_see_the_same_stream(browser: Browser, base_url: str,
+def test_two_viewers_see_the_same_stream(follow: Callable[[str], Page],
                                         server_store: Any) -> None:
     name = f"ui-live-{uuid.uuid4().hex[:8]}"
     sc = _scenario()
@@ -60,12 +77,12 @@ def test_two_viewers_see_the_same_stream(browser: Browser, base_url: str,
     live.create(name, sc.to_dict(), [], steps_per_second=100, max_steps=50_000,
                 checkpoint_every=50, state={})
     try:
-        first = _follow(browser, base_url, name)
+        first = follow(name)
         first.wait_for_function(
             "() => { const m = Bokeh.documents[0].get_model_by_name('nx-live-source-N');"
             " return m && (m.data instanceof Map ? m.data.get('N') : m.data.N).length > 200 }",
             timeout=TIMEOUT)
-        second = _follow(browser, base_url, name)  # a late joiner: the window at once
+        second = follow(name)  # a late joiner: the window at once
         assert len(_curve(second)) >= 200
         first.wait_for_timeout(1500)  # both keep receiving
         a, b = _curve(first), _curve(second)
@@ -94,7 +111,7 @@ def test_two_viewers_see_the_same_stream(browser: Browser, base_url: str,
             live.control(name, "stop")
 
 
-def test_a_run_fed_from_mosquitto_reaches_every_viewer(browser: Browser, base_url: str,
+def test_a_run_fed_from_mosquitto_reaches_every_viewer(follow: Callable[[str], Page],
                                                        server_store: Any,
                                                        mqtt_port: int) -> None:
     import paho.mqtt.client as mqtt
@@ -118,8 +135,8 @@ def test_a_run_fed_from_mosquitto_reaches_every_viewer(browser: Browser, base_ur
     publisher.connect("127.0.0.1", mqtt_port)
     publisher.loop_start()
     try:
-        first = _follow(browser, base_url, name)
-        second = _follow(browser, base_url, name)
+        first = follow(name)
+        second = follow(name)
         burn = "nx-live-source-B"
         first.wait_for_function(
             f"() => {{ const m = Bokeh.documents[0].get_model_by_name('{burn}');"
