@@ -28,6 +28,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -164,10 +165,19 @@ class LiveView(Viewer):
 
     def _capture(self, column: str) -> Callable[[Any, Any], None]:
         """A HoloViews hook keeping the Bokeh data source and figure that draw ``column``,
-        so new rows can be streamed into them (see :meth:`_draw`)."""
+        so new rows can be streamed into them (see :meth:`_draw`).
+
+        The hook holds this view weakly: options given to ``.opts`` live in HoloViews'
+        global Store, and a strong reference there kept every closed Live page's session
+        alive (see ``views.plots.weak_hook``)."""
+        owner = weakref.ref(self)
+
         def hook(plot: Any, _element: Any) -> None:
+            view = owner()
+            if view is None:
+                return
             plot.handles["source"].name = f"nx-live-source-{column}"  # a test hook
-            self._drawn[column] = (plot.handles["source"], plot.handles["plot"])
+            view._drawn[column] = (plot.handles["source"], plot.handles["plot"])
         return hook
 
     def __panel__(self) -> pn.viewable.Viewable:
