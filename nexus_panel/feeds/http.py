@@ -91,7 +91,7 @@ def _fetch_once(client: httpx.Client, definition: FeedDefinition,
             headers["If-None-Match"] = context.etag
         if context.last_modified:
             headers["If-Modified-Since"] = context.last_modified
-        request = client.build_request("GET", _address_url(target), headers=headers,
+        request = client.build_request("GET", address_url(target), headers=headers,
                                        extensions=({"sni_hostname": target.host}
                                                    if target.scheme == "https" else {}))
         try:
@@ -115,7 +115,7 @@ def _fetch_once(client: httpx.Client, definition: FeedDefinition,
     raise FetchError("url", f"more than {MAX_REDIRECTS} redirects from {definition.url}")
 
 
-def _address_url(target: Target) -> httpx.URL:
+def address_url(target: Target) -> httpx.URL:
     """The target's URL with the vetted address in place of the name."""
     return httpx.URL(target.url).copy_with(host=target.address)
 

@@ -27,6 +27,7 @@ from typing import Any
 import httpx
 import tenacity
 
+from nexus_panel.feeds.http import address_url
 from nexus_panel.feeds.ssrf import Target, vet
 from nexus_panel.models import FieldError, ValidationError
 
@@ -114,9 +115,8 @@ class WebhookSender:
 
 
 def _post(client: httpx.Client, target: Target, body: bytes, headers: dict[str, str]) -> None:
-    url = httpx.URL(target.url).copy_with(host=target.address)
     try:
-        response = client.post(url, content=body,
+        response = client.post(address_url(target), content=body,
                                headers={**headers, "Host": target.host_header},
                                extensions=({"sni_hostname": target.host}
                                            if target.scheme == "https" else {}))

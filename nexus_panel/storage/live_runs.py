@@ -251,22 +251,21 @@ class LiveStore:
     def fail(self, run_id: int, producer: str, error: str) -> None:
         """End the run as ``failed`` with ``error`` (its producer hit a bug or bad data),
         so no process retries it forever; the history up to the checkpoint stays."""
-        def work(s: Session) -> None:
-            s.execute(sa.update(LiveRunRow)
-                      .where(LiveRunRow.id == run_id, LiveRunRow.producer == producer)
-                      .values(status="failed", producer=None, lease_until=None,
-                              last_error=error[:2000], updated_at=utcnow())
-                      .execution_options(synchronize_session=False))
-        self.store._write_once(work, f"record the failure of live run {run_id}")
+        self._let_go(run_id, producer, f"record the failure of live run {run_id}",
+                     status="failed", last_error=error[:2000])
 
     def release(self, run_id: int, producer: str) -> None:
         """Give the lease up (a paused run's producer going away), if still ours."""
+        self._let_go(run_id, producer, f"release live run {run_id}")
+
+    def _let_go(self, run_id: int, producer: str, doing: str, **values: Any) -> None:
+        """Free the lease (and set ``values``) only if ``producer`` still holds it."""
         def work(s: Session) -> None:
             s.execute(sa.update(LiveRunRow)
                       .where(LiveRunRow.id == run_id, LiveRunRow.producer == producer)
-                      .values(producer=None, lease_until=None, updated_at=utcnow())
+                      .values(producer=None, lease_until=None, updated_at=utcnow(), **values)
                       .execution_options(synchronize_session=False))
-        self.store._write_once(work, f"release live run {run_id}")
+        self.store._write_once(work, doing)
 
 
 def _find(s: Session, name: str, *, lock: bool = False) -> LiveRunRow:

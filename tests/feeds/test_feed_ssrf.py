@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from nexus_panel.feeds.http import _address_url
+from nexus_panel.feeds.http import address_url
 from nexus_panel.feeds.ssrf import split_host, vet
 from nexus_panel.models import ValidationError
 
@@ -65,7 +65,7 @@ def test_resolved_once_and_connected_to_that_address_with_the_name_kept() -> Non
     target = vet("https://Data.Example.:8443/p?q=1", {("data.example", 8443)}, resolve)
     assert resolve.calls == ["data.example"]  # type: ignore[attr-defined]
     assert (target.address, target.host_header) == (PUBLIC, "data.example:8443")
-    url = _address_url(target)
+    url = address_url(target)
     assert (url.host, url.port, url.raw_path) == (PUBLIC, 8443, b"/p?q=1")
 
 
