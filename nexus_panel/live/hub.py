@@ -47,6 +47,12 @@ class LiveHub:
         with self._lock:
             return len(self._watchers.get(name, ()))
 
+    def watching_total(self) -> int:
+        """Watchers of every run: the sessions this process feeds (they share its event
+        loop, so the Live view paces its drawing by this)."""
+        with self._lock:
+            return sum(len(w) for w in self._watchers.values())
+
     def publish(self, name: str, first_step: int, rows: np.ndarray, n_value: float) -> None:
         with self._lock:
             watchers = list(self._watchers.get(name, ()))

@@ -45,6 +45,7 @@ from nexus_panel.analysis.table_files import TABLE_FORMATS, table_bytes, table_f
 from nexus_panel.models import FieldError, Scenario, ValidationError
 from nexus_panel.storage.errors import StorageError
 from nexus_panel.views import labels, safe
+from nexus_panel.views.periodic import session_timer
 from nexus_panel.views.responsive import Sidebar
 
 POLL_MS = 200
@@ -248,7 +249,7 @@ class AnalysisView(Viewer):
         if not self.job.start(spec):
             return
         self.param.update(running=True, progress=0, status="Running…")
-        self._poller = pn.state.add_periodic_callback(self._poll, period=POLL_MS)
+        self._poller = session_timer(self._poll, POLL_MS)
 
     def _poll(self) -> None:
         """On the event loop, every POLL_MS: move the bar; take the result when done."""

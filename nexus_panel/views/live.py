@@ -49,6 +49,7 @@ from nexus_panel.storage.live_runs import ACTIVE, LiveInfo, LiveStore
 from nexus_panel.views import labels, safe
 from nexus_panel.views.kpis import Kpi, cards_html
 from nexus_panel.views.palettes import SERIES
+from nexus_panel.views.periodic import session_timer
 from nexus_panel.views.plots import CANVAS, named
 from nexus_panel.views.tables import Table
 
@@ -90,8 +91,8 @@ class LiveView(Viewer):
         self._next_drain = 0.0
         self._last_poll = 0.0
         self._last_fill = 0.0
-        self._window = rows_frame(np.empty((0, len(COLUMNS))))
-        """The rows shown: at most the last WINDOW steps."""
+        self._window = np.empty((0, len(SHOWN)))
+        """The rows shown (the SHOWN columns): at most the last WINDOW steps."""
         self._drawn: dict[str, tuple[Any, Any]] = {}
         """Plotted column -> (its Bokeh data source, its figure), from the render hooks."""
         self._last_push = 0.0
@@ -183,7 +184,7 @@ class LiveView(Viewer):
     def __panel__(self) -> pn.viewable.Viewable:
         if pn.state.curdoc is not None and self._doc is None:
             self._doc = pn.state.curdoc
-            self._poller = pn.state.add_periodic_callback(self._tick, period=DRAIN_MS)
+            self._poller = session_timer(self._tick, DRAIN_MS)
             pn.state.on_session_destroyed(lambda _ctx: self.close())
         start_form = pn.Card(
             pn.Row(self.new_name, self.rate), self.rules, self.start_button,
@@ -232,9 +233,9 @@ class LiveView(Viewer):
             self._inbox.clear()
         self._ahead = []
         self.step = info.step
-        self._window = rows_frame(rows[-WINDOW:])
+        self._window = rows[-WINDOW:, _INDEX]
         self.buffer.clear()
-        self.buffer.send(self._window)  # one HoloViews render of the whole window
+        self.buffer.send(rows_frame(rows[-WINDOW:]))  # one HoloViews render of the window
         self._unwatch = HUB.watch(name, self._on_hub)
         self._show(info)
         self._alerts()
@@ -248,12 +249,14 @@ class LiveView(Viewer):
         """Every DRAIN_MS on the session: draw the queued rows, and every POLL_MS
         refresh status, KPIs and alerts.
 
-        Redrawing costs the server tens of milliseconds per viewer whatever the number of
-        new rows, so a drain waits at least twice as long as the last one took: with one
+        A drain costs the server a few milliseconds per viewer whatever the number of new
+        rows, and all the sessions of a process share one event loop; so after a drain a
+        view waits twice its cost times the number of views this process feeds. With one
         viewer a point is drawn within about DRAIN_MS; with many, or a busy server, each
-        drain carries more rows instead of the event loop falling behind. (Pushing from
-        the producer's thread with ``add_next_tick_callback`` would queue drains behind one
-        another on a busy loop.)"""
+        drain carries more rows, the loop stays at most about half busy with drawing, and
+        clicks are still handled at once. (Pushing from the producer's thread with
+        ``add_next_tick_callback`` would queue drains behind one another on a busy
+        loop.)"""
         now = time.monotonic()
         if now >= self._next_drain:
             with self._inbox_lock:
@@ -263,7 +266,8 @@ class LiveView(Viewer):
                 self._catch_up()
                 done = time.monotonic()
                 self._last_push = done
-                self._next_drain = done + max(0.0, 2 * (done - now) - DRAIN_MS / 1000)
+                spacing = 2 * (done - now) * max(1, HUB.watching_total())
+                self._next_drain = done + max(0.0, spacing - DRAIN_MS / 1000)
         if now - self._last_poll >= POLL_MS / 1000:
             self._last_poll = now
             self.poll()
@@ -297,38 +301,46 @@ class LiveView(Viewer):
         skip = self.step - first_step
         if skip < 0 or skip >= rows.shape[0]:
             return
-        fresh = rows_frame(rows[skip:][-WINDOW:])
+        fresh = rows[skip:][-WINDOW:, _INDEX]
         self.step = first_step + rows.shape[0]
-        self._window = pd.concat([self._window, fresh], ignore_index=True).iloc[-WINDOW:]
+        self._window = np.concatenate([self._window, fresh])[-WINDOW:]
         if self._drawn:
             self._draw(fresh)
 
-    def _draw(self, fresh: pd.DataFrame) -> None:
-        """Stream ``fresh`` rows into the plots' Bokeh sources and move their ranges.
+    def _draw(self, fresh: np.ndarray) -> None:
+        """Stream ``fresh`` rows (the SHOWN columns) into the plots' Bokeh sources and
+        move their ranges, as one message to the browser.
 
         Why not ``Buffer.send`` for every block: each send makes HoloViews re-render the
         plot, which re-indexes every Bokeh model of the page (about 100 ms here); at a
         few blocks a second the server's event loop did nothing else, and the page's own
         events (a click on Pause) waited forever. ``ColumnDataSource.stream`` with a
         rollover sends only the new rows. The Buffer still draws the window when a run is
-        opened (so a late joiner gets it at once)."""
-        t = fresh["t"].to_numpy()
-        for column, (source, _figure) in self._drawn.items():
-            source.stream({"t": t, column: fresh[column].to_numpy()}, rollover=WINDOW)
+        opened (so a late joiner gets it at once).
+
+        Why under ``pn.io.hold``: every stream and range change is otherwise its own
+        websocket message (ten per drain, each serialised and written separately); held,
+        Panel writes them as one patch."""
+        t = fresh[:, 0]
         window = self._window
-        low_t, high_t = float(window["t"].iloc[0]), float(window["t"].iloc[-1])
+        low_t, high_t = float(window[0, 0]), float(window[-1, 0])
         target = float(self.scenario.params.N_target) if self.scenario else np.nan
-        for columns, extra in ((("N",), [target]), (("I", "B", "Phi"), [])):
-            figure = self._drawn.get(columns[0], (None, None))[1]
-            if figure is None:
-                continue
-            values = np.concatenate([window[c].to_numpy() for c in columns] + [extra])
-            values = values[np.isfinite(values)]
-            if values.size:
-                low, high = float(values.min()), float(values.max())
-                pad = (high - low) * 0.05 or max(abs(high), 1.0) * 0.05
-                figure.y_range.update(start=low - pad, end=high + pad)
-            figure.x_range.update(start=low_t, end=max(high_t, low_t + 1e-9))
+        with pn.io.hold():
+            for column, (source, _figure) in self._drawn.items():
+                source.stream({"t": t, column: fresh[:, SHOWN.index(column)]},
+                              rollover=WINDOW)
+            for columns, extra in ((("N",), [target]), (("I", "B", "Phi"), [])):
+                figure = self._drawn.get(columns[0], (None, None))[1]
+                if figure is None:
+                    continue
+                values = np.concatenate(
+                    [window[:, [SHOWN.index(c) for c in columns]].ravel(), extra])
+                values = values[np.isfinite(values)]
+                if values.size:
+                    low, high = float(values.min()), float(values.max())
+                    pad = (high - low) * 0.05 or max(abs(high), 1.0) * 0.05
+                    figure.y_range.update(start=low - pad, end=high + pad)
+                figure.x_range.update(start=low_t, end=max(high_t, low_t + 1e-9))
 
     def poll(self) -> None:
         """Every POLL_MS: status, KPIs and alerts; steps from the database when no local
