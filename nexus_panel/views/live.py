@@ -102,27 +102,27 @@ class LiveView(Viewer):
         self._doc: Any = None
         self._poller: Any = None
 
-        self.picker = pn.widgets.Select(name="Live run", options=[], width=260,
+        self.picker = pn.widgets.Select(label="Live run", options=[], width=260,
                                         css_classes=["nx-live-picker"])
         self.status = pn.pane.HTML("", css_classes=["nx-live-status"],
                                    sizing_mode="stretch_width")
         self.cards = pn.pane.HTML("", sizing_mode="stretch_width")
-        self.pause = pn.widgets.Button(name="Pause", css_classes=["nx-live-pause"], width=90)
-        self.resume = pn.widgets.Button(name="Resume", css_classes=["nx-live-resume"],
+        self.pause = pn.widgets.Button(label="Pause", css_classes=["nx-live-pause"], width=90)
+        self.resume = pn.widgets.Button(label="Resume", css_classes=["nx-live-resume"],
                                         width=90)
-        self.stop = pn.widgets.Button(name="Stop", button_type="danger",
+        self.stop = pn.widgets.Button(label="Stop", color="danger",
                                       css_classes=["nx-live-stop"], width=90)
-        self.save = pn.widgets.Button(name="Save as a run", css_classes=["nx-live-save"],
+        self.save = pn.widgets.Button(label="Save as a run", css_classes=["nx-live-save"],
                                       width=130)
         self.saved = pn.pane.HTML("", css_classes=["nx-live-saved"])
-        self.new_name = pn.widgets.TextInput(name="Name", placeholder="e.g. plant-1",
+        self.new_name = pn.widgets.TextInput(label="Name", placeholder="e.g. plant-1",
                                              max_length=200, width=200)
-        self.rate = pn.widgets.IntInput(name="Steps per second", value=20, start=1, end=1000,
+        self.rate = pn.widgets.IntInput(label="Steps per second", value=20, start=1, end=1000,
                                         width=150)
         self.rules = pn.widgets.TextAreaInput(
-            name="Alert rules (JSON list)", value="[]", height=90, max_length=20_000,
+            label="Alert rules (JSON list)", value="[]", height=90, max_length=20_000,
             placeholder='[{"metric": "N", "below": 900, "clear": 950, "min_steps": 5}]')
-        self.start_button = pn.widgets.Button(name="Start live run", button_type="primary",
+        self.start_button = pn.widgets.Button(label="Start live run", color="primary",
                                               css_classes=["nx-live-start"])
         self.message = pn.pane.Alert("", alert_type="danger", visible=False)
         self.alert_log = Table(
@@ -267,7 +267,8 @@ class LiveView(Viewer):
                 done = time.monotonic()
                 self._last_push = done
                 spacing = 2 * (done - now) * max(1, HUB.watching_total())
-                self._next_drain = done + max(0.0, spacing - DRAIN_MS / 1000)
+                self._next_drain = done + min(POLL_MS / 1000,
+                                              max(0.0, spacing - DRAIN_MS / 1000))
         if now - self._last_poll >= POLL_MS / 1000:
             self._last_poll = now
             self.poll()
@@ -285,12 +286,17 @@ class LiveView(Viewer):
                 self._append(self.step, self.live.history(self.run_name, since_step=self.step))
             except StorageError as exc:
                 self._error(str(exc))
-        waiting = []
+        # The producer hands over a block per tick (a step or a few at 1,000 steps/s):
+        # the blocks that continue the stream are joined and drawn as one.
+        pieces, step, waiting = [], self.step, []
         for first, rows in self._ahead:
-            if first > self.step:
-                waiting.append((first, rows))
-            else:
-                self._append(first, rows)
+            if first > step or waiting:
+                waiting.append((first, rows))  # after a gap: wait for the database
+            elif first + rows.shape[0] > step:
+                pieces.append(rows[step - first:])
+                step = first + rows.shape[0]
+        if pieces:
+            self._append(self.step, np.concatenate(pieces))
         # Bounded: a gap the database cannot fill yet keeps at most WINDOW steps waiting.
         while sum(len(r) for _, r in waiting) > WINDOW:
             waiting.pop(0)
