@@ -39,11 +39,12 @@ SCENARIO_KEY = "s"
 STORED_NAME_KEY = "scenario"
 STORED_REV_KEY = "rev"
 BASE_KEY = "base"
-PAGE_KEYS: tuple[str, ...] = ("analysis", "study", "page")
+PAGE_KEYS: tuple[str, ...] = ("analysis", "study", "page", "run")
 """Keys a page reads itself, kept in ``LinkReading.page_args`` (``analysis=<id>``: a
 saved analysis, opened by the analysis pages; ``study=<name>``: a tuning study, opened by
 the Tune page; ``page=<analysis>``: which analysis ``panel serve`` of
-nexus_panel/pages/analysis.py shows)."""
+nexus_panel/pages/analysis.py shows; ``run=<name>``: the live run the Live page follows
+and the Alerts page filters to)."""
 THEME_KEY = "theme"
 THEMES: tuple[str, ...] = ("default", "dark")
 """The page themes a link may ask for (``theme=dark``; light is the default, ``default``

@@ -1,5 +1,6 @@
 """Live: follow, start and steer live runs (one producer per run, every viewer the same
-stream); the alert log of the run shown. Viewers follow; editors (and admins) also get
+stream); the alert log of the run shown. ``?run=NAME`` follows that run, and the page
+keeps the run followed in its address. Viewers follow; editors (and admins) also get
 the controls, which the store checks again on every click."""
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ def build(ctx: site.PageContext) -> pn.viewable.Viewable:
     if alert is not None:
         return alert
     return LiveView(live=LiveStore(store), scenario=ctx.session.scenario,
-                    controls=ctx.identity.local or ctx.identity.role != "viewer")
+                    controls=ctx.identity.local or ctx.identity.role != "viewer",
+                    run=ctx.link.page_args.get("run"),
+                    on_run=lambda run: ctx.set_url_arg("run", run))
 
 
 if __name__.startswith("bokeh_app"):

@@ -61,6 +61,7 @@ PAGES: tuple[PageEntry, ...] = (
     *ANALYSIS_PAGES,
     PageEntry("tune", "Tune", "nexus_panel.pages.tune"),
     PageEntry("live", "Live", "nexus_panel.pages.live"),
+    PageEntry("alerts", "Alerts", "nexus_panel.pages.alerts"),
     PageEntry("contracts", "Contracts", "nexus_panel.pages.contracts"),
     PageEntry("users", "Users", "nexus_panel.pages.users", admin_only=True),
 )

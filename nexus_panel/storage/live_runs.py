@@ -196,6 +196,43 @@ class LiveStore:
                                        .order_by(LiveAlertRow.id))]
         return self.store._read(work, f"read the alerts of live run {name!r}")
 
+    def alert_log(self, *, run: str | None = None, severities: tuple[str, ...] = (),
+                  states: tuple[str, ...] = (), limit: int = 1000) -> list[dict[str, Any]]:
+        """Alert events of every live run (or of ``run``), newest first, at most ``limit``
+        (1 to 10,000): each with ``id``, ``run``, ``rule``, ``state``, ``step``, ``value``,
+        ``severity``, ``at`` and ``firing`` (True while that rule of that run is firing:
+        its newest event is ``firing``). Empty ``severities``/``states`` mean all."""
+        if not 1 <= limit <= 10_000:
+            raise ValidationError([FieldError("limit", limit, "1 to 10000")])
+
+        def work(s: Session) -> list[dict[str, Any]]:
+            newest = (sa.select(sa.func.max(LiveAlertRow.id))
+                      .group_by(LiveAlertRow.run_id, LiveAlertRow.rule))
+            open_ids = set(s.scalars(
+                sa.select(LiveAlertRow.id).where(LiveAlertRow.id.in_(newest),
+                                                 LiveAlertRow.state == "firing")))
+            query = (sa.select(LiveAlertRow, LiveRunRow.name)
+                     .join(LiveRunRow, LiveRunRow.id == LiveAlertRow.run_id)
+                     .order_by(LiveAlertRow.id.desc()).limit(limit))
+            if run is not None:
+                query = query.where(LiveRunRow.name == run)
+            if severities:
+                query = query.where(LiveAlertRow.severity.in_(severities))
+            if states:
+                query = query.where(LiveAlertRow.state.in_(states))
+            return [{"id": e.id, "run": name, "rule": e.rule, "state": e.state,
+                     "step": e.step, "value": e.value, "severity": e.severity,
+                     "at": e.at.isoformat(), "firing": e.id in open_ids}
+                    for e, name in s.execute(query)]
+        return self.store._read(work, "read the alert log")
+
+    def newest_alert_id(self) -> int:
+        """The id of the newest alert event of any run (0 if none): a cheap test of
+        whether the log changed."""
+        return self.store._read(
+            lambda s: int(s.scalar(sa.select(sa.func.max(LiveAlertRow.id))) or 0),
+            "read the alert log")
+
     # --- the producer's side -----------------------------------------------------------------
     def claim(self, name: str, producer: str, lease_s: float) -> LiveInfo | None:
         """Take the run's lease if it is free, expired or already ours; None if another

@@ -76,7 +76,12 @@ class LiveView(Viewer):
     controls = param.Boolean(True, doc="Offer start, pause, resume and stop (editors and "
                                        "admins; the store refuses anyone else anyway).")
 
-    def __init__(self, **params: Any) -> None:
+    on_run = param.Callable(default=None, doc="Called with the run followed when it "
+                                              "changes (the page keeps it in its address).")
+
+    def __init__(self, run: str | None = None, **params: Any) -> None:
+        """``run``: the run to follow first (from the page's ``?run=``); otherwise the
+        first active one."""
         super().__init__(**params)
         self.buffer = hv.streams.Buffer(rows_frame(np.empty((0, len(COLUMNS)))),
                                         length=WINDOW, index=False)
@@ -136,6 +141,13 @@ class LiveView(Viewer):
         self.save.on_click(lambda _e: self._save())
         self.start_button.on_click(lambda _e: self._start())
         self.refresh_runs()
+        if run is not None:
+            if run in self.picker.options:
+                self.picker.value = run
+            else:
+                self._error(f"There is no live run named {run!r}.")
+        self.picker.param.watch(
+            lambda e: self.on_run(e.new) if self.on_run is not None else None, "value")
 
     # --- plots ------------------------------------------------------------------------------
     def _plots(self) -> pn.viewable.Viewable:
