@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from nexus_panel.commands.db import add_database_option, open_store
-from nexus_panel.commands.errors import CommandError
+from nexus_panel.commands.errors import CommandError, read_file
 from nexus_panel.files import write_atomically
 
 
@@ -85,20 +85,16 @@ def read_spec_data(args: argparse.Namespace) -> dict[str, Any]:
     non-JSON files are one-line CommandErrors."""
     from nexus_panel.models import Scenario
 
+    raw = read_file(Path(args.spec))
     try:
-        data = json.loads(Path(args.spec).read_bytes())
-    except OSError as exc:
-        raise CommandError(f"cannot read {args.spec}: {exc.strerror}") from None
+        data = json.loads(raw)
     except (ValueError, RecursionError) as exc:  # bad syntax or UTF-8; too deeply nested
         raise CommandError(f"{args.spec} is not valid JSON: {exc}") from None
     if not isinstance(data, dict):
         raise CommandError(f"{args.spec} must hold a JSON object")
     if args.scenario:
-        try:
-            text = Path(args.scenario).read_bytes()  # from_json reports bad UTF-8 as a file error
-        except OSError as exc:
-            raise CommandError(f"cannot read {args.scenario}: {exc.strerror}") from None
-        data["scenario"] = Scenario.from_json(text).to_dict()
+        # from_json reports bad UTF-8 as a file error
+        data["scenario"] = Scenario.from_json(read_file(Path(args.scenario))).to_dict()
     return data
 
 

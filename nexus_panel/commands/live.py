@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from nexus_panel.commands.db import add_database_option, open_store
-from nexus_panel.commands.errors import CommandError
+from nexus_panel.commands.errors import CommandError, read_file
 from nexus_panel.models import FieldError, ValidationError
 
 RATE_RANGE = (1.0, 1000.0)
@@ -80,30 +80,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def read_live_file(path: Path) -> tuple[Any, list[dict[str, Any]], dict[str, str] | None]:
     """The scenario, its alert rules and webhook (validated; every bad field named)."""
-    from nexus_panel.live.alerts import AlertRule
+    from nexus_panel.live.alerts import parse_rules
     from nexus_panel.live.webhook import check_webhook
     from nexus_panel.models import Scenario, parse_json
 
-    try:
-        text = path.read_bytes()
-    except OSError as exc:
-        raise CommandError(f"cannot read {path}: {exc.strerror or exc}") from None
-    data = parse_json(text, source=str(path))
+    data = parse_json(read_file(path), source=str(path))
     if not isinstance(data, dict):
         raise ValidationError([FieldError(str(path), type(data).__name__, "a JSON object")])
     raw_rules = data.pop("alerts", [])
     raw_webhook = data.pop("webhook", None)
-    if not isinstance(raw_rules, list):
-        raise ValidationError([FieldError("alerts", raw_rules, "a list of alert rules")])
     errors: list[FieldError] = []
-    rules = []
-    for i, raw in enumerate(raw_rules):
-        try:
-            rule = AlertRule.from_dict(raw, prefix=f"alerts[{i}].")
-            rule.validate(prefix=f"alerts[{i}].")
-            rules.append(rule.to_dict())
-        except ValidationError as exc:
-            errors += exc.errors
+    rules: list[dict[str, Any]] = []
+    try:
+        rules = parse_rules(raw_rules)
+    except ValidationError as exc:
+        errors += exc.errors
     webhook = None
     try:
         webhook = check_webhook(raw_webhook)

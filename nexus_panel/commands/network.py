@@ -26,7 +26,7 @@ from nexus_panel.commands.analysis import (
     save_result,
     write_out,
 )
-from nexus_panel.commands.errors import CommandError
+from nexus_panel.commands.errors import CommandError, read_file
 
 HELP = "a network of heterogeneous agents: aggregates, inequality, communities"
 
@@ -42,13 +42,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     sub.add_argument("--out", metavar="FILE", help="write the full result as JSON")
     add_save_options(sub)
     sub.set_defaults(func=run_command)
-
-
-def _read(path: Path, what: str) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise CommandError(f"cannot read {what} {path}: {exc.strerror}") from None
 
 
 def _tidy(value: float) -> float | int:
@@ -69,7 +62,7 @@ def inline_files(data: dict[str, Any], base: Path) -> dict[str, Any]:
         graph = dict(graph)
         name = str(graph.pop("file"))
         path = base / name
-        table = read_edge_csv(_read(path, "edge list"), name)
+        table = read_edge_csv(read_file(path, "edge list"), name)
         agents = data.get("agents")
         if isinstance(agents, int) and not isinstance(agents, bool) and agents > 1:
             # errors name the file's line instead of a row index of the inlined list
@@ -80,7 +73,7 @@ def inline_files(data: dict[str, Any], base: Path) -> dict[str, Any]:
     table_file = data.get("agent_table")
     if isinstance(table_file, str):
         path = base / table_file
-        data = {**data, "agent_table": read_agent_table(_read(path, "agent table"),
+        data = {**data, "agent_table": read_agent_table(read_file(path, "agent table"),
                                                         table_file)}
     return data
 

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from nexus_panel.commands.db import add_database_option, open_store
-from nexus_panel.commands.errors import CommandError
+from nexus_panel.commands.errors import CommandError, read_file
 from nexus_panel.engine import SimulationResult
 from nexus_panel.files import write_atomically
 from nexus_panel.models import Scenario
@@ -42,11 +42,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def load_scenario(path: Path) -> Scenario:
     """Read a scenario file; an unreadable file is a CommandError, bad values a
     ValidationError naming the fields."""
-    try:
-        text = path.read_bytes()
-    except OSError as exc:
-        raise CommandError(f"cannot read {path}: {exc.strerror or exc}") from None
-    return Scenario.from_json(text, source=str(path))
+    return Scenario.from_json(read_file(path), source=str(path))
 
 
 def run_command(args: argparse.Namespace) -> int:

@@ -29,7 +29,7 @@ from typing import Any
 import param
 
 from nexus_panel.analysis.specs import SpecBase
-from nexus_panel.models import INPUT_NAMES, FieldError
+from nexus_panel.models import INPUT_NAMES, FieldError, ValidationError
 from nexus_panel.models import text as text_rules
 
 STEP_METRICS: tuple[str, ...] = ("N", "S", "Phi", "I_minus_B", "ledger_residual",
@@ -156,6 +156,25 @@ class AlertMachine:
 
     def _event(self, state: str, step: int, value: float) -> AlertEvent:
         return AlertEvent(self.rule.label, state, step, value, self.rule.severity)
+
+
+def parse_rules(raw: Any) -> list[dict[str, Any]]:
+    """A run's alert rules from JSON data (the scenario file's ``"alerts"``, the Live
+    page's rules box), validated and normalised; a ValidationError names every bad field
+    as ``alerts[i].field``."""
+    if not isinstance(raw, list):
+        raise ValidationError([FieldError("alerts", raw, "a list of alert rules")])
+    rules, errors = [], []
+    for i, item in enumerate(raw):
+        try:
+            rule = AlertRule.from_dict(item, prefix=f"alerts[{i}].")
+            rule.validate(prefix=f"alerts[{i}].")
+            rules.append(rule.to_dict())
+        except ValidationError as exc:
+            errors += exc.errors
+    if errors:
+        raise ValidationError(errors)
+    return rules
 
 
 def replay(rule: AlertRule, values: list[float], first_step: int = 0) -> list[AlertEvent]:

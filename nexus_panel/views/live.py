@@ -41,7 +41,7 @@ import param
 from panel.viewable import Viewer
 
 from nexus_panel.engine.kernel import COLUMNS
-from nexus_panel.live.alerts import AlertRule
+from nexus_panel.live.alerts import parse_rules
 from nexus_panel.live.hub import HUB
 from nexus_panel.models import Scenario, ValidationError
 from nexus_panel.storage.errors import StorageError
@@ -454,14 +454,7 @@ class LiveView(Viewer):
 
     def _start(self) -> None:
         try:
-            raw = json.loads(self.rules.value or "[]")
-            if not isinstance(raw, list):
-                raise ValueError("the alert rules must be a JSON list")
-            rules = []
-            for i, item in enumerate(raw):
-                rule = AlertRule.from_dict(item, prefix=f"alerts[{i}].")
-                rule.validate(prefix=f"alerts[{i}].")
-                rules.append(rule.to_dict())
+            rules = parse_rules(json.loads(self.rules.value or "[]"))
             scenario = self.scenario.copy()
             self.live.create(self.new_name.value, scenario.to_dict(), rules,
                              steps_per_second=float(self.rate.value),
