@@ -42,6 +42,19 @@ SHOWN_MAX = 2000
 COLUMNS = ["at", "run", "rule", "severity", "state", "step", "value", "firing"]
 
 
+def alert_frame(events: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
+    """Alert events as a table shows them: the time to the second in UTC, the value to six
+    significant digits, "now" for a rule firing now (the CSV keeps the full values)."""
+    frame = pd.DataFrame(events, columns=columns)
+    if "at" in frame and len(frame):
+        frame["at"] = pd.to_datetime(frame["at"], utc=True).dt.strftime("%Y-%m-%d %H:%M:%S")
+    if "value" in frame:
+        frame["value"] = [float(f"{v:.6g}") for v in frame["value"]]
+    if "firing" in frame:
+        frame["firing"] = ["now" if f else "" for f in frame["firing"]]
+    return frame.rename(columns={"at": "at (UTC)"})
+
+
 def inert_cell(text: str) -> str:
     """``text`` as a spreadsheet shows it without evaluating it: a run or rule name
     starting with ``=``, ``+``, ``-``, ``@`` or a control character would otherwise be
@@ -72,9 +85,9 @@ class AlertLogView(Viewer):
                                     sizing_mode="stretch_width")
         self.live_link = pn.pane.HTML("", css_classes=["nx-alert-live-link"])
         self.message = pn.pane.Alert("", alert_type="danger", visible=False)
-        self.table = Table(pd.DataFrame(columns=COLUMNS), disabled=True, show_index=False,
-                           pagination="local", page_size=25, sizing_mode="stretch_width",
-                           css_classes=["nx-alert-log"])
+        self.table = Table(alert_frame([], COLUMNS), disabled=True, show_index=False,
+                           pagination="local", page_size=25, layout="fit_data_stretch",
+                           sizing_mode="stretch_width", css_classes=["nx-alert-log"])
         self.download = pn.widgets.FileDownload(
             callback=self._csv, filename="alert-log.csv", label="Download CSV",
             css_classes=["nx-alert-download"], width=160)
@@ -129,7 +142,7 @@ class AlertLogView(Viewer):
         if self.firing_only.value:
             events = [e for e in events if e["firing"]]
         self.events = events
-        self.table.value = pd.DataFrame(events, columns=COLUMNS)
+        self.table.value = alert_frame(events, COLUMNS)
         firing = {(e["run"], e["rule"]): e for e in events if e["firing"]}
         critical = sum(1 for e in firing.values() if e["severity"] == "critical")
         self.summary.object = cards_html([
@@ -145,7 +158,7 @@ class AlertLogView(Viewer):
         self.message.visible = False
 
     def _refresh(self) -> None:
-        """Every REFRESH_MS: reload only when a new event (or run) appeared."""
+        """Every REFRESH_MS: reload (runs and events) only when a new event was stored."""
         try:
             newest = self.live.newest_alert_id()
         except StorageError as exc:

@@ -47,6 +47,7 @@ from nexus_panel.models import Scenario, ValidationError
 from nexus_panel.storage.errors import StorageError
 from nexus_panel.storage.live_runs import ACTIVE, LiveInfo, LiveStore
 from nexus_panel.views import labels, safe
+from nexus_panel.views.alert_log import alert_frame
 from nexus_panel.views.kpis import Kpi, cards_html
 from nexus_panel.views.palettes import SERIES
 from nexus_panel.views.periodic import session_timer
@@ -56,8 +57,13 @@ from nexus_panel.views.tables import Table
 WINDOW = 5_000
 """Steps the plots keep (and a late joiner receives)."""
 POLL_MS = 500
+LOG_ROWS = 200
+"""Alert events the Live page's log shows (the newest; the Alerts page has them all)."""
+LOG_COLUMNS = ["step", "state", "severity", "rule", "value", "at"]
 DRAIN_MS = 50
 SHOWN = ("t", "N", "I", "B", "Phi", "S")
+PLOTTED = ("N", "I", "B", "Phi")
+"""The columns drawn (each curve has its own Bokeh data source)."""
 _INDEX = [COLUMNS.index(c) for c in SHOWN]
 STATUS_CLASSES = {"running": "ok", "paused": "warn", "finished": "neutral",
                   "stopped": "neutral", "failed": "bad"}
@@ -101,7 +107,8 @@ class LiveView(Viewer):
         self._drawn: dict[str, tuple[Any, Any]] = {}
         """Plotted column -> (its Bokeh data source, its figure), from the render hooks."""
         self._last_push = 0.0
-        self._seen_alerts = 0
+        self._seen_alert_id = 0
+        """The newest alert event id when the log was last read."""
         self._log_shown = False
         self._unwatch: Callable[[], None] | None = None
         self._doc: Any = None
@@ -131,8 +138,8 @@ class LiveView(Viewer):
                                               css_classes=["nx-live-start"])
         self.message = pn.pane.Alert("", alert_type="danger", visible=False)
         self.alert_log = Table(
-            pd.DataFrame(columns=["step", "state", "severity", "rule", "value", "at"]),
-            disabled=True, show_index=False, height=220, sizing_mode="stretch_width",
+            alert_frame([], LOG_COLUMNS), disabled=True, show_index=False, height=220,
+            layout="fit_data_stretch", sizing_mode="stretch_width",
             css_classes=["nx-live-alerts"])
         self.picker.param.watch(lambda e: self.open(e.new), "value")
         self.pause.on_click(lambda _e: self._control("pause"))
@@ -176,6 +183,10 @@ class LiveView(Viewer):
                  for plot in (n_plot, flows_plot)]
         return pn.Column(*panes, sizing_mode="stretch_width")
 
+    def _start_streaming(self) -> None:
+        if self._doc is not None and self._poller is None:
+            self._poller = session_timer(self._tick, DRAIN_MS)
+
     def _capture(self, column: str) -> Callable[[Any, Any], None]:
         """A HoloViews hook keeping the Bokeh data source and figure that draw ``column``,
         so new rows can be streamed into them (see :meth:`_draw`).
@@ -196,7 +207,10 @@ class LiveView(Viewer):
     def __panel__(self) -> pn.viewable.Viewable:
         if pn.state.curdoc is not None and self._doc is None:
             self._doc = pn.state.curdoc
-            self._poller = session_timer(self._tick, DRAIN_MS)
+            # Streaming starts once the browser has built the page: rows streamed while
+            # it was still loading never reached its plots (a gap after the first
+            # window). Until then the hub's rows wait in the inbox.
+            pn.state.onload(self._start_streaming)
             pn.state.on_session_destroyed(lambda _ctx: self.close())
         start_form = pn.Card(
             pn.Row(self.new_name, self.rate), self.rules, self.start_button,
@@ -231,7 +245,7 @@ class LiveView(Viewer):
             self._unwatch()
             self._unwatch = None
         self.run_name = name
-        self._seen_alerts = 0
+        self._seen_alert_id = 0
         self._log_shown = False
         if name is None:
             return
@@ -322,8 +336,10 @@ class LiveView(Viewer):
         fresh = rows[skip:][-WINDOW:, _INDEX]
         self.step = first_step + rows.shape[0]
         self._window = np.concatenate([self._window, fresh])[-WINDOW:]
-        if self._drawn:
+        if len(self._drawn) == len(PLOTTED):
             self._draw(fresh)
+        else:  # the plots are not on the page yet: they will draw what the Buffer holds
+            self.buffer.send(pd.DataFrame(fresh, columns=list(SHOWN)))
 
     def _draw(self, fresh: np.ndarray) -> None:
         """Stream ``fresh`` rows (the SHOWN columns) into the plots' Bokeh sources and
@@ -404,24 +420,26 @@ class LiveView(Viewer):
         self.stop.disabled = not running
 
     def _alerts(self) -> None:
+        """Refresh the run's alert log when an event was stored; notify the events that
+        arrived while this page watched (a late joiner finds the earlier ones in the log,
+        not as a pile of notifications)."""
         if self.run_name is None:
             return
-        events = self.live.alerts(self.run_name)
-        fresh = events[self._seen_alerts:]
-        if not fresh and self._seen_alerts == len(events) and self._log_shown:
+        newest = self.live.newest_alert_id()  # one row: did anything change?
+        if newest == self._seen_alert_id and self._log_shown:
             return  # nothing new: leave the table (and the browser) alone
-        self._log_shown = True
-        for event in fresh[-5:]:  # a late joiner is told of the last few only
-            if event["state"] in ("firing", "resolved"):
-                kind = "info" if event["state"] == "resolved" else \
-                    "error" if event["severity"] == "critical" else "warning"
-                safe.notify(kind, "{rule}: {state} at step {step}", duration=6000,
-                            rule=event["rule"], state=event["state"],
-                            step=f"{event['step']:,}")
-        self._seen_alerts = len(events)
-        frame = pd.DataFrame(events[-200:][::-1],
-                             columns=["step", "state", "severity", "rule", "value", "at"])
-        self.alert_log.value = frame
+        events = self.live.alert_log(run=self.run_name, limit=LOG_ROWS)  # newest first
+        if self._log_shown:
+            fresh = [e for e in events if e["id"] > self._seen_alert_id]
+            for event in reversed(fresh[:5]):
+                if event["state"] in ("firing", "resolved"):
+                    kind = "info" if event["state"] == "resolved" else \
+                        "error" if event["severity"] == "critical" else "warning"
+                    safe.notify(kind, "{rule}: {state} at step {step}", duration=6000,
+                                rule=event["rule"], state=event["state"],
+                                step=f"{event['step']:,}")
+        self._seen_alert_id, self._log_shown = newest, True
+        self.alert_log.value = alert_frame(events, LOG_COLUMNS)
 
     # --- controls -------------------------------------------------------------------------------
     def _control(self, action: str) -> None:

@@ -18,9 +18,7 @@ from nexus_panel.engine.kernel import COLUMNS
 from nexus_panel.models import Scenario, Signal
 from nexus_panel.storage import ScenarioStore
 from nexus_panel.storage.live_runs import LiveStore
-from nexus_panel.views.live import WINDOW, LiveView
-
-PLOTTED = ("N", "I", "B", "Phi")
+from nexus_panel.views.live import PLOTTED, WINDOW, LiveView
 
 
 def _scenario(steps: int) -> Scenario:
@@ -115,4 +113,24 @@ def test_the_plots_keep_the_last_window_of_steps(live: LiveStore) -> None:
     assert (x_range.start, x_range.end) == (t[0], t[-1])
     y_range = view._drawn["N"][1].y_range
     assert y_range.start < n.min() and y_range.end > max(n.max(), sc.params.N_target)
+    view.close()
+
+
+def test_steps_that_arrive_before_the_plots_are_drawn_are_not_lost(
+        live: LiveStore) -> None:
+    """A page's first render happens after the run was opened: the steps received in
+    between go into the Buffer the plots are first drawn from (they once made a gap)."""
+    sc = _scenario(600)
+    rows = _rows(sc)
+    live.create("early", sc.to_dict(), [], steps_per_second=1000, max_steps=600,
+                checkpoint_every=100, state={})
+    view = LiveView(live=live, scenario=sc)
+    for first in range(0, 300, 50):
+        view._on_hub(first, rows[first:first + 50], 0.0)
+        view._next_drain = 0.0
+        view._tick()
+    assert view.step == 300
+    held = view.buffer.data
+    assert np.array_equal(held["t"].to_numpy(), rows[:300, COLUMNS.index("t")])
+    assert np.array_equal(held["B"].to_numpy(), rows[:300, COLUMNS.index("B")])
     view.close()
