@@ -425,12 +425,14 @@ def _db(url: str) -> int:
     return int(path) if path.isdigit() else 0
 
 
-def open_live(definition: FeedDefinition, target: Target) -> LiveSource:
+def open_live(definition: FeedDefinition, target: Target,
+              start_id: str | None = None) -> LiveSource:
     """A (not yet started) live source reading the feed's topic or stream at the vetted
-    address, parsing its time and value columns as the definition says."""
+    address, parsing its time and value columns as the definition says. ``start_id``: a
+    Redis stream is read from the entry after it (default: only entries added from now)."""
     options = {"value_columns": tuple(definition.value_columns),
                "time_column": definition.time_column}
     if definition.source == "mqtt":
         return MqttSource(definition.topic, host=target.address, port=target.port, **options)
     return RedisStreamSource(definition.stream, url=f"redis://{target.address}:{target.port}"
-                             f"/{_db(target.url)}", **options)
+                             f"/{_db(target.url)}", start_id=start_id or "$", **options)

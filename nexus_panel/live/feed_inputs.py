@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from nexus_panel.feeds.definition import FeedDefinition
 from nexus_panel.feeds.live import MQTT_PORTS, REDIS_PORTS, LiveSource, open_live, vetted
@@ -36,6 +37,26 @@ class LiveInputs:
     scenario: Scenario
     overrides: dict[str, Callable[[], float | None]] = field(default_factory=dict)
     sources: list[LiveSource] = field(default_factory=list)
+    held_at_start: dict[str, float] = field(default_factory=dict)
+    """Each live input's value until its first message (the checkpoint's, on resume)."""
+    by_input: dict[str, LiveSource] = field(default_factory=dict)
+
+    def offsets(self) -> dict[str, dict[str, Any]]:
+        """What a checkpoint keeps of each live input, so a resumed run continues without
+        a jump: the value the input holds now, and where its stream was read up to (a
+        Redis entry id; an MQTT subscription has no offset: messages published while no
+        producer is subscribed are not replayed, and the input holds its value)."""
+        out: dict[str, dict[str, Any]] = {}
+        for name, newest in self.overrides.items():
+            value = newest()
+            entry: dict[str, Any] = {"value": self.held_at_start.get(name)
+                                     if value is None else value}
+            source = self.by_input.get(name)
+            last_id = getattr(source, "last_id", None)
+            if isinstance(last_id, str) and last_id != "$":
+                entry["redis_id"] = last_id
+            out[name] = entry
+        return out
 
     def close(self) -> None:
         for source in self.sources:
@@ -58,8 +79,12 @@ def held(value: float, domain: tuple[float, float]) -> float:
     return min(max(value, low), math.inf if high is None else high)
 
 
-def live_inputs(scenario: Scenario, store: object) -> LiveInputs:
-    """Open the live feeds ``scenario``'s inputs read (``store``: the ScenarioStore)."""
+def live_inputs(scenario: Scenario, store: object,
+                resume: dict[str, dict[str, Any]] | None = None) -> LiveInputs:
+    """Open the live feeds ``scenario``'s inputs read (``store``: the ScenarioStore).
+    ``resume``: a checkpoint's :meth:`LiveInputs.offsets` -- each input starts from the
+    value it held and a Redis stream is read on from the entry after the last one seen."""
+    resume = resume or {}
     feed_inputs = {name: s for name, s in scenario.inputs.signals().items()
                    if s.kind == FEED_KIND}
     if not feed_inputs:
@@ -75,16 +100,21 @@ def live_inputs(scenario: Scenario, store: object) -> LiveInputs:
             if definition.source not in LIVE_KINDS:
                 continue
             url_field, ports = LIVE_KINDS[definition.source]
+            saved = resume.get(name, {})
             source = open_live(definition, vetted(getattr(definition, url_field), url_field,
-                                                  context, ports))
+                                                  context, ports),
+                               start_id=saved.get("redis_id"))
             source.start(timeout=definition.timeout_s)
             out.sources.append(source)
+            out.by_input[name] = source
             column = signal.column or definition.value_columns[0]
             domain = Inputs.domain(name)
-            start = _starting_value(feeds, signal.feed, column)  # transformed already
-            setattr(out.scenario.inputs, name, Signal(
-                kind="constant", value=Inputs().signals()[name].value if start is None
-                else held(start, domain)))
+            start = saved.get("value")
+            if start is None:
+                start = _starting_value(feeds, signal.feed, column)  # transformed already
+            value = Inputs().signals()[name].value if start is None else held(start, domain)
+            out.held_at_start[name] = value
+            setattr(out.scenario.inputs, name, Signal(kind="constant", value=value))
             out.overrides[name] = _newest(source, definition, column, domain)
         if any(s.kind == FEED_KIND for s in out.scenario.inputs.signals().values()):
             feeds.pin(out.scenario)  # stored feeds: their snapshot, for the sampler

@@ -79,10 +79,12 @@ class Checkpointed:
 
     kernel: np.ndarray
     alerts: list[tuple[str, int]] = field(default_factory=list)
+    feeds: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Each live input's held value and stream offset (``LiveInputs.offsets``)."""
 
     def to_json(self) -> dict[str, Any]:
         return {"kernel": [float(x) for x in self.kernel], "alerts": self.alerts,
-                "N": float(self.kernel[S_N])}
+                "N": float(self.kernel[S_N]), "feeds": self.feeds}
 
 
 class Producer:
@@ -131,18 +133,20 @@ class Producer:
 
     # --- producing ----------------------------------------------------------------------------
     def _produce(self, info: LiveInfo) -> str:
-        feeds = live_inputs(Scenario.from_dict(info.scenario), self.live.store)
+        feeds = live_inputs(Scenario.from_dict(info.scenario), self.live.store,
+                            resume=info.state.get("feeds"))
         self.webhook = webhook_for(info, self.live)
         try:
             return self._produce_with(info, feeds.scenario,
-                                      {**feeds.overrides, **self.overrides})
+                                      {**feeds.overrides, **self.overrides}, feeds.offsets)
         finally:
             feeds.close()
             if self.webhook is not None:
                 self.webhook.close()
 
     def _produce_with(self, info: LiveInfo, scenario: Scenario,
-                      overrides: dict[str, Callable[[], float | None]]) -> str:
+                      overrides: dict[str, Callable[[], float | None]],
+                      offsets: Callable[[], dict[str, dict[str, Any]]] = dict) -> str:
         params = scenario.params
         p = param_vector(params)
         sampler = scenario.inputs.sampler(params.num_steps, params.delta_t)
@@ -168,7 +172,7 @@ class Producer:
             alerts = [(m.state, m.streak) for m in machines]
             result = self.live.checkpoint(
                 info.id, self.id, written, rows,
-                state=Checkpointed(state.copy(), alerts).to_json(), events=events,
+                state=Checkpointed(state.copy(), alerts, offsets()).to_json(), events=events,
                 lease_s=self.lease_s, final_status=final)
             written += rows.shape[0]
             pending, events, last_write = [], [], time.monotonic()
