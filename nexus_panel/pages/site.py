@@ -19,8 +19,10 @@ Query parameters (any page; see nexus_panel.pages.links for the encoding)::
 Each page is a separate Bokeh session; the scenario travels between pages in the ``s=``
 of the navigation links, which are rewritten after every change. After every change the
 page also writes its own address, ``?s=<token of the current scenario>``, so the address
-bar always describes the scenario: a change after a quiet second pushes a new history
-entry, quicker ones rewrite it (``HISTORY_JS``), so Back undoes the last gesture (the
+bar always describes the scenario: the first change of a gesture that follows a quiet
+second (key presses, clicks, wheel turns) pushes a new history entry, the rest of that
+gesture rewrites it (``HISTORY_JS``; measured on the user's input, not on when the server
+answers), so Back undoes the last gesture (the
 page reopens from the previous entry's address) instead of leaving the app.
 
 A link that cannot be fully applied opens the page anyway, with an alert at the top
@@ -104,7 +106,21 @@ gesture and a drag does not flood the history."""
 HISTORY_JS = """
 const url = cb_obj.value;
 if (!url) { return; }
-const h = window.nxHistory || (window.nxHistory = {ready: false, last: 0});
+let h = window.nxHistory;
+if (!h) {
+  // Gestures, not the server's replies, decide what one history entry is: a key press,
+  // click or wheel after a quiet spell starts a new gesture; the addresses written for
+  // it (however late the server answers) share one entry.
+  h = window.nxHistory = {ready: false, gesture: 0, lastInput: 0, written: -1};
+  const input = () => {
+    const t = Date.now();
+    if (t - h.lastInput > quiet) { h.gesture += 1; }
+    h.lastInput = t;
+  };
+  for (const kind of ["keydown", "pointerdown", "wheel"]) {
+    document.addEventListener(kind, input, {capture: true, passive: true});
+  }
+}
 if (!h.ready) {
   // The first address of this page (the one it was opened with, made canonical):
   // rewrite it in place. Back/Forward between entries reopens the page from its
@@ -112,17 +128,17 @@ if (!h.ready) {
   window.addEventListener("popstate", () => window.location.reload());
   window.history.replaceState(window.history.state, "", url);
   h.ready = true;
+  h.written = h.gesture;
   return;
 }
-const now = Date.now();
 if (new URL(url, window.location.href).search !== window.location.search) {
-  if (now - h.last > quiet) {
+  if (h.gesture !== h.written) {
     window.history.pushState(null, "", url);
+    h.written = h.gesture;
   } else {
     window.history.replaceState(window.history.state, "", url);
   }
 }
-h.last = now;
 """
 
 THEME_JS = """
