@@ -14,6 +14,7 @@ import importlib.util
 import os
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -148,6 +149,37 @@ def redis_url() -> str:
     """The machine's Redis (database 0; tests use their own uniquely named keys)."""
     _require_port(6379, "Redis")
     return "redis://127.0.0.1:6379/0"
+
+
+class RedisStream:
+    """A uniquely named stream on the machine's Redis (deleted after the test), and how to
+    define a feed reading it."""
+
+    def __init__(self, url: str) -> None:
+        import redis
+
+        self.client = redis.Redis.from_url(url)
+        self.name = f"nexus:test:{uuid.uuid4().hex}"
+
+    def define(self, store: Any, feed: str, column: str, **extra: Any) -> Any:
+        """Allow the local Redis and add feed ``feed`` (value column ``column``) reading
+        this stream to ``store``; returns the FeedStore."""
+        from nexus_panel.feeds.store import FeedStore
+
+        feeds = FeedStore(store)
+        feeds.allow("127.0.0.1:6379")
+        feeds.add(feed, {"source": "redis", "redis_url": "redis://127.0.0.1:6379/0",
+                         "stream": self.name, "time_column": "time",
+                         "value_columns": [column], **extra})
+        return feeds
+
+
+@pytest.fixture
+def redis_stream(redis_url: str) -> Iterator[RedisStream]:
+    stream = RedisStream(redis_url)
+    yield stream
+    stream.client.delete(stream.name)
+    stream.client.close()
 
 
 @pytest.fixture(scope="session")

@@ -7,10 +7,10 @@ import json
 import threading
 import time
 import uuid
+from typing import Any
 
 import paho.mqtt.client as mqtt
 import pytest
-import redis
 
 from nexus_panel.feeds.errors import FetchError
 from nexus_panel.feeds.store import FeedStore
@@ -49,26 +49,18 @@ def test_an_mqtt_feed_snapshots_what_arrives(sqlite_url: str, mqtt_port: int) ->
     publisher.loop_stop()
 
 
-def test_a_redis_feed_snapshots_the_newest_entries(sqlite_url: str, redis_url: str) -> None:
-    stream = f"nexus:feeds:{uuid.uuid4().hex}"
-    client = redis.Redis.from_url(redis_url)
+def test_a_redis_feed_snapshots_the_newest_entries(sqlite_url: str,
+                                                   redis_stream: Any) -> None:
     for k in range(5):
-        client.xadd(stream, {"time": k, "E": 0.1 * k})
-    try:
-        with ScenarioStore(sqlite_url) as store:
-            feeds = FeedStore(store)
-            feeds.allow("127.0.0.1:6379")
-            feeds.add("grid", {"source": "redis", "redis_url": "redis://127.0.0.1:6379/0",
-                               "stream": stream, "time_column": "time",
-                               "value_columns": ["E"], "max_rows": 3})
-            snapshot = feeds.fetch("grid")
-            assert snapshot.rows == 3
-            assert list(feeds.series(snapshot.sha256).times) == [2.0, 3.0, 4.0]
-            feeds.add("empty", {"source": "redis", "redis_url": "redis://127.0.0.1:6379/0",
-                                "stream": stream + ":none", "time_column": "time",
-                                "value_columns": ["E"]})
-            with pytest.raises(FetchError, match="no usable entry"):
-                feeds.fetch("empty")
-            assert "no usable entry" in feeds.get("empty").last_error
-    finally:
-        client.delete(stream)
+        redis_stream.client.xadd(redis_stream.name, {"time": k, "E": 0.1 * k})
+    with ScenarioStore(sqlite_url) as store:
+        feeds = redis_stream.define(store, "grid", "E", max_rows=3)
+        snapshot = feeds.fetch("grid")
+        assert snapshot.rows == 3
+        assert list(feeds.series(snapshot.sha256).times) == [2.0, 3.0, 4.0]
+        feeds.add("empty", {"source": "redis", "redis_url": "redis://127.0.0.1:6379/0",
+                            "stream": redis_stream.name + ":none", "time_column": "time",
+                            "value_columns": ["E"]})
+        with pytest.raises(FetchError, match="no usable entry"):
+            feeds.fetch("empty")
+        assert "no usable entry" in feeds.get("empty").last_error

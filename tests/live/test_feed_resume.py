@@ -7,14 +7,12 @@ from __future__ import annotations
 
 import threading
 import time
-import uuid
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
-import redis
 
 from nexus_panel.engine.kernel import COLUMNS
-from nexus_panel.feeds.store import FeedStore
 from nexus_panel.live.producer import Producer
 from nexus_panel.models import Scenario
 from nexus_panel.storage import ScenarioStore
@@ -53,45 +51,37 @@ def _produce_for(live: LiveStore, steps: int, before: Callable[[], None] = lambd
 
 
 def test_a_resumed_run_keeps_its_value_and_reads_on_from_its_offset(
-        sqlite_url: str, redis_url: str) -> None:
-    stream = f"nexus:live:{uuid.uuid4().hex}"
-    client = redis.Redis.from_url(redis_url)
-    try:
-        with ScenarioStore(sqlite_url) as store:
-            feeds = FeedStore(store)
-            feeds.allow("127.0.0.1:6379")
-            feeds.add("grid", {"source": "redis", "redis_url": "redis://127.0.0.1:6379/0",
-                               "stream": stream, "time_column": "time",
-                               "value_columns": ["C"]})
-            sc = Scenario.from_dict({"name": "resume", "params": {"num_steps": 100_000},
-                                     "inputs": {"C_cons": {"kind": "feed", "feed": "grid",
-                                                           "column": "C"}}})
-            live = LiveStore(store)
-            live.create("plant", sc.to_dict(), [], steps_per_second=400, max_steps=100_000,
-                        checkpoint_every=20, state={})
-            default = float(sc.inputs.C_cons.value)  # what a fresh run holds at first
+        sqlite_url: str, redis_stream: Any) -> None:
+    client = redis_stream.client
+    with ScenarioStore(sqlite_url) as store:
+        redis_stream.define(store, "grid", "C")
+        sc = Scenario.from_dict({"name": "resume", "params": {"num_steps": 100_000},
+                                 "inputs": {"C_cons": {"kind": "feed", "feed": "grid",
+                                                       "column": "C"}}})
+        live = LiveStore(store)
+        live.create("plant", sc.to_dict(), [], steps_per_second=400, max_steps=100_000,
+                    checkpoint_every=20, state={})
+        default = float(sc.inputs.C_cons.value)  # what a fresh run holds at first
 
-            def read_250() -> None:
-                client.xadd(stream, {"time": 1, "C": 250})
-                _until(lambda: _newest_c(live) == 250.0)
+        def read_250() -> None:
+            client.xadd(redis_stream.name, {"time": 1, "C": 250})
+            _until(lambda: _newest_c(live) == 250.0)
 
-            _produce_for(live, 20, read_250)
-            saved = live.get("plant").state["feeds"]["C_cons"]
-            assert saved["value"] == 250.0 and saved["redis_id"].count("-") == 1
+        _produce_for(live, 20, read_250)
+        saved = live.get("plant").state["feeds"]["C_cons"]
+        assert saved["value"] == 250.0 and saved["redis_id"].count("-") == 1
 
-            # The next producer holds 250 from its first step (no message meanwhile).
-            resumed, ended = _produce_for(live, 40)
-            history = live.history("plant")
-            assert np.all(history[resumed:ended, C] == 250.0)
-            assert default != 250.0
+        # The next producer holds 250 from its first step (no message meanwhile).
+        resumed, ended = _produce_for(live, 40)
+        history = live.history("plant")
+        assert np.all(history[resumed:ended, C] == 250.0)
+        assert default != 250.0
 
-            # An entry added while no producer runs is read by the next one.
-            client.xadd(stream, {"time": 2, "C": 400})
-            resumed, _ = _produce_for(live, 40)
-            _until(lambda: _newest_c(live) == 400.0, timeout=5)
-            assert live.get("plant").state["feeds"]["C_cons"]["value"] == 400.0
-            steps = live.history("plant")[:, C]
-            assert len(steps) == live.get("plant").step  # no gap, no duplicate step
-            live.control("plant", "stop")
-    finally:
-        client.delete(stream)
+        # An entry added while no producer runs is read by the next one.
+        client.xadd(redis_stream.name, {"time": 2, "C": 400})
+        resumed, _ = _produce_for(live, 40)
+        _until(lambda: _newest_c(live) == 400.0, timeout=5)
+        assert live.get("plant").state["feeds"]["C_cons"]["value"] == 400.0
+        steps = live.history("plant")[:, C]
+        assert len(steps) == live.get("plant").step  # no gap, no duplicate step
+        live.control("plant", "stop")
