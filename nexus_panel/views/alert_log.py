@@ -10,6 +10,7 @@ Every string here (run names, rule titles) comes from users: the table renders t
 link and cards go through ``views.safe``.
 
 Test hooks: CSS classes ``nx-alert-log`` (the table), ``nx-alert-run`` (the run filter),
+``nx-alert-notice`` (a link naming an unknown run),
 ``nx-alert-severity``, ``nx-alert-state``, ``nx-alert-firing-only``, ``nx-alert-summary``
 (cards ``kpi-firing-now``, ``kpi-critical-now``, ``kpi-events-shown``),
 ``nx-alert-live-link``.
@@ -85,6 +86,10 @@ class AlertLogView(Viewer):
                                     sizing_mode="stretch_width")
         self.live_link = pn.pane.HTML("", css_classes=["nx-alert-live-link"])
         self.message = pn.pane.Alert("", alert_type="danger", visible=False)
+        """Why the log could not be read (hidden again by the next good read)."""
+        self.notice = pn.pane.Alert("", alert_type="warning", visible=False,
+                                    css_classes=["nx-alert-notice"])
+        """What the page's link asked for and could not get (stays)."""
         self.table = Table(alert_frame([], COLUMNS), disabled=True, show_index=False,
                            pagination="local", page_size=25, layout="fit_data_stretch",
                            sizing_mode="stretch_width", css_classes=["nx-alert-log"])
@@ -112,7 +117,7 @@ class AlertLogView(Viewer):
                              "before firing. The newest first; it refreshes itself."),
             pn.Row(self.run_filter, self.firing_only, self.live_link, self.download),
             pn.Row(self.severity, self.state),
-            self.message, self.summary, self.table,
+            self.notice, self.message, self.summary, self.table,
             sizing_mode="stretch_width", css_classes=["nx-alert-page"])
 
     # --- data -----------------------------------------------------------------------------------
@@ -125,7 +130,9 @@ class AlertLogView(Viewer):
         current = wanted if wanted is not None else self.run_filter.value
         self.run_filter.options = [ALL_RUNS, *names]
         if wanted is not None and wanted not in names:
-            self._error(f"There is no live run named {wanted!r}: showing all.")
+            self.notice.object = safe.text(f"There is no live run named {wanted!r}: "
+                                           "showing all runs.")
+            self.notice.visible = True
             current = ALL_RUNS
         self.run_filter.value = current if current in self.run_filter.options else ALL_RUNS
 

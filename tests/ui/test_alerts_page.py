@@ -111,9 +111,10 @@ def test_new_events_appear_without_a_reload(page: Page, server_store: Any) -> No
 def test_an_unknown_run_in_the_link_says_so(page: Page) -> None:
     page.goto("/alerts?run=no-such-run")
     wait_for_page(page)
-    expect(page.locator(".nx-alert-page")).to_contain_text(
-        "There is no live run named 'no-such-run'", timeout=TIMEOUT)
+    expect(page.get_by_text("There is no live run named 'no-such-run'")).to_be_visible(
+        timeout=TIMEOUT)  # shown, not only in the page's text
+    expect(page.locator(".nx-alert-summary")).to_be_visible()  # and every run's log
     page.goto("/live?run=no-such-run")
     wait_for_page(page)
-    expect(page.locator(".nx-live-page")).to_contain_text(
-        "There is no live run named 'no-such-run'", timeout=TIMEOUT)
+    expect(page.get_by_text("There is no live run named 'no-such-run'")).to_be_visible(
+        timeout=TIMEOUT)
