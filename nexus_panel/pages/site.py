@@ -49,6 +49,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import panel as pn
+from bokeh.models import CustomJS
 
 from nexus_panel.models import Scenario
 from nexus_panel.pages import accessibility
@@ -103,15 +104,14 @@ HISTORY_QUIET_MS = 1000
 changes closer together (a slider drag, typing) rewrite that entry, so one Back undoes one
 gesture and a drag does not flood the history."""
 
-HISTORY_JS = """
-const url = cb_obj.value;
-if (!url) { return; }
-let h = window.nxHistory;
-if (!h) {
-  // Gestures, not the server's replies, decide what one history entry is: a key press,
-  // click or wheel after a quiet spell starts a new gesture; the addresses written for
-  // it (however late the server answers) share one entry.
-  h = window.nxHistory = {ready: false, gesture: 0, lastInput: 0, written: -1};
+HISTORY_SETUP_JS = """
+// Once per page, as soon as the browser has built it (no server round trip): Back and
+// Forward reopen the page from the entry's address, and gestures are counted. Gestures,
+// not the server's replies, decide what one history entry is: a key press, click or
+// wheel after a quiet spell starts a new gesture; the addresses written for it (however
+// late the server answers) share one entry.
+if (!window.nxHistory) {
+  const h = window.nxHistory = {ready: false, gesture: 0, lastInput: 0, written: -1};
   const input = () => {
     const t = Date.now();
     if (t - h.lastInput > quiet) { h.gesture += 1; }
@@ -120,12 +120,18 @@ if (!h) {
   for (const kind of ["keydown", "pointerdown", "wheel"]) {
     document.addEventListener(kind, input, {capture: true, passive: true});
   }
+  window.addEventListener("popstate", () => window.location.reload());
 }
+"""
+
+HISTORY_JS = HISTORY_SETUP_JS + """
+const url = cb_obj.value;
+const h = window.nxHistory;
+if (!url) { return; }
 if (!h.ready) {
   // The first address of this page (the one it was opened with, made canonical):
   // rewrite it in place. Back/Forward between entries reopens the page from its
   // address, so the session shows exactly the scenario that entry holds.
-  window.addEventListener("popstate", () => window.location.reload());
   window.history.replaceState(window.history.state, "", url);
   h.ready = true;
   h.written = h.gesture;
@@ -379,6 +385,9 @@ class Site:
         )
         if pn.state.curdoc is not None and pn.state.curdoc.session_context is not None:
             pn.state.onload(self._on_load)
+            # Back must reopen the page even before the first address is written.
+            pn.state.curdoc.js_on_event("document_ready", CustomJS(
+                code=HISTORY_SETUP_JS, args={"quiet": HISTORY_QUIET_MS}))
         return tmpl
 
 
