@@ -7,15 +7,14 @@ from __future__ import annotations
 import json
 import re
 from typing import Any
-from urllib.parse import parse_qs, urlparse
 
 import pytest
 from playwright.sync_api import Page, expect
-from pw_helpers import ConsoleErrors, screenshot, wait_for_page
+from pw_helpers import ConsoleErrors, screenshot, wait_for_address, wait_for_page
 
 from nexus_panel.analysis.tuning_spec import TuningSpec
 from nexus_panel.models import Scenario
-from nexus_panel.pages.links import decode_scenario, scenario_query
+from nexus_panel.pages.links import scenario_query
 
 RUN_TIMEOUT = 90_000
 SHIFT = {"name": "ui-tune-shift", "params": {"num_steps": 300},
@@ -54,7 +53,8 @@ def test_run_apply_and_reopen_a_study(page: Page, server_store: Any) -> None:
     assert revision.number == 2
     assert "tuning study 'ui-gains'" in revision.message and "trial" in revision.message
     assert revision.params["K_p"] != 0.1  # the tuned gain, not the scenario's own
-    shown = decode_scenario(parse_qs(urlparse(page.url).query)["s"][0])  # Simulate's link
+    # Simulate's link, once the page has written it (the apply opened ?scenario=&rev=)
+    shown = wait_for_address(page, lambda sc: sc.name == "ui-tune-shift")
     assert shown.params.to_dict() == revision.params and shown.name == "ui-tune-shift"
     # the studies list links to the study; the link reopens it without running
     _open(page, SHIFT)
