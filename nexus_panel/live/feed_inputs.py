@@ -31,15 +31,14 @@ LIVE_KINDS = {"mqtt": ("broker_url", MQTT_PORTS), "redis": ("redis_url", REDIS_P
 @dataclass
 class LiveInputs:
     """What a producer needs: the scenario to sample (live inputs made constant at their
-    starting value), per input the function giving the newest value, and the open
-    sources to stop."""
+    starting value), per input the function giving the newest value, and per input the
+    open source (to stop, and whose stream position a checkpoint keeps)."""
 
     scenario: Scenario
     overrides: dict[str, Callable[[], float | None]] = field(default_factory=dict)
-    sources: list[LiveSource] = field(default_factory=list)
+    sources: dict[str, LiveSource] = field(default_factory=dict)
     held_at_start: dict[str, float] = field(default_factory=dict)
     """Each live input's value until its first message (the checkpoint's, on resume)."""
-    by_input: dict[str, LiveSource] = field(default_factory=dict)
 
     def offsets(self) -> dict[str, dict[str, Any]]:
         """What a checkpoint keeps of each live input, so a resumed run continues without
@@ -51,7 +50,7 @@ class LiveInputs:
             value = newest()
             entry: dict[str, Any] = {"value": self.held_at_start.get(name)
                                      if value is None else value}
-            source = self.by_input.get(name)
+            source = self.sources.get(name)
             last_id = getattr(source, "last_id", None)
             if isinstance(last_id, str) and last_id != "$":
                 entry["redis_id"] = last_id
@@ -59,7 +58,7 @@ class LiveInputs:
         return out
 
     def close(self) -> None:
-        for source in self.sources:
+        for source in self.sources.values():
             source.stop()
         self.sources.clear()
 
@@ -105,8 +104,7 @@ def live_inputs(scenario: Scenario, store: object,
                                                   context, ports),
                                start_id=saved.get("redis_id"))
             source.start(timeout=definition.timeout_s)
-            out.sources.append(source)
-            out.by_input[name] = source
+            out.sources[name] = source
             column = signal.column or definition.value_columns[0]
             domain = Inputs.domain(name)
             start = saved.get("value")
