@@ -136,11 +136,12 @@ class AlertLogView(Viewer):
             current = ALL_RUNS
         self.run_filter.value = current if current in self.run_filter.options else ALL_RUNS
 
-    def reload(self) -> None:
-        """Query the log with the current filters and show it."""
+    def reload(self, newest: int | None = None) -> None:
+        """Query the log with the current filters and show it (``newest``: the newest
+        event id, if the caller just read it)."""
         run = None if self.run_filter.value in (None, ALL_RUNS) else self.run_filter.value
         try:
-            self._seen_id = self.live.newest_alert_id()
+            self._seen_id = self.live.newest_alert_id() if newest is None else newest
             events = self.live.alert_log(run=run, severities=tuple(self.severity.value),
                                          states=tuple(self.state.value), limit=SHOWN_MAX)
         except StorageError as exc:
@@ -173,7 +174,7 @@ class AlertLogView(Viewer):
             return
         if newest != self._seen_id:
             self._refresh_runs()
-            self.reload()
+            self.reload(newest)
 
     def _run_changed(self, event: Any) -> None:
         if self.on_run is not None:
