@@ -290,8 +290,11 @@ class RedisStreamSource(LiveSource):
 
         delay = RECONNECT_MIN_S
         while not self._stop.is_set():
+            # one held connection, not a pool: a pool silently replaces a connection that
+            # died while idle, and the drop would never be counted or reported
             client = redis.Redis.from_url(self.url, socket_connect_timeout=5,
-                                          socket_timeout=self.BLOCK_MS / 1000 + 5)
+                                          socket_timeout=self.BLOCK_MS / 1000 + 5,
+                                          single_connection_client=True)
             try:
                 if self.last_id == "$":  # pin "newest" to an id, so a reconnect resumes
                     info = client.xinfo_stream(self.stream) if client.exists(self.stream) \
