@@ -136,9 +136,10 @@ class AlertLogView(Viewer):
             current = ALL_RUNS
         self.run_filter.value = current if current in self.run_filter.options else ALL_RUNS
 
-    def reload(self, newest: int | None = None) -> None:
+    def reload(self, newest: int | None = None, keep_page: bool = False) -> None:
         """Query the log with the current filters and show it (``newest``: the newest
-        event id, if the caller just read it)."""
+        event id, if the caller just read it; ``keep_page``: stay on the table page the
+        reader is on, as a refresh should; a changed filter goes back to the first)."""
         run = None if self.run_filter.value in (None, ALL_RUNS) else self.run_filter.value
         try:
             self._seen_id = self.live.newest_alert_id() if newest is None else newest
@@ -150,7 +151,9 @@ class AlertLogView(Viewer):
         if self.firing_only.value:
             events = [e for e in events if e["firing"]]
         self.events = events
-        self.table.value = alert_frame(events, COLUMNS)
+        self.table.value = alert_frame(events, COLUMNS)  # (the table keeps its page)
+        if not keep_page:
+            self.table.page = 1  # a new question starts at its first page
         firing = {(e["run"], e["rule"]): e for e in events if e["firing"]}
         critical = sum(1 for e in firing.values() if e["severity"] == "critical")
         self.summary.object = cards_html([
@@ -174,7 +177,7 @@ class AlertLogView(Viewer):
             return
         if newest != self._seen_id:
             self._refresh_runs()
-            self.reload(newest)
+            self.reload(newest, keep_page=True)
 
     def _run_changed(self, event: Any) -> None:
         if self.on_run is not None:

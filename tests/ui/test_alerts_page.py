@@ -22,12 +22,14 @@ from nexus_panel.storage.live_runs import LiveStore
 TIMEOUT = 30_000
 
 
-def _produce(live: LiveStore, name: str, rules: list[dict[str, Any]]) -> None:
-    """A short live run produced here, to the end: its alert events are in the log."""
+def _produce(live: LiveStore, name: str, rules: list[dict[str, Any]],
+             frequency: float = 0.01) -> None:
+    """A short live run produced here, to the end: its alert events are in the log
+    (``frequency``: of the health index H, a sinusoid 80..120)."""
     sc = Scenario(name="ui alerts")
     sc.params.num_steps = 600
     sc.inputs.C_cons = Signal(kind="random_walk", initial=60, volatility=2.0, seed=7)
-    sc.inputs.H = Signal(kind="sinusoidal", offset=100, amplitude=20, frequency=0.01)
+    sc.inputs.H = Signal(kind="sinusoidal", offset=100, amplitude=20, frequency=frequency)
     live.create(name, sc.to_dict(), rules, steps_per_second=5000, max_steps=600,
                 checkpoint_every=100, state={})
     assert Producer(live, name).run() == "finished"
@@ -118,3 +120,34 @@ def test_an_unknown_run_in_the_link_says_so(page: Page) -> None:
     wait_for_page(page)
     expect(page.get_by_text("There is no live run named 'no-such-run'")).to_be_visible(
         timeout=TIMEOUT)
+
+
+def test_a_refresh_keeps_the_page_the_reader_is_on(page: Page, server_store: Any) -> None:
+    live = LiveStore(server_store)
+    # H swings 80..120 with a 20-step period: a rule above 110 (clear 105) fires and
+    # resolves once per period, 60 events in 600 steps: three table pages (25 rows each).
+    flappy = [{"metric": "H", "above": 110.0, "clear": 105.0, "min_steps": 1,
+               "severity": "info", "title": f"H swings {uuid.uuid4().hex[:6]}"}]
+    name = f"ui-pages-{uuid.uuid4().hex[:6]}"
+    _produce(live, name, flappy, frequency=0.5)
+    page.goto("/alerts")
+    wait_for_page(page)
+    current = page.locator(".nx-alert-log .tabulator-page.active")
+    expect(current).to_have_text("1", timeout=TIMEOUT)
+    page.locator(".nx-alert-log .tabulator-page[data-page='3']").click()
+    expect(current).to_have_text("3", timeout=TIMEOUT)
+    count = page.get_by_test_id("kpi-events-shown")
+    before = count.inner_text()
+    title = f"fresh {uuid.uuid4().hex[:6]}"
+    _produce(live, f"ui-pages-{uuid.uuid4().hex[:6]}", [
+        {"metric": "N", "above": 1200.0, "clear": 1150.0, "min_steps": 2,
+         "severity": "info", "title": title}])
+    expect(count).not_to_have_text(before, timeout=TIMEOUT)  # the refresh brought them
+    expect(current).to_have_text("3")  # and the reader is still on page 3
+    page.locator(".nx-alert-log .tabulator-page[data-page='first']").click()
+    expect(page.locator(".nx-alert-log")).to_contain_text(title, timeout=TIMEOUT)
+    # a filter change is a new question: back to the first page
+    page.locator(".nx-alert-log .tabulator-page[data-page='2']").click()
+    expect(current).to_have_text("2", timeout=TIMEOUT)
+    page.locator(".nx-alert-run select").select_option(name)
+    expect(current).to_have_text("1", timeout=TIMEOUT)
