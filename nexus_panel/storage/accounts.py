@@ -12,6 +12,7 @@ second path; their ``password_hash`` is :data:`EXTERNAL_HASH`, which no password
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,7 +23,7 @@ from nexus_panel.models import text as text_rules
 from nexus_panel.storage import audit, passwords
 from nexus_panel.storage.errors import ConflictError, NotFoundError
 from nexus_panel.storage.records import UserRecord
-from nexus_panel.storage.schema import ROLES, UserRow, utcnow
+from nexus_panel.storage.schema import ROLES, RevokedSessionRow, UserRow, utcnow
 
 EXTERNAL_HASH = "!external: signs in through single sign-on, never with a password"
 """The ``password_hash`` of an account kept for an identity provider: not an argon2 PHC
@@ -156,3 +157,25 @@ def external_sign_in(session: Session, name: str, role: str, display_name: str,
     audit.append(session, name, "login", f"user:{name}",
                  {"outcome": outcome, "source": "oidc", **details})
     return (record(row), outcome) if outcome == "ok" else (None, outcome)
+
+
+def revoke_session(session: Session, digest: str, name: str, expires_at: datetime,
+                   address: str | None) -> None:
+    """End the session whose cookie hashes to ``digest`` (signing out): kept until
+    ``expires_at``, when the cookie is refused by its age anyway. Rows already past
+    that are dropped here, so the table holds only sessions that could still be used.
+    Audited as a ``login`` event with the outcome "signed out"."""
+    now = utcnow()
+    session.execute(sa.delete(RevokedSessionRow).where(RevokedSessionRow.expires_at < now))
+    if session.get(RevokedSessionRow, digest) is None:
+        session.add(RevokedSessionRow(digest=digest, user=name, revoked_at=now,
+                                      expires_at=expires_at))
+    details: dict[str, Any] = {"outcome": "signed out"}
+    if address is not None:
+        details["address"] = address
+    audit.append(session, name, "login", f"user:{name}", details)
+
+
+def session_revoked(session: Session, digest: str) -> bool:
+    """Whether the session cookie hashing to ``digest`` was signed out."""
+    return session.get(RevokedSessionRow, digest) is not None

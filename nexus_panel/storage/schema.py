@@ -226,6 +226,20 @@ class UserRow(Base):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
+class RevokedSessionRow(Base):
+    """A signed session cookie ended by signing out. The cookie itself stays valid by
+    its signature until it expires, so without this row a copy of it (a shared machine,
+    a leaked log) would still sign in; only its SHA-256 is kept, and only until the
+    cookie would have expired anyway."""
+
+    __tablename__ = "revoked_sessions"
+
+    digest: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    user: Mapped[str] = mapped_column(sa.String(NAME_LENGTH))
+    revoked_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
 # The data-feed and live-run tables live in their own modules; importing it here puts them in
 # Base.metadata wherever the schema is used (migrations, the drift check).
 from nexus_panel.storage import feed_schema, live_schema  # noqa: E402,F401

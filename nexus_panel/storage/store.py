@@ -892,6 +892,19 @@ class ScenarioStore:
         audit.append(s, name, "login", f"user:{name}", details)
         return user
 
+    def revoke_session(self, digest: str, name: str, expires_at: datetime,
+                       address: str | None = None) -> None:
+        """Sign out the session whose cookie hashes to ``digest`` (hex SHA-256), so a
+        copy of that cookie no longer signs in; see ``accounts.revoke_session``."""
+        self._write_once(lambda s: accounts.revoke_session(s, digest, name, expires_at,
+                                                           address),
+                         f"sign out {name!r}")
+
+    def session_revoked(self, digest: str) -> bool:
+        """Whether the session cookie hashing to ``digest`` was signed out (a read)."""
+        return self._read(lambda s: accounts.session_revoked(s, digest),
+                          "check a session")
+
     def account(self, name: str) -> UserRecord | None:
         """The account ``name`` as stored now, or None (a read: no audit, no rights)."""
         def work(s: Session) -> UserRecord | None:

@@ -20,10 +20,15 @@ than :data:`SESSION_HOURS` is refused as expired. The role is NOT in the cookie:
 read from the database on each resolution (and again by the store in each write), so a
 role change or a disabled account takes effect at the next write, and in what pages
 show within :data:`CACHE_S` seconds.
+
+Signing out ends the session on the server too: the cookie's SHA-256 goes into the
+database (``ScenarioStore.revoke_session``) and a copy of that cookie is refused from then
+on, by this process at once and by the others within :data:`CACHE_S` seconds.
 """
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from dataclasses import dataclass
@@ -63,6 +68,7 @@ _MODE: dict[str, Any] = {"sign_in": False, "secret": "", "oidc": None}
 CACHE_S = 5.0
 CACHE_SIZE = 10_000
 _CACHE: dict[tuple[str, str], tuple[float, Identity | None]] = {}
+_REVOKED: dict[str, tuple[float, bool]] = {}
 
 
 def require_sign_in(cookie_secret: str, oidc: Any = None) -> None:
@@ -115,7 +121,7 @@ def identity_from_cookie(cookie: str | bytes | None, id_token: str | bytes | Non
     if not sign_in_required():
         return LOCAL
     name = signed_name(cookie)
-    if name is None:
+    if name is None or cookie is None or session_revoked(cookie):
         return None
     config = single_sign_on()
     if config is None:
@@ -151,6 +157,43 @@ def account_identity(name: str, source: str = "password") -> Identity | None:
             _CACHE.clear()
         _CACHE[(name, source)] = (now + CACHE_S, found)
     return found
+
+
+def session_digest(cookie: str | bytes) -> str:
+    """What the database keeps of a signed-out session cookie (hex SHA-256)."""
+    raw = cookie.encode("utf-8") if isinstance(cookie, str) else cookie
+    return hashlib.sha256(raw).hexdigest()
+
+
+def session_revoked(cookie: str | bytes) -> bool:
+    """Whether this session cookie was signed out; remembered for :data:`CACHE_S`
+    seconds like the account. The database unreachable: treated as signed out (as
+    :func:`account_identity` treats it as signed in nowhere), and not remembered."""
+    digest = session_digest(cookie)
+    now = time.monotonic()
+    with _LOCK:
+        hit = _REVOKED.get(digest)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+    from nexus_panel.pages.site import base_store
+    from nexus_panel.storage.errors import StorageError
+
+    try:
+        store = base_store()
+        revoked = store is None or store.session_revoked(digest)
+    except StorageError:
+        return True
+    remember_revoked(digest, revoked, now)
+    return revoked
+
+
+def remember_revoked(digest: str, revoked: bool, now: float | None = None) -> None:
+    """Cache a session's state (the sign-out handler: at once in this process)."""
+    now = time.monotonic() if now is None else now
+    with _LOCK:
+        if len(_REVOKED) >= CACHE_SIZE:
+            _REVOKED.clear()
+        _REVOKED[digest] = (now + CACHE_S, revoked)
 
 
 def forget(name: str) -> None:

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -185,7 +186,9 @@ class LoginHandler(RequestHandler):
 class LogoutHandler(RequestHandler):
     """``GET /logout``: forget the session cookie and show the sign-in form again."""
 
-    def get(self) -> None:
+    async def get(self) -> None:
+        # (off the event loop: a database that is slow to answer must not stall pages)
+        await asyncio.get_running_loop().run_in_executor(None, self._revoke)
         # The session, and the claims and tokens single sign-on keeps beside it.
         for name in (identity.SESSION_COOKIE, identity.ID_TOKEN_COOKIE, "access_token",
                      "refresh_token", "oauth_expiry"):
@@ -193,6 +196,23 @@ class LogoutHandler(RequestHandler):
         self.set_header("Cache-Control", "no-store")
         self.finish(login_page.render(xsrf_field="", next_url="./", form=False,
                                       title="Signed out", message=""))
+
+    def _revoke(self) -> None:
+        """Record the session as signed out, so a copy of its cookie (still valid by its
+        signature until it expires) no longer signs in. The database unreachable: the
+        browser still forgets the cookie, and the failure is logged."""
+        cookie = self.get_cookie(identity.SESSION_COOKIE)
+        name = identity.signed_name(cookie)
+        if cookie is None or name is None:
+            return
+        digest = identity.session_digest(cookie)
+        expires = datetime.now(UTC) + timedelta(hours=identity.SESSION_HOURS)
+        try:
+            store().revoke_session(digest, name, expires, address=self.request.remote_ip)
+        except StorageError as exc:
+            log.warning("sign-out of %r not recorded: %s", name, exc)
+            return
+        identity.remember_revoked(digest, True)
 
 
 class AccountsAuthProvider(AuthProvider):

@@ -19,7 +19,7 @@ from nexus_panel.storage.schema import Base
 
 TABLES = {"scenarios", "scenario_revisions", "runs", "audit_events", "analyses", "users",
           "feeds", "feed_revisions", "feed_snapshots", "feed_allowlist",
-          "live_runs", "live_chunks", "live_alert_events"}
+          "live_runs", "live_chunks", "live_alert_events", "revoked_sessions"}
 
 
 def _engine(url: str) -> sa.Engine:

@@ -64,3 +64,33 @@ def test_bad_names_are_refused_and_audited(store: ScenarioStore) -> None:
     assert result.user is None and "control" in result.refused
     [event] = [e for e in store.audit_events(limit=3) if e.action == "login"][:1]
     assert event.details["outcome"] == "refused" and "\\x07" in event.details["name"]
+
+
+def test_a_signed_out_session_stays_revoked_until_its_cookie_expires(
+        store: ScenarioStore) -> None:
+    from datetime import UTC, datetime
+
+    from nexus_panel.storage.schema import RevokedSessionRow
+
+    now = datetime.now(UTC)
+    assert not store.session_revoked("a" * 64)
+    store.revoke_session("a" * 64, "ann", now + timedelta(hours=12), address="10.3.0.1")
+    store.revoke_session("a" * 64, "ann", now + timedelta(hours=12))  # twice: no error
+    store.revoke_session("b" * 64, "bob", now - timedelta(seconds=1))  # already expired
+    assert store.session_revoked("a" * 64) and store.session_revoked("b" * 64)
+    assert not store.session_revoked("c" * 64)
+    signed_out = [e for e in store.audit_events(limit=5) if e.action == "login"]
+    assert [(e.actor, e.details["outcome"]) for e in signed_out] == [
+        ("bob", "signed out"), ("ann", "signed out"), ("ann", "signed out")]
+    assert signed_out[-1].details["address"] == "10.3.0.1"
+    # the next sign-out drops rows whose cookies have expired: the table stays small
+    store.revoke_session("c" * 64, "ann", now + timedelta(hours=12))
+    from sqlalchemy.orm import Session
+
+    with Session(store.engine) as s:
+        kept = sorted(r.digest[0] for r in s.query(RevokedSessionRow))
+    assert kept == ["a", "c"]
+    # a sign-out is no failed sign-in: it does not count toward the rate limit
+    for _ in range(limits.MAX_FAILURES):
+        store.revoke_session("d" * 64, "ann", now + timedelta(hours=12), address="10.3.0.1")
+    assert store.sign_in("ann", SECRET, "10.3.0.1").user is not None

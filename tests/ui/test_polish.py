@@ -71,6 +71,7 @@ def test_a_number_typed_outside_the_bounds_says_why(page: Page) -> None:
     box.fill("99")
     box.press("Enter")
     refusal = page.locator(".nx-param-alpha .nx-input-error")
+    expect(refusal).to_be_visible()
     expect(refusal).to_have_text(
         "1 invalid value: alpha = 99 (allowed: a finite number in [0, 5])")
     expect(box).to_have_value("1.0")

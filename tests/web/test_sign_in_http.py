@@ -174,11 +174,24 @@ def test_export_needs_a_session(server: Server) -> None:
 def test_logout_forgets_the_session(server: Server) -> None:
     with client(server.url, "10.8.0.1") as http:
         assert sign_in(http, "ed", password("ed")).status_code == 302
+        cookie = http.cookies["user"]
         assert http.get("/").status_code == 200
-        out = http.get("/logout")
-        assert out.status_code == 200 and "Signed out" in out.text
-        assert "user" not in http.cookies
-        assert http.get("/").status_code == 302
+        with client(server.url, "10.8.0.2") as other:  # another sign-in of the same user
+            assert sign_in(other, "ed", password("ed")).status_code == 302
+            out = http.get("/logout")
+            assert out.status_code == 200 and "Signed out" in out.text
+            assert "user" not in http.cookies
+            assert http.get("/").status_code == 302
+            assert other.get("/").status_code == 200  # only the signed-out one ended
+        # A copy of the signed-out cookie (a shared machine, a leaked proxy log) is still
+        # signed correctly and not expired, but the server refuses it.
+        with client(server.url, "10.8.0.3") as copy:
+            copy.cookies.set("user", cookie)
+            assert copy.get("/").status_code == 302
+            assert copy.get("/export/csv").status_code == 401
+    [out] = [e for e in login_events(server, "10.8.0.1")
+             if e.details["outcome"] == "signed out"]
+    assert out.actor == "ed"
 
 
 def test_next_cannot_leave_the_site(server: Server) -> None:
