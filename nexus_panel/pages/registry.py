@@ -36,14 +36,22 @@ class PageEntry:
     """Text of the navigation link and the browser tab."""
     module: str
     """Dotted module defining ``build(ctx)``."""
+    group: str = "Model"
+    """The navigation group (one of :data:`GROUPS`): on a narrow window each group folds
+    into one menu, so the header stays one line."""
     admin_only: bool = False
     """Linked in the navigation for admins only (the page itself checks the role too)."""
+
+
+GROUPS: tuple[str, ...] = ("Model", "Scenarios", "Analyse", "Operate", "Admin")
+"""Navigation groups, in order: build and inspect one run; keep, compare and feed
+scenarios; the analyses; live operation and deployment; accounts."""
 
 
 ANALYSIS_PAGE_MODULE = "nexus_panel.pages.analysis"
 
 ANALYSIS_PAGES: tuple[PageEntry, ...] = tuple(
-    PageEntry(a.slug, a.title, ANALYSIS_PAGE_MODULE) for a in ANALYSES.values())
+    PageEntry(a.slug, a.title, ANALYSIS_PAGE_MODULE, "Analyse") for a in ANALYSES.values())
 """One page per registered analysis, in the registry's order."""
 
 HOME = "simulate"
@@ -54,16 +62,16 @@ PAGES: tuple[PageEntry, ...] = (
     PageEntry("model", "Model", "nexus_panel.pages.model"),
     PageEntry("parameters", "Parameters", "nexus_panel.pages.parameters"),
     PageEntry("signals", "Signals", "nexus_panel.pages.signals"),
-    PageEntry("scenarios", "Scenarios", "nexus_panel.pages.scenarios"),
-    PageEntry("compare", "Compare", "nexus_panel.pages.compare"),
-    PageEntry("transfer", "Import / export", "nexus_panel.pages.transfer"),
-    PageEntry("feeds", "Feeds", "nexus_panel.pages.feeds"),
+    PageEntry("scenarios", "Scenarios", "nexus_panel.pages.scenarios", "Scenarios"),
+    PageEntry("compare", "Compare", "nexus_panel.pages.compare", "Scenarios"),
+    PageEntry("transfer", "Import / export", "nexus_panel.pages.transfer", "Scenarios"),
+    PageEntry("feeds", "Feeds", "nexus_panel.pages.feeds", "Scenarios"),
     *ANALYSIS_PAGES,
-    PageEntry("tune", "Tune", "nexus_panel.pages.tune"),
-    PageEntry("live", "Live", "nexus_panel.pages.live"),
-    PageEntry("alerts", "Alerts", "nexus_panel.pages.alerts"),
-    PageEntry("contracts", "Contracts", "nexus_panel.pages.contracts"),
-    PageEntry("users", "Users", "nexus_panel.pages.users", admin_only=True),
+    PageEntry("tune", "Tune", "nexus_panel.pages.tune", "Analyse"),
+    PageEntry("live", "Live", "nexus_panel.pages.live", "Operate"),
+    PageEntry("alerts", "Alerts", "nexus_panel.pages.alerts", "Operate"),
+    PageEntry("contracts", "Contracts", "nexus_panel.pages.contracts", "Operate"),
+    PageEntry("users", "Users", "nexus_panel.pages.users", "Admin", admin_only=True),
 )
 
 

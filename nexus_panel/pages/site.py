@@ -32,7 +32,9 @@ naming every bad key and value (CSS class ``nx-link-alert``); nothing is dropped
 reopens the page in the other one, and every link the page writes keeps the choice.
 
 Test hooks: navigation links ``a.nx-nav-link[data-page=<slug>]`` (the current one also
-``.nx-nav-active`` and ``aria-current="page"``); the copy button ``.nx-copy-link`` (the
+``.nx-nav-active`` and ``aria-current="page"``) inside ``.nx-nav-group[data-group=<group>]``
+(the registry's groups; below ``NAV_NARROW_PX`` each is a menu, its ``.nx-nav-menu``
+button; the current page's group also ``.nx-nav-group-active``); the copy button ``.nx-copy-link`` (the
 last copied URL is also put in ``document.body.dataset.nxCopiedLink``); the link alert
 ``.nx-link-alert``.
 """
@@ -65,13 +67,40 @@ log = logging.getLogger(__name__)
 SITE_TITLE = "Nexus"
 ACCENT = "#0b5c8e"
 
-NAV_CSS = """
-.nx-nav { display: flex; gap: 4px; align-items: center; flex-wrap: wrap; height: 100%; }
-.nx-nav-link { color: #fff; text-decoration: none; padding: 5px 9px; border-radius: 4px;
-               font-size: 14px; opacity: .85; white-space: nowrap; }
-.nx-nav-link:hover { background: rgba(255,255,255,.15); opacity: 1; }
-.nx-nav-active { background: rgba(255,255,255,.22); opacity: 1; font-weight: 600;
-                 box-shadow: inset 0 -3px 0 #fff; }
+NAV_NARROW_PX = 1400
+"""Below this window width each navigation group folds into a menu (its name, and the
+current page's title in its own group): the header stays one line instead of three to
+six. (The browser tests run at 1,400 px: they see every link.)"""
+NAV_CSS = f"""
+.nx-nav {{ display: flex; gap: 2px 6px; align-items: center; flex-wrap: wrap;
+          height: 100%; }}
+.nx-nav-group {{ display: flex; gap: 4px; align-items: center; flex-wrap: wrap;
+                position: relative; }}
+.nx-nav-group + .nx-nav-group {{ border-left: 1px solid rgba(255,255,255,.3);
+                                padding-left: 6px; }}
+.nx-nav-links {{ display: contents; }}
+.nx-nav-menu {{ display: none; }}
+.nx-nav-link {{ color: #fff; text-decoration: none; padding: 5px 9px; border-radius: 4px;
+               font-size: 14px; opacity: .85; white-space: nowrap; }}
+.nx-nav-link:hover, .nx-nav-link:focus {{ background: rgba(255,255,255,.15); opacity: 1; }}
+.nx-nav-active {{ background: rgba(255,255,255,.22); opacity: 1; font-weight: 600;
+                 box-shadow: inset 0 -3px 0 #fff; }}
+@media (max-width: {NAV_NARROW_PX - 1}px) {{
+  .nx-nav-group + .nx-nav-group {{ border-left: none; padding-left: 0; }}
+  .nx-nav-menu {{ display: inline-block; color: #fff; background: none; border: none;
+                 font: inherit; font-size: 14px; padding: 5px 9px; border-radius: 4px;
+                 cursor: pointer; white-space: nowrap; opacity: .85; }}
+  .nx-nav-menu:hover {{ background: rgba(255,255,255,.15); opacity: 1; }}
+  .nx-nav-group-active > .nx-nav-menu {{ background: rgba(255,255,255,.22); opacity: 1;
+                                         font-weight: 600; box-shadow: inset 0 -3px 0 #fff; }}
+  .nx-nav-links {{ display: none; position: absolute; top: 100%; left: 0; z-index: 2000;
+                  flex-direction: column; align-items: stretch; gap: 2px; padding: 6px;
+                  background: {ACCENT}; border-radius: 0 0 6px 6px; min-width: 170px;
+                  box-shadow: 0 6px 16px rgba(0,0,0,.3); }}
+  .nx-nav-group:hover > .nx-nav-links,
+  .nx-nav-group:focus-within > .nx-nav-links {{ display: flex; }}
+  .nx-nav-links .nx-nav-active {{ box-shadow: inset 3px 0 0 #fff; }}
+}}
 """
 
 COPY_JS = """
@@ -272,18 +301,34 @@ def page_href(slug: str, args: str) -> str:
 
 
 def nav_html(current: str, args: str, identity: Identity = LOCAL) -> str:
-    links = []
+    """The navigation: the pages the user may open, in their groups (registry order).
+    A wide window shows every link; a narrow one shows each group as a menu that opens
+    on hover, tap or keyboard focus (CSS only: no server round trip to open it)."""
+    groups: dict[str, list[str]] = {}
+    titles: dict[str, str] = {}
     for entry in available_pages():
         if entry.admin_only and identity.role != "admin":
             continue
         active = entry.slug == current
-        links.append(
+        if active:
+            titles[entry.group] = entry.title
+        groups.setdefault(entry.group, []).append(
             f'<a class="nx-nav-link{" nx-nav-active" if active else ""}" '
             f'data-page="{entry.slug}"{" aria-current=page" if active else ""} '
             f'href="{safe.html_text(page_href(entry.slug, args))}">'
             f'{safe.html_text(entry.title)}</a>')
+    parts = []
+    for group, links in groups.items():
+        here = group in titles
+        label = f"{group}: {titles[group]}" if here else group
+        parts.append(
+            f'<div class="nx-nav-group{" nx-nav-group-active" if here else ""}" '
+            f'data-group="{safe.html_text(group)}">'
+            f'<button type="button" class="nx-nav-menu" aria-haspopup="true">'
+            f'{safe.html_text(label)} ▾</button>'
+            f'<div class="nx-nav-links">{"".join(links)}</div></div>')
     return (f'<style>{NAV_CSS}</style><nav class="nx-nav" aria-label="Pages">'
-            + "".join(links) + "</nav>")
+            + "".join(parts) + "</nav>")
 
 
 def identity_html(identity: Identity) -> str:

@@ -38,3 +38,40 @@ def test_bad_link_shows_the_message(page: Page) -> None:
     expect(page.locator("[data-testid=kpi-final-N]")).to_be_visible()
     screenshot(page, "bad-link")
     errors.assert_none()
+
+
+def test_a_narrow_window_folds_the_navigation_into_group_menus(page: Page) -> None:
+    from nexus_panel.pages.registry import GROUPS
+    from nexus_panel.pages.site import NAV_NARROW_PX
+
+    page.set_viewport_size({"width": 1024, "height": 800})
+    assert 1024 < NAV_NARROW_PX
+    page.goto("/stability")
+    wait_for_page(page)
+    menus = page.locator(".nx-nav-menu")
+    expect(menus).to_have_count(len(GROUPS))
+    # one line of menus; the current page's menu names it
+    tops = {round(box["y"]) for box in (m.bounding_box() for m in menus.all()) if box}
+    assert len(tops) == 1, tops
+    expect(page.locator(".nx-nav-group-active .nx-nav-menu")).to_have_text("Analyse: Stability ▾")
+    compare = page.locator("a.nx-nav-link[data-page=compare]")
+    expect(compare).to_be_hidden()
+    page.locator(".nx-nav-group[data-group=Scenarios] .nx-nav-menu").hover()
+    expect(compare).to_be_visible()
+    compare.click()
+    page.wait_for_url("**/compare**")
+    wait_for_page(page)
+    expect(page.locator(".nx-nav-group-active .nx-nav-menu")).to_have_text("Scenarios: Compare ▾")
+    # by keyboard: focusing a menu opens it, Tab walks into its links
+    page.locator(".nx-nav-group[data-group=Operate] .nx-nav-menu").focus()
+    live = page.locator("a.nx-nav-link[data-page=live]")
+    expect(live).to_be_visible()
+    page.keyboard.press("Tab")
+    expect(live).to_be_focused()
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/live**")
+    # wide again: every link shown, no menus
+    page.set_viewport_size({"width": NAV_NARROW_PX, "height": 800})
+    expect(menus.first).to_be_hidden()
+    for slug in PAGE_SLUGS:
+        expect(page.locator(f"a.nx-nav-link[data-page={slug}]")).to_be_visible()

@@ -14,7 +14,7 @@ from rendering import text as shown_text
 from nexus_panel.models import EngineParams
 from nexus_panel.pages import site
 from nexus_panel.pages.links import decode_scenario
-from nexus_panel.pages.registry import HOME, PAGES, available_pages
+from nexus_panel.pages.registry import GROUPS, HOME, PAGES, available_pages
 
 OWN_PAGES = ("simulate", "parameters", "signals")
 
@@ -70,6 +70,14 @@ def test_routes_serve_every_registered_page_and_home_at_root() -> None:
     assert {p.slug for p in PAGES} >= set(OWN_PAGES)
     assert HOME == "simulate"
     assert site.titles()["/"] == "Nexus · Simulate"
+
+
+def test_every_page_is_in_a_navigation_group_and_groups_are_contiguous() -> None:
+    groups = [entry.group for entry in PAGES]
+    assert set(groups) <= set(GROUPS)
+    # the navigation shows groups in registry order: a group split in two would show twice
+    firsts = [g for i, g in enumerate(groups) if i == 0 or groups[i - 1] != g]
+    assert firsts == list(dict.fromkeys(groups)) == [g for g in GROUPS if g in groups]
 
 
 def test_render_page_fills_the_session_document() -> None:

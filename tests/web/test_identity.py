@@ -55,6 +55,10 @@ def test_users_link_only_for_admins() -> None:
     admin = Identity("ada", "admin", "password")
     assert 'data-page="users"' not in nav_html("simulate", "s=x", viewer)
     assert 'data-page="users"' in nav_html("simulate", "s=x", admin)
+    shown = nav_html("stability", "s=x", viewer)
+    assert 'data-group="Admin"' not in shown  # an empty group is no menu
+    assert shown.count('class="nx-nav-group nx-nav-group-active"') == 1
+    assert "Analyse: Stability ▾" in shown and "Model ▾" in shown
 
 
 def test_login_page_escapes_everything() -> None:
