@@ -34,9 +34,9 @@ reopens the page in the other one, and every link the page writes keeps the choi
 Test hooks: navigation links ``a.nx-nav-link[data-page=<slug>]`` (the current one also
 ``.nx-nav-active`` and ``aria-current="page"``) inside ``.nx-nav-group[data-group=<group>]``
 (the registry's groups; below ``NAV_NARROW_PX`` each is a menu, its ``.nx-nav-menu``
-button; the current page's group also ``.nx-nav-group-active``); the copy button ``.nx-copy-link`` (the
-last copied URL is also put in ``document.body.dataset.nxCopiedLink``); the link alert
-``.nx-link-alert``.
+button; the current page's group also ``.nx-nav-group-active``); the copy button
+``.nx-copy-link`` (the last copied URL is also put in
+``document.body.dataset.nxCopiedLink``); the link alert ``.nx-link-alert``.
 """
 
 from __future__ import annotations
