@@ -57,6 +57,7 @@ from nexus_panel.models import Scenario
 from nexus_panel.pages import accessibility
 from nexus_panel.pages.links import LinkReading, Loader, encode_scenario, read_link
 from nexus_panel.pages.registry import HOME, available_pages, page_entry, page_module
+from nexus_panel.pages.sign_in_watch import SignInWatch
 from nexus_panel.session import ScenarioSession
 from nexus_panel.views import safe
 from nexus_panel.views.notices import notify_errors
@@ -397,6 +398,7 @@ class Site:
         self.url_sink = pn.widgets.TextInput(value="", visible=False,
                                              css_classes=["nx-url-sink"])
         self.url_sink.jscallback(value=HISTORY_JS, args={"quiet": HISTORY_QUIET_MS})
+        self.sign_in_watch = SignInWatch()
         self.labels = accessibility.labeller()
         self.body = page_module(slug).build(self.context)
         self._on_version()
@@ -424,12 +426,13 @@ class Site:
             title=SITE_TITLE,
             header=[self.nav, self.copy_button, self.theme_button, self.who],
             theme=self.link.theme,
-            main=[pn.Column(self.alert, self.body, self.url_sink, self.labels,
-                            sizing_mode="stretch_width")],
+            main=[pn.Column(self.alert, self.body, self.url_sink, self.sign_in_watch.sink,
+                            self.labels, sizing_mode="stretch_width")],
             header_background=ACCENT, main_max_width="1800px",
         )
         if pn.state.curdoc is not None and pn.state.curdoc.session_context is not None:
             pn.state.onload(self._on_load)
+            self.sign_in_watch.start()
             # Back must reopen the page even before the first address is written.
             pn.state.curdoc.js_on_event("document_ready", CustomJS(
                 code=HISTORY_SETUP_JS, args={"quiet": HISTORY_QUIET_MS}))

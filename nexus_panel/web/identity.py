@@ -203,18 +203,24 @@ def forget(name: str) -> None:
             _CACHE.pop((name, source), None)
 
 
-def current_identity() -> Identity | None:
-    """The identity of the current page session (from the cookies of the request that
-    opened it), or None when sign-in is required and it holds no valid session."""
-    if not sign_in_required():
-        return LOCAL
+def session_cookies() -> tuple[str | None, str | None]:
+    """The session and ID-token cookies of the request that opened the current page
+    session ((None, None) outside a served session)."""
     import panel as pn
 
     doc = pn.state.curdoc
     context = getattr(doc, "session_context", None) if doc is not None else None
     request = getattr(context, "request", None)
     cookies = getattr(request, "cookies", None) or {}
-    return identity_from_cookie(cookies.get(SESSION_COOKIE), cookies.get(ID_TOKEN_COOKIE))
+    return cookies.get(SESSION_COOKIE), cookies.get(ID_TOKEN_COOKIE)
+
+
+def current_identity() -> Identity | None:
+    """The identity of the current page session (from the cookies of the request that
+    opened it), or None when sign-in is required and it holds no valid session."""
+    if not sign_in_required():
+        return LOCAL
+    return identity_from_cookie(*session_cookies())
 
 
 def request_identity(handler: Any) -> Identity | None:

@@ -8,6 +8,7 @@ so the rest of the browser suite runs unchanged without sign-in."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -108,3 +109,39 @@ def test_users_page_for_admins_only(browser: Browser, server: Server,
     expect(viewer.locator(".nx-admins-only")).to_contain_text("Admins only")
     expect(viewer.locator("a.nx-nav-link[data-page=users]")).to_have_count(0)
     viewer.context.close()
+
+
+def test_open_pages_end_with_their_sign_in(browser: Browser, server: Server,
+                                           store_as: Any) -> None:
+    # Two tabs of one sign-in; signing out in one sends the other to the sign-in form
+    # within a few seconds (before: it went on working on the ended sign-in).
+    page = signed_in_page(browser, server.url, "ed", "/model")
+    other = page.context.new_page()
+    other.goto("/compare")
+    expect(other.locator(".nx-identity")).to_have_text("ed (editor)", timeout=60_000)
+    page.goto("/logout")
+    expect(page.get_by_text("Signed out")).to_be_visible()
+    expect(other).to_have_url(re.compile(r"/login\?next=%2Fcompare"), timeout=30_000)
+    page.context.close()
+
+    # An admin disables an account: its open page ends too; enabled again, the same
+    # form signs in and comes back to the page.
+    store = store_as(None)
+    name = f"gone-{uuid.uuid4().hex[:6]}"
+    store.add_user(name, "viewer", "a-long-enough-password")
+    context = browser.new_context(base_url=server.url, viewport={"width": 1400, "height": 1000})
+    tab = context.new_page()
+    tab.goto("/signals")
+    tab.fill("#nx-username", name)
+    tab.fill("#nx-password", "a-long-enough-password")
+    tab.click(".nx-login-submit")
+    expect(tab.locator(".nx-identity")).to_have_text(f"{name} (viewer)", timeout=60_000)
+    store.set_disabled(name)
+    expect(tab).to_have_url(re.compile(r"/login\?next=%2Fsignals"), timeout=30_000)
+    store.set_disabled(name, False)
+    tab.fill("#nx-username", name)
+    tab.fill("#nx-password", "a-long-enough-password")
+    tab.click(".nx-login-submit")
+    expect(tab).to_have_url(re.compile(r"/signals"), timeout=60_000)
+    expect(tab.locator(".nx-identity")).to_have_text(f"{name} (viewer)", timeout=60_000)
+    context.close()
