@@ -15,6 +15,7 @@ from typing import Any
 
 import panel as pn
 
+from nexus_panel.storage.errors import StorageError
 from nexus_panel.views.periodic import session_timer
 from nexus_panel.web import identity
 
@@ -46,8 +47,13 @@ class SignInWatch:
             self._timer = session_timer(self.check, CHECK_MS)
 
     def check(self) -> bool:
-        """Whether the sign-in still holds; if not, stop checking and leave the page."""
-        if identity.identity_from_cookie(*self._cookies) is not None:
+        """Whether the sign-in still holds; if not, stop checking and leave the page.
+        The database unreachable: it cannot tell, so the page stays (the store refuses
+        writes meanwhile) and the next check asks again."""
+        try:
+            if identity.identity_from_cookie(*self._cookies, strict=True) is not None:
+                return True
+        except StorageError:
             return True
         if self._timer is not None:
             self._timer.stop()

@@ -77,12 +77,16 @@ def require_sign_in(cookie_secret: str, oidc: Any = None) -> None:
     ``oidc``: the discovered ``oidc.OidcConfig`` when sign-in is single sign-on."""
     with _LOCK:
         _MODE.update(sign_in=True, secret=cookie_secret, oidc=oidc)
+        _CACHE.clear()
+        _REVOKED.clear()
 
 
 def local_mode() -> None:
     """Back to the single-user local mode (the default; tests)."""
     with _LOCK:
         _MODE.update(sign_in=False, secret="", oidc=None)
+        _CACHE.clear()
+        _REVOKED.clear()
 
 
 def single_sign_on() -> Any:
@@ -113,27 +117,29 @@ def signed_name(cookie: str | bytes | None) -> str | None:
         return None
 
 
-def identity_from_cookie(cookie: str | bytes | None, id_token: str | bytes | None = None
-                         ) -> Identity | None:
+def identity_from_cookie(cookie: str | bytes | None, id_token: str | bytes | None = None,
+                         *, strict: bool = False) -> Identity | None:
     """THE resolution: local mode, or the enabled account named by a valid signed
     cookie (with single sign-on: and vouched for by the claims in ``id_token``), else
-    None (not signed in)."""
+    None (not signed in). The database unreachable: None too, or with ``strict`` its
+    StorageError (an open page must not end on a database blip: it cannot tell)."""
     if not sign_in_required():
         return LOCAL
     name = signed_name(cookie)
-    if name is None or cookie is None or session_revoked(cookie):
+    if name is None or cookie is None or session_revoked(cookie, strict=strict):
         return None
     config = single_sign_on()
     if config is None:
-        return account_identity(name)
+        return account_identity(name, strict=strict)
     from nexus_panel.web.oidc_sign_in import vouched_name
 
     if vouched_name(id_token, config) != name:
         return None
-    return account_identity(name, "oidc")
+    return account_identity(name, "oidc", strict=strict)
 
 
-def account_identity(name: str, source: str = "password") -> Identity | None:
+def account_identity(name: str, source: str = "password", *, strict: bool = False
+                     ) -> Identity | None:
     """The enabled account ``name`` as an identity, else None. Remembered for
     :data:`CACHE_S` seconds: a page load makes dozens of requests (static files, the
     websocket) that each ask; the store itself re-reads the role in every write."""
@@ -149,6 +155,8 @@ def account_identity(name: str, source: str = "password") -> Identity | None:
         store = base_store()
         account = None if store is None else store.account(name)
     except StorageError:  # the database is down: nobody is signed in (not cached)
+        if strict:
+            raise
         return None
     found = None if account is None or account.disabled else \
         Identity(account.name, account.role, source)
@@ -165,10 +173,11 @@ def session_digest(cookie: str | bytes) -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
-def session_revoked(cookie: str | bytes) -> bool:
+def session_revoked(cookie: str | bytes, *, strict: bool = False) -> bool:
     """Whether this session cookie was signed out; remembered for :data:`CACHE_S`
     seconds like the account. The database unreachable: treated as signed out (as
-    :func:`account_identity` treats it as signed in nowhere), and not remembered."""
+    :func:`account_identity` treats it as signed in nowhere), and not remembered; with
+    ``strict``, its StorageError."""
     digest = session_digest(cookie)
     now = time.monotonic()
     with _LOCK:
@@ -182,6 +191,8 @@ def session_revoked(cookie: str | bytes) -> bool:
         store = base_store()
         revoked = store is None or store.session_revoked(digest)
     except StorageError:
+        if strict:
+            raise
         return True
     remember_revoked(digest, revoked, now)
     return revoked
