@@ -173,6 +173,8 @@ class AuditEventRow(Base):
     __table_args__ = (
         sa.CheckConstraint("action IN (" + ", ".join(f"'{a}'" for a in AUDIT_ACTIONS) + ")",
                            name="known_action"),
+        # the sign-in rate limit reads the latest login events (login_limits.check)
+        sa.Index("ix_audit_events_action_at", "action", "at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

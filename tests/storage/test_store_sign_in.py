@@ -94,3 +94,16 @@ def test_a_signed_out_session_stays_revoked_until_its_cookie_expires(
     for _ in range(limits.MAX_FAILURES):
         store.revoke_session("d" * 64, "ann", now + timedelta(hours=12), address="10.3.0.1")
     assert store.sign_in("ann", SECRET, "10.3.0.1").user is not None
+
+
+def test_other_audited_work_cannot_push_failures_out_of_view(store: ScenarioStore) -> None:
+    from nexus_panel.storage import audit
+
+    for i in range(limits.MAX_FAILURES):
+        store.sign_in("ann", f"wrong {i:012d}", f"10.4.0.{i}")
+    # More audited work than the scan bound, between the failures and the next attempt
+    # (as exports or runs by another account would write): it used to hide the failures.
+    store._write_once(lambda s: [audit.append(s, "bob", "export", "scenario:1", {"n": n})
+                                 for n in range(limits.SCAN_EVENTS + 100)], "audit work")
+    limited = store.sign_in("ann", SECRET, "10.4.1.1")
+    assert limited.user is None and limited.retry_after > 0
