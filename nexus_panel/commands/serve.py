@@ -271,6 +271,9 @@ def run(args: argparse.Namespace) -> int:
             raise                  # so this is no listen failure; show the real error
         raise CommandError(f"cannot listen on {args.address}:{args.port}: {exc}") from None
     headers.install(server._tornado)  # (every worker of --num-procs runs this after fork)
+    from nexus_panel.web import websocket_race
+
+    websocket_race.install()
     if not args.no_live:
         start_live_supervisor()
     server.start()
