@@ -58,7 +58,7 @@ def provider_display_name(value: Any) -> str:
 def record(row: UserRow) -> UserRecord:
     return UserRecord(name=row.name, display_name=row.display_name, role=row.role,
                       disabled=row.disabled, created_at=row.created_at,
-                      last_login_at=row.last_login_at)
+                      last_login_at=row.last_login_at, sessions_after=row.sessions_after)
 
 
 def find(session: Session, name: str, *, lock: bool = False) -> UserRow:
@@ -91,7 +91,8 @@ def add(session: Session, actor: str, name: str, role: str, password_hash: str, 
 
 def change(session: Session, actor: str, name: str, **values: Any) -> UserRecord:
     """Set ``role``, ``disabled`` or ``password_hash`` of an account (audited; the hash
-    itself is not put in the event)."""
+    itself is not put in the event). A new password ends the account's sign-ins made
+    before it (``sessions_after``): a password is reset when it may have leaked."""
     row = find(session, name, lock=True)
     shown = {k: v for k, v in values.items() if k != "password_hash"}
     if "password_hash" in values:
@@ -100,6 +101,8 @@ def change(session: Session, actor: str, name: str, **values: Any) -> UserRecord
         return record(row)  # nothing changes: nothing to record
     for key, value in values.items():
         setattr(row, key, value)
+    if "password_hash" in values:
+        row.sessions_after = utcnow().replace(microsecond=0)  # cookies carry whole seconds
     session.flush()
     audit.append(session, actor, "user", f"user:{name}", {"change": "update", **shown})
     return record(row)

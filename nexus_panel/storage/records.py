@@ -168,6 +168,8 @@ class UserRecord:
     disabled: bool
     created_at: datetime
     last_login_at: datetime | None
+    sessions_after: datetime | None = None
+    """Sign-ins from before this moment are ended (set by a password reset)."""
 
     def to_dict(self) -> dict[str, object]:
         """The listing form of ``nexus-panel users list --json``."""

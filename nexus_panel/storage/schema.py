@@ -226,6 +226,9 @@ class UserRow(Base):
     disabled: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sessions_after: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    """Session cookies issued before this (whole second) no longer sign in: a password
+    reset sets it, so a sign-in made with the old password (perhaps an attacker's) ends."""
 
 
 class RevokedSessionRow(Base):

@@ -50,6 +50,8 @@ class Identity:
     role: str
     source: str
     """How it was established: one of :data:`SOURCES`."""
+    sessions_after: float = 0.0
+    """UNIX time: session cookies issued before it no longer sign in (a password reset)."""
 
     @property
     def local(self) -> bool:
@@ -130,12 +132,28 @@ def identity_from_cookie(cookie: str | bytes | None, id_token: str | bytes | Non
         return None
     config = single_sign_on()
     if config is None:
-        return account_identity(name, strict=strict)
-    from nexus_panel.web.oidc_sign_in import vouched_name
+        found = account_identity(name, strict=strict)
+    else:
+        from nexus_panel.web.oidc_sign_in import vouched_name
 
-    if vouched_name(id_token, config) != name:
-        return None
-    return account_identity(name, "oidc", strict=strict)
+        if vouched_name(id_token, config) != name:
+            return None
+        found = account_identity(name, "oidc", strict=strict)
+    if found is not None and issued_at(cookie) < found.sessions_after:
+        return None  # signed in before the account's password was reset
+    return found
+
+
+def issued_at(cookie: str | bytes) -> int:
+    """When a session cookie whose signature was checked was issued (UNIX seconds, from
+    Tornado's version-2 signed value ``2|1:KEY|N:TIMESTAMP|...``); 0 if it cannot be read,
+    so such a cookie counts as older than any password reset."""
+    text = cookie.decode("utf-8", "replace") if isinstance(cookie, bytes) else cookie
+    parts = text.split("|")
+    try:
+        return int(parts[2].split(":", 1)[1]) if parts[0] == "2" else 0
+    except (IndexError, ValueError):
+        return 0
 
 
 def account_identity(name: str, source: str = "password", *, strict: bool = False
@@ -159,7 +177,8 @@ def account_identity(name: str, source: str = "password", *, strict: bool = Fals
             raise
         return None
     found = None if account is None or account.disabled else \
-        Identity(account.name, account.role, source)
+        Identity(account.name, account.role, source,
+                 account.sessions_after.timestamp() if account.sessions_after else 0.0)
     with _LOCK:
         if len(_CACHE) >= CACHE_SIZE:
             _CACHE.clear()

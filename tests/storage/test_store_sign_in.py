@@ -107,3 +107,16 @@ def test_other_audited_work_cannot_push_failures_out_of_view(store: ScenarioStor
                                  for n in range(limits.SCAN_EVENTS + 100)], "audit work")
     limited = store.sign_in("ann", SECRET, "10.4.1.1")
     assert limited.user is None and limited.retry_after > 0
+
+
+def test_a_password_reset_marks_when_sign_ins_end(store: ScenarioStore) -> None:
+    from datetime import UTC, datetime
+
+    assert store.account("ann").sessions_after is None
+    store.set_role("ann", "viewer")
+    assert store.account("ann").sessions_after is None  # a role change ends nothing
+    before = datetime.now(UTC)
+    store.reset_password("ann", "another fine password")
+    after = store.account("ann").sessions_after
+    assert after is not None and after.microsecond == 0  # whole seconds, as cookies
+    assert before.replace(microsecond=0) <= after <= datetime.now(UTC)

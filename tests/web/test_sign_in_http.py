@@ -194,6 +194,29 @@ def test_logout_forgets_the_session(server: Server) -> None:
     assert out.actor == "ed"
 
 
+def test_a_password_reset_ends_the_sign_ins_made_before_it(server: Server) -> None:
+    from nexus_panel.storage import ScenarioStore
+
+    old, new = "the-old-password-1", "the-new-password-2"
+    with ScenarioStore(sqlite_url(server.workdir)) as store:
+        store.add_user("pw-reset", "viewer", old)
+    with client(server.url, "10.8.1.1") as before:
+        assert sign_in(before, "pw-reset", old).status_code == 302
+        assert before.get("/").status_code == 200
+        with ScenarioStore(sqlite_url(server.workdir)) as store:  # the admin's reset
+            record = store.reset_password("pw-reset", new)
+        assert record.sessions_after is not None
+        deadline = time.monotonic() + 15  # (the server caches an account for 5 s)
+        while before.get("/").status_code == 200:
+            assert time.monotonic() < deadline, "the old sign-in still works"
+            time.sleep(0.5)
+        assert before.get("/export/csv").status_code == 401
+    with client(server.url, "10.8.1.2") as after:  # the new password signs in at once
+        assert sign_in(after, "pw-reset", old).status_code == 401
+        assert sign_in(after, "pw-reset", new).status_code == 302
+        assert after.get("/").status_code == 200
+
+
 def test_next_cannot_leave_the_site(server: Server) -> None:
     with client(server.url, "10.9.0.1") as http:
         for target in ("//evil.example/x", "https://evil.example/", "/\\evil.example"):

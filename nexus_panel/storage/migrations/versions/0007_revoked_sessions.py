@@ -1,5 +1,6 @@
 """Signing out ends a session on the server: ``revoked_sessions`` holds the SHA-256 of
-each signed-out session cookie until the cookie would have expired. And an index on the
+each signed-out session cookie until the cookie would have expired; ``users.sessions_after``
+ends every sign-in of an account made before its password was reset. And an index on the
 audit trail's action and time, so the sign-in rate limit reads the window's login events
 whatever else was audited meanwhile.
 
@@ -31,9 +32,13 @@ def upgrade() -> None:
     op.create_index(op.f("ix_revoked_sessions_expires_at"), "revoked_sessions",
                     ["expires_at"])
     op.create_index("ix_audit_events_action_at", "audit_events", ["action", "at"])
+    op.add_column("users", sa.Column("sessions_after", sa.DateTime(timezone=True),
+                                     nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("users") as batch:
+        batch.drop_column("sessions_after")
     op.drop_index("ix_audit_events_action_at", table_name="audit_events")
     op.drop_index(op.f("ix_revoked_sessions_expires_at"), table_name="revoked_sessions")
     op.drop_table("revoked_sessions")
