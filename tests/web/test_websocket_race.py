@@ -5,6 +5,7 @@ Bokeh's real session and connection objects; an attached one still goes through 
 from __future__ import annotations
 
 import asyncio
+import threading
 from typing import Any
 
 from bokeh.document import Document
@@ -28,6 +29,23 @@ class Application:
         connection.detach_session()
 
 
+def on_its_own_loop(work: Any) -> None:
+    """Run a coroutine to the end on a new event loop in its own thread (the suite's
+    browser tests leave Playwright's loop running in this one)."""
+    failures: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            asyncio.run(work)
+        except BaseException as exc:  # reported in the test's thread
+            failures.append(exc)
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(30)
+    if failures:
+        raise failures[0]
+
+
 def handler_for(connection: ServerConnection, application: Application) -> WSHandler:
     handler = WSHandler.__new__(WSHandler)  # (no socket: only what on_close/on_message use)
     handler.connection = connection
@@ -45,7 +63,7 @@ def test_a_released_connection_takes_late_messages_and_its_close_quietly() -> No
     application.client_lost(connection)  # what a failed keep-alive ping does
     assert not websocket_race.attached(connection)
     handler = handler_for(connection, application)
-    asyncio.run(handler.on_message('{"late": "patch"}'))  # dropped, no assertion
+    on_its_own_loop(handler.on_message('{"late": "patch"}'))  # dropped, no assertion
     handler.on_close()  # already released: nothing left to do
     assert application.lost == [connection]
 
