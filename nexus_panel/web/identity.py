@@ -69,8 +69,47 @@ _LOCK = threading.Lock()
 _MODE: dict[str, Any] = {"sign_in": False, "secret": "", "oidc": None}
 CACHE_S = 5.0
 CACHE_SIZE = 10_000
-_CACHE: dict[tuple[str, str], tuple[float, Identity | None]] = {}
-_REVOKED: dict[str, tuple[float, bool]] = {}
+_MISS: Any = object()
+
+
+class _Remembered:
+    """Answers from the database, each remembered for :data:`CACHE_S` seconds; at most
+    :data:`CACHE_SIZE` (then all are forgotten at once). Thread-safe."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._items: dict[Any, tuple[float, Any]] = {}
+
+    def recall(self, key: Any, now: float) -> Any:
+        """The remembered answer, or :data:`_MISS` (none, or older than CACHE_S)."""
+        with self._lock:
+            hit = self._items.get(key)
+        return hit[1] if hit is not None and hit[0] > now else _MISS
+
+    def remember(self, key: Any, value: Any, now: float) -> None:
+        with self._lock:
+            if len(self._items) >= CACHE_SIZE:
+                self._items.clear()
+            self._items[key] = (now + CACHE_S, value)
+
+    def forget(self, key: Any) -> None:
+        with self._lock:
+            self._items.pop(key, None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+_ACCOUNTS = _Remembered()
+"""(name, source) -> Identity | None"""
+_REVOKED = _Remembered()
+"""session digest -> whether it was signed out"""
+
+
+def _forget_all() -> None:
+    _ACCOUNTS.clear()
+    _REVOKED.clear()
 
 
 def require_sign_in(cookie_secret: str, oidc: Any = None) -> None:
@@ -79,16 +118,14 @@ def require_sign_in(cookie_secret: str, oidc: Any = None) -> None:
     ``oidc``: the discovered ``oidc.OidcConfig`` when sign-in is single sign-on."""
     with _LOCK:
         _MODE.update(sign_in=True, secret=cookie_secret, oidc=oidc)
-        _CACHE.clear()
-        _REVOKED.clear()
+    _forget_all()
 
 
 def local_mode() -> None:
     """Back to the single-user local mode (the default; tests)."""
     with _LOCK:
         _MODE.update(sign_in=False, secret="", oidc=None)
-        _CACHE.clear()
-        _REVOKED.clear()
+    _forget_all()
 
 
 def single_sign_on() -> Any:
@@ -162,10 +199,9 @@ def account_identity(name: str, source: str = "password", *, strict: bool = Fals
     :data:`CACHE_S` seconds: a page load makes dozens of requests (static files, the
     websocket) that each ask; the store itself re-reads the role in every write."""
     now = time.monotonic()
-    with _LOCK:
-        hit = _CACHE.get((name, source))
-        if hit is not None and hit[0] > now:
-            return hit[1]
+    hit = _ACCOUNTS.recall((name, source), now)
+    if hit is not _MISS:
+        return hit
     from nexus_panel.pages.site import base_store
     from nexus_panel.storage.errors import StorageError
 
@@ -179,10 +215,7 @@ def account_identity(name: str, source: str = "password", *, strict: bool = Fals
     found = None if account is None or account.disabled else \
         Identity(account.name, account.role, source,
                  account.sessions_after.timestamp() if account.sessions_after else 0.0)
-    with _LOCK:
-        if len(_CACHE) >= CACHE_SIZE:
-            _CACHE.clear()
-        _CACHE[(name, source)] = (now + CACHE_S, found)
+    _ACCOUNTS.remember((name, source), found, now)
     return found
 
 
@@ -199,10 +232,9 @@ def session_revoked(cookie: str | bytes, *, strict: bool = False) -> bool:
     ``strict``, its StorageError."""
     digest = session_digest(cookie)
     now = time.monotonic()
-    with _LOCK:
-        hit = _REVOKED.get(digest)
-        if hit is not None and hit[0] > now:
-            return hit[1]
+    hit = _REVOKED.recall(digest, now)
+    if hit is not _MISS:
+        return bool(hit)
     from nexus_panel.pages.site import base_store
     from nexus_panel.storage.errors import StorageError
 
@@ -219,18 +251,13 @@ def session_revoked(cookie: str | bytes, *, strict: bool = False) -> bool:
 
 def remember_revoked(digest: str, revoked: bool, now: float | None = None) -> None:
     """Cache a session's state (the sign-out handler: at once in this process)."""
-    now = time.monotonic() if now is None else now
-    with _LOCK:
-        if len(_REVOKED) >= CACHE_SIZE:
-            _REVOKED.clear()
-        _REVOKED[digest] = (now + CACHE_S, revoked)
+    _REVOKED.remember(digest, revoked, time.monotonic() if now is None else now)
 
 
 def forget(name: str) -> None:
     """Drop ``name`` from the cache (after its sign-in or an account change here)."""
-    with _LOCK:
-        for source in SOURCES:
-            _CACHE.pop((name, source), None)
+    for source in SOURCES:
+        _ACCOUNTS.forget((name, source))
 
 
 def session_cookies() -> tuple[str | None, str | None]:
