@@ -41,9 +41,9 @@ class SignInWatch:
         self._timer: Any = None
 
     def start(self) -> None:
-        """Check every CHECK_MS from now on (a served session with sign-in on only; the
-        timer belongs to the session and ends with it)."""
-        if identity.sign_in_required() and pn.state.curdoc is not None:
+        """Check every CHECK_MS from now on (in a served session; the timer belongs to
+        the session and ends with it)."""
+        if pn.state.curdoc is not None:
             self._timer = session_timer(self.check, CHECK_MS)
 
     def check(self) -> bool:

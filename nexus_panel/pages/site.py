@@ -61,7 +61,7 @@ from nexus_panel.pages.sign_in_watch import SignInWatch
 from nexus_panel.session import ScenarioSession
 from nexus_panel.views import safe
 from nexus_panel.views.notices import notify_errors
-from nexus_panel.web.identity import LOCAL, Identity, current_identity
+from nexus_panel.web.identity import LOCAL, Identity, current_identity, sign_in_required
 
 log = logging.getLogger(__name__)
 
@@ -398,7 +398,8 @@ class Site:
         self.url_sink = pn.widgets.TextInput(value="", visible=False,
                                              css_classes=["nx-url-sink"])
         self.url_sink.jscallback(value=HISTORY_JS, args={"quiet": HISTORY_QUIET_MS})
-        self.sign_in_watch = SignInWatch()
+        self.sign_in_watch = SignInWatch() if sign_in_required() else None
+        """Only with sign-in: in local mode there is no sign-in to end."""
         self.labels = accessibility.labeller()
         self.body = page_module(slug).build(self.context)
         self._on_version()
@@ -426,13 +427,15 @@ class Site:
             title=SITE_TITLE,
             header=[self.nav, self.copy_button, self.theme_button, self.who],
             theme=self.link.theme,
-            main=[pn.Column(self.alert, self.body, self.url_sink, self.sign_in_watch.sink,
-                            self.labels, sizing_mode="stretch_width")],
+            main=[pn.Column(self.alert, self.body, self.url_sink, self.labels,
+                            *([self.sign_in_watch.sink] if self.sign_in_watch else []),
+                            sizing_mode="stretch_width")],
             header_background=ACCENT, main_max_width="1800px",
         )
         if pn.state.curdoc is not None and pn.state.curdoc.session_context is not None:
             pn.state.onload(self._on_load)
-            self.sign_in_watch.start()
+            if self.sign_in_watch is not None:
+                self.sign_in_watch.start()
             # Back must reopen the page even before the first address is written.
             pn.state.curdoc.js_on_event("document_ready", CustomJS(
                 code=HISTORY_SETUP_JS, args={"quiet": HISTORY_QUIET_MS}))
